@@ -1,0 +1,14 @@
+"""The jzsim system-dynamics engine: declare stocks, flows and auxiliaries; run them over draws.
+
+See ``docs/engine_api.md``.
+"""
+
+from jzsim.engine import functions
+from jzsim.engine.compiled import CompiledModel, RunSettings
+from jzsim.engine.expr import Expr, Ref
+from jzsim.engine.model import Model, ModelError, Variable
+from jzsim.engine.sector import Sector
+from jzsim.engine.units import UnitError, ureg
+
+__all__ = ["Model", "ModelError", "UnitError", "Sector", "Variable", "Expr", "Ref", "CompiledModel",
+           "RunSettings", "functions", "ureg"]

@@ -1,0 +1,111 @@
+"""Code generation from lowered equations, in two dialects.
+
+``numpy``: every name is an array over draws (or a scalar broadcast against them); used by the
+numpy kernel, which loops in Python over time steps only.
+``scalar``: every name is a Python float for one draw; used inside the numba kernel (which loops
+over draws and time) and readable as plain Python.
+
+Both dialects emit the same operations in the same order, so the kernels agree to rounding.
+"""
+
+from __future__ import annotations
+
+from jzsim.engine.expr import Const, Expr, Lookup, Op, Ref, Time
+
+_BIN = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**",
+        "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+
+
+class Emitter:
+    """Turns lowered expressions into source text.
+
+    Parameters
+    ----------
+    names : dict
+        Variable name -> local identifier in the generated code.
+    dialect : {"numpy", "scalar"}
+    """
+
+    def __init__(self, names: dict[str, str], dialect: str):
+        self.names = names
+        self.dialect = dialect
+        self.tables: list[tuple[tuple[float, ...], tuple[float, ...]]] = []
+
+    def table_index(self, e: Lookup) -> int:
+        key = (e.xs, e.ys)
+        if key not in self.tables:
+            self.tables.append(key)
+        return self.tables.index(key)
+
+    def emit(self, e: Expr) -> str:
+        np_ = self.dialect == "numpy"
+        if isinstance(e, Const):
+            return repr(float(e.value))
+        if isinstance(e, Ref):
+            return self.names[e.name]
+        if isinstance(e, Time):
+            return "t"
+        if isinstance(e, Lookup):
+            k = self.table_index(e)
+            fn = "_np.interp" if np_ else "_interp"
+            return f"{fn}({self.emit(e.x)}, _XS{k}, _YS{k})"
+        assert isinstance(e, Op)
+        a = [self.emit(x) for x in e.args]
+        op = e.op
+        if op in _BIN:
+            return f"({a[0]} {_BIN[op]} {a[1]})"
+        if op == "neg":
+            return f"(-{a[0]})"
+        if np_:
+            simple = {"min": "_np.minimum", "max": "_np.maximum", "exp": "_np.exp", "log": "_np.log",
+                      "sqrt": "_np.sqrt", "abs": "_np.abs", "and": "_np.logical_and",
+                      "or": "_np.logical_or", "not": "_np.logical_not", "where": "_np.where"}
+            if op in simple:
+                return f"{simple[op]}({', '.join(a)})"
+            if op == "step":
+                return f"_np.where(t >= {a[1]}, {a[0]}, 0.0)"
+            if op == "pulse":
+                return f"_np.where(_np.logical_and(t >= {a[1]}, t < ({a[1]} + {a[2]})), {a[0]}, 0.0)"
+            if op == "ramp":
+                return f"({a[0]} * (_np.minimum(_np.maximum(t, {a[1]}), {a[2]}) - {a[1]}))"
+        else:
+            simple = {"min": "min", "max": "max", "exp": "_math.exp", "log": "_math.log",
+                      "sqrt": "_math.sqrt", "abs": "abs"}
+            if op in simple:
+                return f"{simple[op]}({', '.join(a)})"
+            if op == "and":
+                return f"({a[0]} and {a[1]})"
+            if op == "or":
+                return f"({a[0]} or {a[1]})"
+            if op == "not":
+                return f"(not {a[0]})"
+            if op == "where":
+                return f"({a[1]} if {a[0]} else {a[2]})"
+            if op == "step":
+                return f"({a[0]} if t >= {a[1]} else 0.0)"
+            if op == "pulse":
+                return f"({a[0]} if (t >= {a[1]} and t < ({a[1]} + {a[2]})) else 0.0)"
+            if op == "ramp":
+                return f"({a[0]} * (min(max(t, {a[1]}), {a[2]}) - {a[1]}))"
+        raise AssertionError(op)  # pragma: no cover
+
+    def table_source(self) -> str:
+        lines = []
+        for k, (xs, ys) in enumerate(self.tables):
+            lines.append(f"_XS{k} = _np.array({list(xs)!r})")
+            lines.append(f"_YS{k} = _np.array({list(ys)!r})")
+        return "\n".join(lines)
+
+
+def interp_scalar(x, xs, ys):
+    """Scalar piecewise-linear interpolation with the formula of ``numpy.interp``."""
+    n = xs.shape[0]
+    if x <= xs[0]:
+        return ys[0]
+    if x >= xs[n - 1]:
+        return ys[n - 1]
+    j = 0
+    while xs[j + 1] <= x:
+        j += 1
+    slope = (ys[j + 1] - ys[j]) / (xs[j + 1] - xs[j])
+    return slope * (x - xs[j]) + ys[j]

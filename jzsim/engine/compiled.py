@@ -1,0 +1,387 @@
+"""A checked, compiled model and its numpy kernel."""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pint
+
+from jzsim.engine.codegen import Emitter
+from jzsim.engine.expr import Const, Expr, Op, Ref, refs
+from jzsim.engine.lowering import Lowerer
+from jzsim.engine.model import Model, ModelError, Variable
+from jzsim.engine.printing import to_text
+from jzsim.engine.units import UnitError, conversion_factor, format_units, parse_units, ureg
+
+__all__ = ["CompiledModel", "RunSettings"]
+
+DEFAULT_CHUNK = 16384
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Time settings of one run, validated: ``stop - start`` and ``save_every`` are whole
+    multiples of ``dt``."""
+
+    start: float
+    stop: float
+    dt: float
+    save_every: float
+    method: str
+
+    @property
+    def n_steps(self) -> int:
+        return round((self.stop - self.start) / self.dt)
+
+    @property
+    def save_stride(self) -> int:
+        return round(self.save_every / self.dt)
+
+    @property
+    def save_times(self) -> np.ndarray:
+        k = np.arange(0, self.n_steps + 1, self.save_stride)
+        return self.start + k * self.dt
+
+    @classmethod
+    def make(cls, defaults: dict, overrides: dict) -> RunSettings:
+        allowed = {"start", "stop", "dt", "save_every", "method"}
+        for k in overrides:
+            if k not in allowed:
+                close = difflib.get_close_matches(k, sorted(allowed | {"chunk_size"}), n=2)
+                hint = f"; did you mean {', '.join(close)}?" if close else ""
+                raise ValueError(f"unknown run setting {k!r}; allowed: {sorted(allowed | {'chunk_size'})}{hint}")
+        s = {**defaults, **overrides}
+        for k in ("start", "stop", "dt", "save_every"):
+            v = s[k]
+            if not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise ValueError(f"run setting {k} is {v!r}; allowed: a finite number")
+            s[k] = float(v)
+        if s["method"] not in ("euler", "rk4"):
+            raise ValueError(f"run setting method is {s['method']!r}; allowed: 'euler', 'rk4'")
+        if s["dt"] <= 0:
+            raise ValueError(f"run setting dt is {s['dt']}; allowed: > 0")
+        if s["stop"] < s["start"]:
+            raise ValueError(f"run setting stop {s['stop']} is before start {s['start']}")
+        for k, span in (("stop - start", s["stop"] - s["start"]), ("save_every", s["save_every"])):
+            n = span / s["dt"]
+            if abs(n - round(n)) > 1e-9 * max(1.0, abs(n)):
+                raise ValueError(f"run setting {k} = {span} is not a whole multiple of dt = {s['dt']}")
+        if s["save_every"] <= 0:
+            raise ValueError(f"run setting save_every is {s['save_every']}; allowed: > 0")
+        return cls(**s)
+
+
+class CompiledModel:
+    """A model whose names, order and units have been checked, with its generated code.
+
+    Attributes
+    ----------
+    params, stocks, computed : list of Variable
+        Parameters, stocks, and flows/auxiliaries in evaluation order.
+    derivatives : dict
+        Stock name -> lowered expression of its net rate, in stock units per time unit.
+    """
+
+    def __init__(self, model: Model):
+        self.model = model
+        self.name = model.name
+        self.time_units = model.time_units
+        self.time_dim = model.time_dim
+        self.settings = dict(model.settings)
+        self.groups = dict(model._groups)
+        vars_ = dict(model._vars)
+        self.variables = vars_
+        self.params = [v for v in vars_.values() if v.kind == "param"]
+        self.stocks = [v for v in vars_.values() if v.kind == "stock"]
+        self._check_names(vars_)
+        self._check_sectors(model, vars_)
+        units = {n: parse_units(v.units) for n, v in vars_.items()}
+        tu = parse_units(model.time_units)
+        lw = Lowerer(units.__getitem__, tu)
+        self.lowered: dict[str, Expr] = {}
+        for v in vars_.values():
+            if v.kind in ("aux", "flow"):
+                self.lowered[v.name] = lw.lower_to(v.expr, units[v.name], f"{v.kind} {v.name!r} = {to_text(v.expr)}")
+        self.initial: dict[str, Expr] = {}
+        for v in self.stocks:
+            self.initial[v.name] = lw.lower_to(v.initial, units[v.name],
+                                               f"initial value of stock {v.name!r} = {to_text(v.initial)}")
+        self.derivatives = self._derivatives(vars_, units, tu)
+        self.computed = [vars_[n] for n in self._order(vars_)]
+        self.init_order = self._init_order(vars_)
+        self.rate_names = self._needed_for_rates()
+        self._numpy = None
+        self._numba = None
+
+    # ------------------------------------------------------------------ checks
+    @staticmethod
+    def _check_names(vars_: dict[str, Variable]) -> None:
+        for v in vars_.values():
+            exprs = [("equation", v.expr), ("initial value", v.initial)]
+            for label, e in exprs:
+                if e is None:
+                    continue
+                for name in sorted(refs(e)):
+                    if name not in vars_:
+                        close = difflib.get_close_matches(name, list(vars_), n=3)
+                        hint = f"; did you mean {', '.join(close)}?" if close else ""
+                        raise ModelError(f"{v.kind} {v.name!r}: {label} {to_text(e)} uses undefined name {name!r}{hint}")
+            for attr in ("into", "out_of"):
+                s = getattr(v, attr)
+                if s is not None and (s not in vars_ or vars_[s].kind != "stock"):
+                    raise ModelError(f"flow {v.name!r}: {attr}={s!r} is not a declared stock")
+
+    @staticmethod
+    def _check_sectors(model: Model, vars_: dict[str, Variable]) -> None:
+        for v in vars_.values():
+            if not v.sector or v.kind == "param":
+                continue
+            sector = model._sectors.get(v.sector)
+            inputs = set(getattr(sector, "inputs", ()))
+            for e in (v.expr, v.initial):
+                for name in refs(e) if e is not None else ():
+                    other = vars_[name]
+                    if other.kind != "param" and other.sector not in ("", v.sector) and name not in inputs:
+                        raise ModelError(
+                            f"sector {v.sector!r}: {v.kind} {v.name!r} reads {name!r} from sector "
+                            f"{other.sector!r}, which is not listed in {type(sector).__name__}.inputs")
+        for sname, sector in model._sectors.items():
+            for name in getattr(sector, "inputs", ()):
+                if name not in vars_:
+                    raise ModelError(f"sector {sname!r} lists input {name!r}, which no sector or "
+                                     "parameter declares")
+
+    def _derivatives(self, vars_, units, tu) -> dict[str, Expr]:
+        terms: dict[str, list[tuple[str, Expr]]] = {s.name: [] for s in self.stocks}
+        for v in vars_.values():
+            if v.kind != "flow":
+                continue
+            for stock, sign in ((v.into, "+"), (v.out_of, "-")):
+                if stock is None:
+                    continue
+                need = units[stock] / tu
+                try:
+                    f = conversion_factor(units[v.name], need)
+                except UnitError:
+                    raise UnitError(
+                        f"flow {v.name!r} = {to_text(v.expr)} has units {format_units(units[v.name])}, but "
+                        f"stock {stock!r} [{format_units(units[stock])}] needs a rate in "
+                        f"{format_units(need)}") from None
+                e: Expr = Ref(v.name) if f == 1.0 else Op("mul", (Ref(v.name), Const(f)))
+                terms[stock].append((sign, e))
+        out = {}
+        for s, ts in terms.items():
+            acc: Expr | None = None
+            for sign, e in ts:
+                if acc is None:
+                    acc = e if sign == "+" else Op("neg", (e,))
+                else:
+                    acc = Op("add" if sign == "+" else "sub", (acc, e))
+            out[s] = acc if acc is not None else Const(0.0)
+        return out
+
+    def _order(self, vars_) -> list[str]:
+        """Flows and auxes in an order where each comes after what it reads."""
+        computed = {n: v for n, v in vars_.items() if v.kind in ("aux", "flow")}
+        deps = {n: [d for d in refs(v.expr) if d in computed] for n, v in computed.items()}
+        return _toposort(deps, lambda cyc: ModelError(
+            "algebraic loop (a cycle of auxiliaries/flows with no stock in between): "
+            + " -> ".join(cyc) + "; break it with a stock or a smooth"))
+
+    def _init_order(self, vars_) -> list[str]:
+        """Stocks (their initial values), auxes and flows in initialisation order."""
+        nodes = {}
+        for n, v in vars_.items():
+            if v.kind == "stock":
+                nodes[n] = [d for d in refs(v.initial) if vars_[d].kind != "param"]
+            elif v.kind in ("aux", "flow"):
+                nodes[n] = [d for d in refs(v.expr) if vars_[d].kind != "param"]
+        return _toposort(nodes, lambda cyc: ModelError(
+            "the initial values depend on themselves: " + " -> ".join(cyc)
+            + "; give one of these stocks a numeric initial value"))
+
+    def _needed_for_rates(self) -> list[str]:
+        need: set[str] = set()
+        stack = [r for e in self.derivatives.values() for r in refs(e)]
+        while stack:
+            n = stack.pop()
+            v = self.variables[n]
+            if n in need or v.kind not in ("aux", "flow"):
+                continue
+            need.add(n)
+            stack.extend(refs(v.expr))
+        return [v.name for v in self.computed if v.name in need]
+
+    # ------------------------------------------------------------------ params
+    def nominal(self) -> dict[str, float]:
+        """Nominal parameter values, in their declared units."""
+        return {p.name: p.value for p in self.params}
+
+    def param_arrays(self, overrides: dict[str, Any] | None, draws: int | None) -> tuple[int, list[np.ndarray]]:
+        """Validate overrides and return ``(n, [array(n) per parameter])`` in declared order."""
+        overrides = dict(overrides or {})
+        by_name = {p.name: p for p in self.params}
+        n = draws
+        values: dict[str, np.ndarray] = {}
+        for k, v in overrides.items():
+            if k not in by_name:
+                close = difflib.get_close_matches(k, list(by_name), n=3)
+                hint = f"; did you mean {', '.join(close)}?" if close else ""
+                kind = f" (it is a {self.variables[k].kind}, not a parameter)" if k in self.variables else ""
+                raise KeyError(f"unknown parameter {k!r}{kind} in model {self.name!r}{hint}")
+            arr = _to_units(v, by_name[k])
+            if arr.ndim > 1:
+                raise ValueError(f"parameter {k!r}: got an array of shape {arr.shape}; allowed: a number or a 1-d array over draws")
+            if not np.all(np.isfinite(arr)):
+                bad = arr[~np.isfinite(arr)].ravel()[0]
+                raise ValueError(f"parameter {k!r} has value {bad!r}; allowed: finite numbers")
+            if arr.ndim == 1:
+                if n is None:
+                    n = arr.shape[0]
+                elif arr.shape[0] != n:
+                    raise ValueError(f"parameter {k!r} has {arr.shape[0]} values but the run has {n} draws")
+            values[k] = arr
+        n = 1 if n is None else int(n)
+        if n < 1:
+            raise ValueError(f"draws is {n}; allowed: >= 1")
+        out = []
+        for p in self.params:
+            a = values.get(p.name, np.float64(p.value))
+            out.append(np.ascontiguousarray(np.broadcast_to(np.asarray(a, dtype=np.float64), (n,))))
+        return n, out
+
+    # ----------------------------------------------------------------- numpy code
+    def numpy_functions(self):
+        """Generated ``(init, rates, save)`` functions of the numpy kernel (built once)."""
+        if self._numpy is None:
+            from jzsim.engine.kernel_numpy import generate
+
+            self._numpy = generate(self)
+        return self._numpy
+
+    def local_names(self) -> dict[str, str]:
+        """Variable name -> identifier used in generated code."""
+        prefix = {"param": "p", "stock": "s", "aux": "a", "flow": "f"}
+        return {n: f"{prefix[v.kind]}_{n}" for n, v in self.variables.items()}
+
+    def emitter(self, dialect: str) -> Emitter:
+        return Emitter(self.local_names(), dialect)
+
+    @property
+    def output_names(self) -> list[str]:
+        """Names saved in results, in order: stocks, then flows and auxes."""
+        return [s.name for s in self.stocks] + [v.name for v in self.computed]
+
+    # -------------------------------------------------------------------- run
+    def settings_for(self, overrides: dict) -> RunSettings:
+        return RunSettings.make(self.settings, overrides)
+
+    def run(self, params=None, *, draws=None, chunk_size: int = DEFAULT_CHUNK, backend: str = "numpy",
+            **settings):
+        """Run deterministic or batched draws; see :meth:`jzsim.engine.Model.run`."""
+        from jzsim.engine.results import to_dataset
+
+        rs = self.settings_for(settings)
+        n, P = self.param_arrays(params, draws)
+        out = self.simulate(P, rs, chunk_size=chunk_size, backend=backend)
+        return to_dataset(self, rs, out, P)
+
+    def simulate(self, P: list[np.ndarray], rs: RunSettings, *, chunk_size: int = DEFAULT_CHUNK,
+                 backend: str = "numpy", check: bool = True) -> np.ndarray:
+        """Integrate and return saved values, shape ``(n_outputs, n_draws, n_times)``.
+
+        Draws are independent: splitting them into chunks does not change any value.
+        """
+        if not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
+            raise ValueError(f"chunk_size is {chunk_size!r}; allowed: an integer >= 1")
+        n = P[0].shape[0] if P else 1
+        nt = len(rs.save_times)
+        out = np.empty((len(self.output_names), n, nt))
+        if backend == "numpy":
+            from jzsim.engine.kernel_numpy import integrate
+
+            for a in range(0, n, chunk_size):
+                b = min(n, a + chunk_size)
+                integrate(self, [p[a:b] for p in P], rs, out[:, a:b, :])
+        elif backend == "numba":
+            from jzsim.backends.numba_kernel import integrate_numba
+
+            integrate_numba(self, P, rs, out)
+        elif backend == "scalar":
+            from jzsim.engine.reference import integrate_scalar
+
+            integrate_scalar(self, P, rs, out)
+        else:
+            raise ValueError(f"backend is {backend!r}; allowed: 'numpy', 'numba', 'scalar'")
+        if check:
+            self.check_output(out, rs)
+        return out
+
+    def check_output(self, out: np.ndarray, rs: RunSettings, first_draw: int = 0) -> None:
+        """Raise a clear error for non-finite values or negative nonnegative stocks."""
+        names = self.output_names
+        bad = ~np.isfinite(out)
+        if bad.any():
+            v, d, k = (int(i[0]) for i in np.nonzero(bad))
+            raise FloatingPointError(
+                f"{names[v]!r} is {out[v, d, k]} at {self.time_dim} {rs.save_times[k]:g} in draw "
+                f"{first_draw + d}: check the parameters of that draw (division by zero, log of a "
+                "non-positive number, or overflow)")
+        for i, s in enumerate(self.stocks):
+            if s.nonnegative:
+                neg = out[i] < 0
+                if neg.any():
+                    d, k = (int(x[0]) for x in np.nonzero(neg))
+                    raise FloatingPointError(
+                        f"stock {s.name!r} is negative ({out[i, d, k]:.6g} {s.units}) at {self.time_dim} "
+                        f"{rs.save_times[k]:g} in draw {first_draw + d}; allowed: >= 0. Its outflows "
+                        "should be limited by the stock (e.g. minimum(rate, stock / dt)) or dt made smaller")
+
+
+def _to_units(v, p: Variable) -> np.ndarray:
+    if isinstance(v, pint.Quantity):
+        try:
+            v = v.to(parse_units(p.units)).magnitude
+        except pint.DimensionalityError:
+            raise ValueError(f"parameter {p.name!r} was given in {v.units}, which cannot be converted to "
+                             f"its units {p.units}") from None
+    elif isinstance(v, str):
+        raise ValueError(f"parameter {p.name!r} is the string {v!r}; allowed: a number, an array, or a "
+                         f"pint Quantity in units compatible with {p.units}")
+    try:
+        return np.asarray(v, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"parameter {p.name!r} is {v!r}; allowed: a number or an array of numbers") from None
+
+
+def _toposort(deps: dict[str, list[str]], on_cycle) -> list[str]:
+    order: list[str] = []
+    state: dict[str, int] = {}
+    for root in deps:
+        if state.get(root) == 2:
+            continue
+        stack = [(root, iter(deps[root]))]
+        path = [root]
+        state[root] = 1
+        while stack:
+            node, it = stack[-1]
+            nxt = next(it, None)
+            if nxt is None:
+                stack.pop()
+                path.pop()
+                state[node] = 2
+                order.append(node)
+                continue
+            st = state.get(nxt, 0)
+            if st == 1:
+                i = path.index(nxt)
+                raise on_cycle(path[i:] + [nxt])
+            if st == 0:
+                state[nxt] = 1
+                stack.append((nxt, iter(deps[nxt])))
+                path.append(nxt)
+    return order

@@ -1,0 +1,345 @@
+"""Model declaration: stocks, flows, auxiliaries and parameters.
+
+A :class:`Model` only *records* declarations; :meth:`Model.build` checks them (names, units,
+evaluation order) into an immutable :class:`~jzsim.engine.compiled.CompiledModel`, which the back
+ends run. See ``docs/engine_api.md`` for a tour.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Literal
+
+from jzsim.engine.expr import Const, Expr, Ref, Time, as_expr
+from jzsim.engine.units import parse_units
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from jzsim.engine.compiled import CompiledModel
+    from jzsim.engine.sector import Sector
+
+__all__ = ["Model", "Variable", "ModelError"]
+
+Kind = Literal["stock", "flow", "aux", "param"]
+
+
+class ModelError(ValueError):
+    """A model declaration that cannot be built: undefined or duplicate name, loop, bad units."""
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One declared quantity of a model.
+
+    Attributes
+    ----------
+    name : str
+    kind : {"stock", "flow", "aux", "param"}
+    units : str
+        Unit string understood by :func:`jzsim.engine.units.parse_units`.
+    expr : Expr, optional
+        Equation of a flow or auxiliary.
+    initial : Expr, optional
+        Initial value of a stock (number in the stock's units or expression).
+    value, low, high : float, optional
+        Nominal value and plausible range of a parameter, in its units.
+    into, out_of : str, optional
+        The stock a flow fills / drains.
+    """
+
+    name: str
+    kind: Kind
+    units: str
+    description: str = ""
+    source: str = ""
+    sector: str = ""
+    expr: Expr | None = None
+    initial: Expr | None = None
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    into: str | None = None
+    out_of: str | None = None
+    nonnegative: bool = False
+    internal: bool = False
+    extra: dict = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Group:
+    """Variables stacked along a named dim in results (e.g. ``va`` over ``sector``)."""
+
+    name: str
+    dim: str
+    members: dict[str, str]
+    description: str = ""
+
+
+class _Params:
+    """Attribute access to a model's declared parameters: ``m.params.alpha``."""
+
+    def __init__(self, model: Model):
+        self._model = model
+
+    def __getattr__(self, name: str) -> Ref:
+        v = self._model._vars.get(name)
+        if v is None or v.kind != "param":
+            known = [k for k, x in self._model._vars.items() if x.kind == "param"]
+            close = difflib.get_close_matches(name, known, n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise AttributeError(f"no parameter {name!r} is declared in model {self._model.name!r}{hint}")
+        return Ref(name)
+
+    def __dir__(self):
+        return [k for k, x in self._model._vars.items() if x.kind == "param"]
+
+
+class Model:
+    """A system-dynamics model declaration.
+
+    Parameters
+    ----------
+    name : str
+        Model name (recorded in results).
+    time_units : str, default "year"
+        Units of simulation time.
+    start, stop : float, default 0.0 and 10.0
+        Simulated period, in ``time_units``.
+    dt : float, default 0.25
+        Integration step, in ``time_units`` (a quarter of a year by default).
+    save_every : float, default 1.0
+        Output interval, a whole multiple of ``dt``.
+    method : {"euler", "rk4"}, default "euler"
+        Integration method.
+    time_dim : str, default "time"
+        Name of the time dimension in results (the plan model uses ``"year"``).
+
+    Examples
+    --------
+    >>> from jzsim.engine import Model
+    >>> m = Model("decay", stop=5.0)
+    >>> k = m.param("k", 0.5, units="1/year")
+    >>> x = m.stock("x", initial=100.0, units="t")
+    >>> _ = m.flow("outflow", k * x, units="t/year", out_of="x")
+    >>> float(m.run()["x"].isel(time=-1)[0]) < 100.0
+    True
+    """
+
+    def __init__(self, name: str = "model", *, time_units: str = "year", start: float = 0.0,
+                 stop: float = 10.0, dt: float = 0.25, save_every: float = 1.0,
+                 method: Literal["euler", "rk4"] = "euler", time_dim: str = "time"):
+        parse_units(time_units)
+        self.name = name
+        self.time_units = time_units
+        self.settings = dict(start=float(start), stop=float(stop), dt=float(dt),
+                             save_every=float(save_every), method=method)
+        self.time_dim = time_dim
+        self._vars: dict[str, Variable] = {}
+        self._groups: dict[str, Group] = {}
+        self._sectors: dict[str, Sector] = {}
+        self._current_sector = ""
+        self._compiled: CompiledModel | None = None
+        self.params = _Params(self)
+
+    # ------------------------------------------------------------------ declaring
+    def _add(self, var: Variable) -> Ref:
+        if not var.name.isidentifier():
+            raise ModelError(f"variable name {var.name!r} is not a valid identifier (letters, digits, _)")
+        if var.name in self._vars:
+            old = self._vars[var.name]
+            where = f" in sector {old.sector!r}" if old.sector else ""
+            raise ModelError(f"name {var.name!r} is declared twice: already a {old.kind}{where}")
+        parse_units(var.units)
+        if var.sector == "" and self._current_sector:
+            var = replace(var, sector=self._current_sector)
+        self._vars[var.name] = var
+        self._compiled = None
+        return Ref(var.name)
+
+    def param(self, name: str, value: float, units: str = "1", *, low: float | None = None,
+              high: float | None = None, description: str = "", source: str = "") -> Ref:
+        """Declare a parameter with nominal ``value`` (in ``units``) and optional range."""
+        value = _finite(value, f"parameter {name!r} value")
+        for label, b in (("low", low), ("high", high)):
+            if b is not None:
+                _finite(b, f"parameter {name!r} {label}")
+        if low is not None and high is not None and low > high:
+            raise ModelError(f"parameter {name!r}: low {low} is above high {high}")
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise ModelError(f"parameter {name!r}: value {value} is outside its range [{low}, {high}]")
+        return self._add(Variable(name, "param", units, description, source, value=value,
+                                  low=low, high=high))
+
+    def add_parameter(self, p: Any) -> Ref:
+        """Declare a parameter from a :class:`jzsim.parameters.Parameter` (or any object with
+        ``name, value, units, low, high, description, source``)."""
+        ref = self.param(p.name, p.value, p.units, low=p.low, high=p.high,
+                         description=p.description, source=p.source)
+        self._vars[p.name].extra["parameter"] = p
+        return ref
+
+    def stock(self, name: str, initial: float | Expr, units: str, *, description: str = "",
+              source: str = "", nonnegative: bool = False) -> Ref:
+        """Declare a stock with an ``initial`` value (number or expression, in ``units``)."""
+        init = as_expr(initial)
+        if isinstance(init, Const) and init.units is None:
+            init = Const(init.value, units)
+            if nonnegative and init.value < 0:
+                raise ModelError(f"stock {name!r}: initial value {init.value} is negative; "
+                                 "allowed: >= 0 (the stock is declared nonnegative)")
+        return self._add(Variable(name, "stock", units, description, source, initial=init,
+                                  nonnegative=nonnegative))
+
+    def flow(self, name: str, expr: Expr | float, units: str, *, into: str | None = None,
+             out_of: str | None = None, description: str = "", source: str = "") -> Ref:
+        """Declare a flow (a rate) that fills stock ``into`` and/or drains stock ``out_of``."""
+        if into is None and out_of is None:
+            raise ModelError(f"flow {name!r} has neither into= nor out_of=; declare it with m.aux instead")
+        return self._add(Variable(name, "flow", units, description, source, expr=as_expr(expr),
+                                  into=into, out_of=out_of))
+
+    def aux(self, name: str, expr: Expr | float, units: str, *, description: str = "",
+            source: str = "") -> Ref:
+        """Declare an auxiliary: a named expression of stocks, parameters, time and other auxes."""
+        return self._add(Variable(name, "aux", units, description, source, expr=as_expr(expr)))
+
+    def ref(self, name: str) -> Ref:
+        """A reference to ``name``, declared anywhere in the model (checked at build)."""
+        return Ref(name)
+
+    def __getitem__(self, name: str) -> Ref:
+        if name not in self._vars:
+            close = difflib.get_close_matches(name, list(self._vars), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise KeyError(f"no variable {name!r} in model {self.name!r}{hint}")
+        return Ref(name)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._vars
+
+    @property
+    def time(self) -> Expr:
+        """Simulation time (in ``time_units``)."""
+        return Time()
+
+    def group(self, name: str, dim: str, members: dict[str, str], description: str = "") -> None:
+        """Stack ``members`` (label -> variable name) into result variable ``name`` along ``dim``."""
+        if name in self._groups or name in self._vars:
+            raise ModelError(f"group name {name!r} is already used")
+        self._groups[name] = Group(name, dim, dict(members), description)
+        self._compiled = None
+
+    def add_sector(self, sector: Sector) -> None:
+        """Let ``sector`` declare its equations into this model."""
+        if sector.name in self._sectors:
+            raise ModelError(f"sector {sector.name!r} is added twice")
+        self._sectors[sector.name] = sector
+        self._current_sector = sector.name
+        try:
+            sector.declare(self)
+        finally:
+            self._current_sector = ""
+
+    # ----------------------------------------------------------- building blocks
+    def smooth1(self, name: str, input: Expr, tau: Expr | float, units: str, *,
+                initial: Expr | float | None = None, description: str = "") -> Ref:
+        """First-order exponential smoothing of ``input`` with time constant ``tau`` (SMOOTH).
+
+        ``d(name)/dt = (input - name) / tau``; starts at ``initial`` (default: ``input`` at start).
+        """
+        s = self.stock(name, input if initial is None else initial, units,
+                       description=description or f"first-order smooth of {input!r}")
+        self.flow(f"{name}__adjust", (input - s) / tau, f"({units})/({self.time_units})", into=name)
+        self._mark_internal(f"{name}__adjust")
+        return s
+
+    def smooth3(self, name: str, input: Expr, tau: Expr | float, units: str, *,
+                initial: Expr | float | None = None, description: str = "") -> Ref:
+        """Third-order smoothing (SMOOTH3): three first-order smooths with ``tau/3`` each."""
+        prev: Expr = input
+        for i in (1, 2):
+            prev = self.smooth1(f"{name}__s{i}", prev, tau / 3, units, initial=initial)
+            self._mark_internal(f"{name}__s{i}")
+        return self.smooth1(name, prev, tau / 3, units, initial=initial, description=description)
+
+    def delay1(self, name: str, input: Expr, tau: Expr | float, units: str, *,
+               initial: Expr | float | None = None, description: str = "") -> Ref:
+        """First-order material delay (DELAY1): outflow ``name`` = in-transit stock / ``tau``.
+
+        ``units`` are the flow's units (per time); the in-transit stock starts at
+        ``initial * tau`` (``initial`` defaults to ``input`` at start), so the outflow starts there.
+        """
+        return self._delay_chain(name, input, tau, units, initial, 1, description)
+
+    def delay3(self, name: str, input: Expr, tau: Expr | float, units: str, *,
+               initial: Expr | float | None = None, description: str = "") -> Ref:
+        """Third-order material delay (DELAY3): three stocks in series, ``tau/3`` each."""
+        return self._delay_chain(name, input, tau, units, initial, 3, description)
+
+    def _delay_chain(self, name, input, tau, units, initial, order, description) -> Ref:
+        stock_units = f"({units})*({self.time_units})"
+        start = input if initial is None else as_expr(initial)
+        each = as_expr(tau) / order
+        inflow: Expr = input
+        for i in range(1, order + 1):
+            sname = f"{name}__stock{i}"
+            s = self.stock(sname, start * each, stock_units, description=f"in transit, stage {i} of {name}")
+            self._mark_internal(sname)
+            self.flow(f"{name}__in{i}", inflow, units, into=sname)
+            self._mark_internal(f"{name}__in{i}")
+            inflow = s / each
+        return self.aux(name, inflow, units, description=description or f"delayed {input!r}")
+
+    def _mark_internal(self, name: str) -> None:
+        self._vars[name] = replace(self._vars[name], internal=True)
+
+    # ------------------------------------------------------------------- running
+    @property
+    def variables(self) -> dict[str, Variable]:
+        """Declared variables by name (read-only view)."""
+        return dict(self._vars)
+
+    def build(self) -> CompiledModel:
+        """Check the declaration and compile it (cached until the model changes).
+
+        Raises
+        ------
+        ModelError
+            Undefined or duplicate names, algebraic loops, flows into unknown stocks.
+        jzsim.engine.units.UnitError
+            Dimensionally inconsistent equations (the message names the equation and both units).
+        """
+        if self._compiled is None:
+            from jzsim.engine.compiled import CompiledModel
+
+            self._compiled = CompiledModel(self)
+        return self._compiled
+
+    def run(self, params: dict[str, Any] | None = None, *, draws: int | None = None,
+            **settings: Any) -> xr.Dataset:
+        """Run the model and return an ``xarray.Dataset`` with dims ``(draw, time)``.
+
+        Parameters
+        ----------
+        params : dict, optional
+            Parameter overrides: a number (in the parameter's units), a 1-d array with one value
+            per draw, or a ``pint.Quantity`` (converted to the parameter's units).
+        draws : int, optional
+            Number of draws; default: the length of array overrides, else 1.
+        **settings
+            ``start``, ``stop``, ``dt``, ``save_every``, ``method``, ``chunk_size`` (draws per
+            chunk, default 16384): override the model's settings for this run only.
+        """
+        return self.build().run(params, draws=draws, **settings)
+
+
+def _finite(v: Any, what: str) -> float:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        raise ModelError(f"{what} is {v!r}; allowed: a finite number") from None
+    if f != f or f in (float("inf"), float("-inf")):
+        raise ModelError(f"{what} is {v!r}; allowed: a finite number")
+    return f

@@ -1,0 +1,54 @@
+"""Turning kernel output into a labelled, self-describing ``xarray.Dataset``."""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from jzsim.engine.printing import to_text
+
+
+def variable_attrs(v) -> dict:
+    """attrs of a result variable: units, description, kind, equation, source, sector."""
+    attrs = {"units": v.units, "description": v.description, "kind": v.kind}
+    if v.expr is not None:
+        attrs["equation"] = to_text(v.expr)
+    if v.initial is not None:
+        attrs["initial"] = to_text(v.initial)
+    if v.source:
+        attrs["source"] = v.source
+    if v.sector:
+        attrs["sector"] = v.sector
+    return attrs
+
+
+def to_dataset(cm, rs, out: np.ndarray, P: list[np.ndarray], *, draw_index=None,
+               include_internal: bool = False) -> xr.Dataset:
+    """Dataset with dims ``(draw, <time_dim>)`` for every stock, flow and aux, ``(draw,)`` for
+    parameters, and one variable per group with its extra dim."""
+    tdim = cm.time_dim
+    n = out.shape[1]
+    draw = np.arange(n) if draw_index is None else np.asarray(draw_index)
+    coords = {"draw": draw, tdim: (tdim, rs.save_times, {"units": cm.time_units})}
+    data = {}
+    for i, name in enumerate(cm.output_names):
+        v = cm.variables[name]
+        if v.internal and not include_internal:
+            continue
+        data[name] = xr.Variable(("draw", tdim), out[i], variable_attrs(v))
+    for p, arr in zip(cm.params, P):
+        data[p.name] = xr.Variable(("draw",), arr, variable_attrs(p))
+    for g in cm.groups.values():
+        members = [cm.variables[m] for m in g.members.values()]
+        units = {m.units for m in members}
+        if len(units) != 1:
+            raise ValueError(f"group {g.name!r} stacks variables with different units {sorted(units)}")
+        stacked = np.stack([np.asarray(data[m.name].values) for m in members], axis=-1)
+        dims = data[members[0].name].dims + (g.dim,)
+        coords.setdefault(g.dim, list(g.members))
+        data[g.name] = xr.Variable(dims, stacked, {"units": units.pop(), "description": g.description,
+                                                   "kind": "group", "members": ", ".join(g.members.values())})
+    ds = xr.Dataset(data, coords=coords)
+    ds.attrs.update(model=cm.name, method=rs.method, dt=rs.dt, start=rs.start, stop=rs.stop,
+                    save_every=rs.save_every, time_units=cm.time_units)
+    return ds
