@@ -1,1 +1,32 @@
-"""jzsim."""
+"""jzsim: a calibrated, uncertainty-aware system-dynamics simulation of the Jizhou District
+(Hengshui, Hebei) 14th Five-Year Plan, 2021-2025, with the outlook to 2035.
+
+Quick tour
+----------
+>>> import jzsim
+>>> ds = jzsim.simulate()                 # plan scenario, labelled xarray.Dataset
+>>> table = jzsim.targets(ds)             # every plan target: model value, threshold, met?
+>>> params = jzsim.parameters()           # every parameter with unit, range and source
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("jzsim")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = "0.0.0+unknown"
+
+from jzsim.engine import Model, Sector  # noqa: E402
+from jzsim.params import Parameter, load_parameters, parameters  # noqa: E402
+from jzsim.plan import plan_model, simulate  # noqa: E402
+
+
+def targets(ds, targets=None):
+    """Evaluate the plan's targets against a run (see :func:`jzsim.analysis.targets.evaluate_targets`)."""
+    from jzsim.analysis.targets import evaluate_targets
+
+    return evaluate_targets(ds, targets)
+
+
+__all__ = ["Model", "Sector", "Parameter", "parameters", "load_parameters", "plan_model", "simulate",
+           "targets", "__version__"]

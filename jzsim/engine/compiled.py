@@ -290,40 +290,59 @@ class CompiledModel:
         out = self.simulate(P, rs, chunk_size=chunk_size, backend=backend)
         return to_dataset(self, rs, out, P)
 
-    def simulate(self, P: list[np.ndarray], rs: RunSettings, *, chunk_size: int = DEFAULT_CHUNK,
-                 backend: str = "numpy", check: bool = True) -> np.ndarray:
-        """Integrate and return saved values, shape ``(n_outputs, n_draws, n_times)``.
+    def selection(self, names: list[str] | None) -> np.ndarray:
+        """Row of each output in a result holding only ``names`` (-1 where not kept)."""
+        if names is None:
+            return np.arange(len(self.output_names), dtype=np.int64)
+        index = {n: i for i, n in enumerate(self.output_names)}
+        sel = np.full(len(self.output_names), -1, dtype=np.int64)
+        for row, n in enumerate(names):
+            if n not in index:
+                close = difflib.get_close_matches(n, list(index), n=3)
+                hint = f"; did you mean {', '.join(close)}?" if close else ""
+                raise KeyError(f"{n!r} is not an output of model {self.name!r}{hint}")
+            sel[index[n]] = row
+        return sel
 
-        Draws are independent: splitting them into chunks does not change any value.
+    def simulate(self, P: list[np.ndarray], rs: RunSettings, *, chunk_size: int = DEFAULT_CHUNK,
+                 backend: str = "numpy", names: list[str] | None = None, check: bool = True) -> np.ndarray:
+        """Integrate and return saved values, shape ``(len(names), n_draws, n_times)``.
+
+        ``names`` defaults to :attr:`output_names`. Draws are independent: splitting them into
+        chunks does not change any value.
         """
         if not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
             raise ValueError(f"chunk_size is {chunk_size!r}; allowed: an integer >= 1")
         n = P[0].shape[0] if P else 1
         nt = len(rs.save_times)
-        out = np.empty((len(self.output_names), n, nt))
+        sel = self.selection(names)
+        out = np.empty((int((sel >= 0).sum()), n, nt))
         if backend == "numpy":
             from jzsim.engine.kernel_numpy import integrate
 
             for a in range(0, n, chunk_size):
                 b = min(n, a + chunk_size)
-                integrate(self, [p[a:b] for p in P], rs, out[:, a:b, :])
+                integrate(self, [p[a:b] for p in P], rs, out[:, a:b, :], sel)
         elif backend == "numba":
             from jzsim.backends.numba_kernel import integrate_numba
 
-            integrate_numba(self, P, rs, out)
+            integrate_numba(self, P, rs, out, sel)
         elif backend == "scalar":
+            if names is not None:
+                raise ValueError("backend 'scalar' saves every output; names must be None")
             from jzsim.engine.reference import integrate_scalar
 
             integrate_scalar(self, P, rs, out)
         else:
             raise ValueError(f"backend is {backend!r}; allowed: 'numpy', 'numba', 'scalar'")
         if check:
-            self.check_output(out, rs)
+            self.check_output(out, rs, names=names)
         return out
 
-    def check_output(self, out: np.ndarray, rs: RunSettings, first_draw: int = 0) -> None:
+    def check_output(self, out: np.ndarray, rs: RunSettings, first_draw: int = 0,
+                     names: list[str] | None = None) -> None:
         """Raise a clear error for non-finite values or negative nonnegative stocks."""
-        names = self.output_names
+        names = self.output_names if names is None else names
         bad = ~np.isfinite(out)
         if bad.any():
             v, d, k = (int(i[0]) for i in np.nonzero(bad))
@@ -331,8 +350,10 @@ class CompiledModel:
                 f"{names[v]!r} is {out[v, d, k]} at {self.time_dim} {rs.save_times[k]:g} in draw "
                 f"{first_draw + d}: check the parameters of that draw (division by zero, log of a "
                 "non-positive number, or overflow)")
-        for i, s in enumerate(self.stocks):
-            if s.nonnegative:
+        rows = {n: i for i, n in enumerate(names)}
+        for s in self.stocks:
+            i = rows.get(s.name)
+            if s.nonnegative and i is not None:
                 neg = out[i] < 0
                 if neg.any():
                     d, k = (int(x[0]) for x in np.nonzero(neg))

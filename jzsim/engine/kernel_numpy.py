@@ -19,7 +19,10 @@ def _unpack(names: list[str], src: str) -> list[str]:
 
 
 def generate_source(cm, dialect: str = "numpy") -> tuple[str, object]:
-    """Source of ``_init(t, P)``, ``_rates(t, S, P)`` and ``_save(t, S, P, out, j)``."""
+    """Source of ``_init(t, P)``, ``_rates(t, S, P)`` and ``_save(t, S, P, out, j, sel)``.
+
+    ``_save`` writes output ``i`` into row ``sel[i]`` of ``out`` (skipped where ``sel[i] < 0``).
+    """
     em = cm.emitter(dialect)
     nm = em.names
     pnames = [nm[p.name] for p in cm.params]
@@ -40,10 +43,10 @@ def generate_source(cm, dialect: str = "numpy") -> tuple[str, object]:
     ders = [em.emit(cm.derivatives[s.name]) for s in cm.stocks]
     rates.append(f"    return ({', '.join(ders)}{',' if len(ders) == 1 else ''})")
 
-    save = ["def _save(t, S, P, out, j):", *_unpack(pnames, "P"), *_unpack(snames, "S")]
+    save = ["def _save(t, S, P, out, j, sel):", *_unpack(pnames, "P"), *_unpack(snames, "S")]
     save += [assign(v.name) for v in cm.computed]
     for i, n in enumerate(cm.output_names):
-        save.append(f"    out[{i}, :, j] = {nm[n]}")
+        save.append(f"    if sel[{i}] >= 0:\n        out[sel[{i}], :, j] = {nm[n]}")
     save.append("    return None")
     src = "\n".join([em.table_source(), "", *init, "", *rates, "", *save, ""])
     return src, em
@@ -58,9 +61,14 @@ def generate(cm):
     return ns["_init"], ns["_rates"], ns["_save"], src
 
 
-def integrate(cm, P: list[np.ndarray], rs, out: np.ndarray) -> None:
-    """Integrate one chunk of draws, writing saved values into ``out[:, :, :]`` (outputs, draws, times)."""
+def integrate(cm, P: list[np.ndarray], rs, out: np.ndarray, select=None) -> None:
+    """Integrate one chunk of draws, writing saved values into ``out`` (outputs, draws, times).
+
+    ``select[i]`` is the row of ``out`` for output ``i`` of ``cm.output_names`` (-1: not saved);
+    default all outputs in order.
+    """
     init, rates, save, _ = cm.numpy_functions()
+    sel = tuple(range(len(cm.output_names))) if select is None else tuple(int(i) for i in select)
     n = out.shape[1]
     P = tuple(P)
     start, dt = rs.start, rs.dt
@@ -71,7 +79,7 @@ def integrate(cm, P: list[np.ndarray], rs, out: np.ndarray) -> None:
     for k in range(n_steps + 1):
         t = start + k * dt
         if k % stride == 0:
-            save(t, S, P, out, k // stride)
+            save(t, S, P, out, k // stride, sel)
         if k == n_steps:
             break
         k1 = rates(t, S, P)

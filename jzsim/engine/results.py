@@ -22,23 +22,26 @@ def variable_attrs(v) -> dict:
     return attrs
 
 
-def to_dataset(cm, rs, out: np.ndarray, P: list[np.ndarray], *, draw_index=None,
-               include_internal: bool = False) -> xr.Dataset:
-    """Dataset with dims ``(draw, <time_dim>)`` for every stock, flow and aux, ``(draw,)`` for
-    parameters, and one variable per group with its extra dim."""
+def to_dataset(cm, rs, out: np.ndarray, P: list[np.ndarray] | None, *, names: list[str] | None = None,
+               draw_index=None, include_internal: bool = False) -> xr.Dataset:
+    """Dataset with dims ``(draw, <time_dim>)`` for every stock, flow and aux in ``out`` (rows in
+    the order of ``names``, default all outputs), ``(draw,)`` for parameters (when ``P`` is given),
+    and one variable per group whose members are all present, with its extra dim."""
     tdim = cm.time_dim
     n = out.shape[1]
     draw = np.arange(n) if draw_index is None else np.asarray(draw_index)
     coords = {"draw": draw, tdim: (tdim, rs.save_times, {"units": cm.time_units})}
     data = {}
-    for i, name in enumerate(cm.output_names):
+    for i, name in enumerate(cm.output_names if names is None else names):
         v = cm.variables[name]
         if v.internal and not include_internal:
             continue
         data[name] = xr.Variable(("draw", tdim), out[i], variable_attrs(v))
-    for p, arr in zip(cm.params, P):
+    for p, arr in zip(cm.params, P or []):
         data[p.name] = xr.Variable(("draw",), arr, variable_attrs(p))
     for g in cm.groups.values():
+        if not all(m in data for m in g.members.values()):
+            continue
         members = [cm.variables[m] for m in g.members.values()]
         units = {m.units for m in members}
         if len(units) != 1:

@@ -1,0 +1,502 @@
+"""The plan's targets, machine-readable, and their evaluation against model results.
+
+The registry is ``jzsim/data/targets.csv``: one row per quantitative target of the plan (see
+``/work/shared/plan/figures.md``), each citing the plan's chapter and line. Columns:
+
+``id``
+    short snake_case name, unique.
+``area``, ``description``
+    the plan's topic and the target in English.
+``indicator``
+    the model variable the target is judged on; empty when the model does not cover it (the
+    target is then reported as ``not modelled``, never dropped).
+``selector``
+    ``dim=label`` (several joined by ``;``) picking one slice of a grouped variable, e.g.
+    ``cluster=health`` on ``cluster_output``.
+``kind``
+    ``level``: the indicator in ``year`` compared with ``threshold``;
+    ``cagr``: average annual growth of the indicator from ``base_year`` to ``year``, compared
+    with ``threshold`` [1/year];
+    ``at_most_indicator``: indicator <= the variable named in ``reference``, both in ``year``
+    (e.g. groundwater extraction <= recharge);
+    ``cagr_vs_indicator``: average annual growth of the indicator compared with that of
+    ``reference`` over ``base_year``-``year`` (e.g. incomes growing in step with GDP).
+``comparison``
+    ``>=``, ``>``, ``<=``, ``<``, or ``approx`` (within ``tolerance``, in the row's units).
+``threshold``, ``units``
+    the target value and its units (engine unit strings; ``1`` for shares, ``1/year`` for growth
+    rates). An empty threshold is allowed for ``level``/``cagr`` when the plan does not give the
+    number (status ``threshold unknown``; supply it in your own copy to evaluate).
+``year``, ``base_year``
+    calendar years; ``base_year`` only for the growth kinds.
+``reference``, ``tolerance``, ``source``, ``note``
+    as above; ``source`` is ``plan ch.N LNN``; ``note`` gives the Chinese wording and any reading
+    or assumption we made.
+
+Statuses reported by :func:`evaluate_targets`:
+
+- ``met`` / ``missed``: the target could be judged; with several draws, ``met`` means at least
+  half the draws meet it (``p_met`` >= 0.5), i.e. the median draw meets it;
+- ``threshold unknown``: indicator computed, no threshold to compare it with;
+- ``not modelled``: no indicator, or the indicator (or reference) is not in the results;
+- ``outside horizon``: ``year`` (or ``base_year``) is not among the results' times.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+__all__ = [
+    "KINDS",
+    "COMPARISONS",
+    "STATUSES",
+    "load_targets",
+    "validate_targets",
+    "target_indicators",
+    "target_met",
+    "evaluate_targets",
+]
+
+KINDS = ("level", "cagr", "at_most_indicator", "cagr_vs_indicator")
+COMPARISONS = (">=", ">", "<=", "<", "approx")
+STATUSES = ("met", "missed", "threshold unknown", "not modelled", "outside horizon")
+
+_COLUMNS = ("id", "area", "description", "indicator", "selector", "kind", "comparison", "threshold",
+            "units", "year", "base_year", "reference", "tolerance", "source", "note")
+_GROWTH_KINDS = ("cagr", "cagr_vs_indicator")
+_REFERENCE_KINDS = ("at_most_indicator", "cagr_vs_indicator")
+_ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SELECTOR_RE = re.compile(r"^\s*[A-Za-z_][A-Za-z0-9_]*\s*=\s*[^=;]+?\s*$")
+_SOURCE_RE = re.compile(r"^plan ch\.\d+ L\d+")
+# Relative slack on every comparison, so that a path growing exactly 6%/yr meets ">= 6%" despite
+# floating-point rounding in (x1/x0)**(1/n) - 1.
+_RTOL = 1e-9
+
+
+# --------------------------------------------------------------------------------------------
+# loading and validation
+
+
+def load_targets(path: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Read and validate the target registry.
+
+    Parameters
+    ----------
+    path
+        A CSV with the registry's columns; default the ``targets.csv`` packaged in
+        ``jzsim.data`` (found through :mod:`importlib.resources`, so it works from any directory
+        after installation).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per target, in file order. ``threshold`` and ``tolerance`` are floats (NaN when
+        empty), ``year`` and ``base_year`` nullable integers, other columns strings ("" when empty).
+
+    Raises
+    ------
+    ValueError
+        If a row breaks the rules listed in :func:`validate_targets`.
+    """
+    if path is None:
+        text = resources.files("jzsim.data").joinpath("targets.csv").read_text(encoding="utf-8")
+        raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    else:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return validate_targets(raw)
+
+
+def validate_targets(df: pd.DataFrame) -> pd.DataFrame:
+    """Check a target table and return a normalised copy.
+
+    Rules: every registry column present; ``id`` unique snake_case; ``kind`` in :data:`KINDS`;
+    ``comparison`` in :data:`COMPARISONS` (``<=`` for ``at_most_indicator``); ``year`` an integer;
+    ``base_year`` an integer before ``year`` for the growth kinds and empty otherwise;
+    ``threshold`` a number for ``level``/``cagr`` (or empty: threshold unknown) and empty for the
+    kinds compared with a ``reference``, which they require; ``tolerance`` a number >= 0 exactly
+    when ``comparison`` is ``approx``; ``selector`` ``dim=label[;dim=label]``; ``units`` non-empty;
+    ``source`` starting ``plan ch.N LNN``.
+
+    Parameters
+    ----------
+    df
+        The table, e.g. a user's edited copy of :func:`load_targets` (numbers or strings).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Normalised copy (see :func:`load_targets`).
+
+    Raises
+    ------
+    ValueError
+        Naming the row id, the field, the offending value and what is allowed.
+    """
+    missing = [c for c in _COLUMNS if c not in df.columns]
+    if missing:
+        raise ValueError(f"target table lacks column(s) {missing}; required columns: {list(_COLUMNS)}")
+    out = df.loc[:, list(_COLUMNS)].copy()
+    for c in _COLUMNS:
+        out[c] = [_text(v) for v in out[c]]
+
+    def fail(rid: str, field: str, value, allowed: str) -> None:
+        raise ValueError(f"target {rid!r}: field {field!r} has value {value!r}; allowed: {allowed}")
+
+    seen: set[str] = set()
+    years, base_years, thresholds, tolerances = [], [], [], []
+    for i, r in enumerate(out.itertuples(index=False)):
+        rid = r.id or f"<row {i + 1}>"
+        if not _ID_RE.match(r.id):
+            fail(rid, "id", r.id, "a non-empty snake_case name ([a-z][a-z0-9_]*)")
+        if r.id in seen:
+            fail(rid, "id", r.id, "a name not used by another row")
+        seen.add(r.id)
+        if r.kind not in KINDS:
+            fail(rid, "kind", r.kind, " | ".join(KINDS))
+        if r.comparison not in COMPARISONS:
+            fail(rid, "comparison", r.comparison, " | ".join(COMPARISONS))
+        if r.kind == "at_most_indicator" and r.comparison != "<=":
+            fail(rid, "comparison", r.comparison, "'<=' for kind at_most_indicator")
+        for field in ("area", "description", "units"):
+            if not getattr(r, field):
+                fail(rid, field, getattr(r, field), "a non-empty text")
+        if not _SOURCE_RE.match(r.source):
+            fail(rid, "source", r.source, "'plan ch.N LNN' (chapter and line of the plan)")
+        for field in ("indicator", "reference"):
+            v = getattr(r, field)
+            if v and not _NAME_RE.match(v):
+                fail(rid, field, v, "empty or a model variable name")
+        if r.selector and not all(_SELECTOR_RE.match(p) for p in r.selector.split(";")):
+            fail(rid, "selector", r.selector, "empty or 'dim=label' items joined by ';'")
+
+        year = _integer(r.year)
+        if year is None:
+            fail(rid, "year", r.year, "a calendar year (integer)")
+        base = _integer(r.base_year) if r.base_year else None
+        if r.kind in _GROWTH_KINDS:
+            if base is None or base >= year:
+                fail(rid, "base_year", r.base_year, f"an integer year before year {year} for kind {r.kind}")
+        elif r.base_year:
+            fail(rid, "base_year", r.base_year, f"empty for kind {r.kind}")
+
+        thr = _number(r.threshold)
+        if r.threshold and thr is None:
+            fail(rid, "threshold", r.threshold, "a number or empty")
+        if r.kind in _REFERENCE_KINDS:
+            if r.threshold:
+                fail(rid, "threshold", r.threshold, f"empty for kind {r.kind} (it is compared with 'reference')")
+            if not r.reference:
+                fail(rid, "reference", r.reference, f"a model variable name for kind {r.kind}")
+        elif r.reference:
+            fail(rid, "reference", r.reference, f"empty for kind {r.kind}")
+
+        tol = _number(r.tolerance)
+        if r.comparison == "approx":
+            if tol is None or tol < 0:
+                fail(rid, "tolerance", r.tolerance, "a number >= 0 (in the row's units) for comparison 'approx'")
+        elif r.tolerance:
+            fail(rid, "tolerance", r.tolerance, f"empty for comparison {r.comparison!r}")
+
+        years.append(year)
+        base_years.append(base)
+        thresholds.append(np.nan if thr is None else thr)
+        tolerances.append(np.nan if tol is None else tol)
+
+    out["year"] = pd.array(years, dtype="Int64")
+    out["base_year"] = pd.array(base_years, dtype="Int64")
+    out["threshold"] = np.asarray(thresholds, dtype=float)
+    out["tolerance"] = np.asarray(tolerances, dtype=float)
+    return out.reset_index(drop=True)
+
+
+def _text(v) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+        return ""
+    return str(v).strip()
+
+
+def _number(text: str) -> float | None:
+    try:
+        x = float(text)
+    except (TypeError, ValueError):
+        return None
+    return x if np.isfinite(x) else None
+
+
+def _integer(text: str) -> int | None:
+    x = _number(text)
+    return int(x) if x is not None and float(x).is_integer() else None
+
+
+# --------------------------------------------------------------------------------------------
+# evaluation
+
+
+@dataclass
+class _Assessment:
+    """One target judged against one result set (per-draw arrays have dim ``draw``)."""
+
+    row: pd.Series
+    status: str
+    value: xr.DataArray | None = None  # indicator (or its growth rate), per draw
+    reference: xr.DataArray | None = None  # reference variable (or its growth rate), per draw
+    met: xr.DataArray | None = None  # bool per draw, when status is met/missed
+
+    @property
+    def value_units(self) -> str:
+        return "1/year" if self.row["kind"] in _GROWTH_KINDS else self.row["units"]
+
+
+def _time_dim(ds: xr.Dataset) -> str:
+    for d in ("time", "year"):
+        if d in ds.dims:
+            return d
+    raise ValueError(f"results have no 'time' (or 'year') dimension; dims are {dict(ds.sizes)}")
+
+
+def _at_year(da: xr.DataArray, tdim: str, year: int) -> xr.DataArray | None:
+    """``da`` at calendar year ``year``, or None if no saved time equals it."""
+    hits = np.flatnonzero(np.isclose(np.asarray(da[tdim].values, dtype=float), float(year), rtol=0, atol=1e-6))
+    return None if hits.size == 0 else da.isel({tdim: int(hits[0])}, drop=True)
+
+
+def _parse_selector(text: str) -> dict[str, str]:
+    if not text:
+        return {}
+    return {k.strip(): v.strip() for k, v in (p.split("=", 1) for p in text.split(";"))}
+
+
+def _lookup(ds: xr.Dataset, name: str, selector: dict[str, str], tid: str) -> xr.DataArray | None:
+    """The variable ``name`` sliced by ``selector``; None if the results do not hold it.
+
+    A grouped variable (``cluster_output`` with dim ``cluster``) is used when present, else its
+    member ``cluster_output_health`` (the naming of docs/interfaces.md).
+    """
+    if name in ds.data_vars:
+        da = ds[name]
+        for dim, label in selector.items():
+            if dim not in da.dims:
+                raise ValueError(f"target {tid!r}: selector dim {dim!r} not in {name!r} dims {da.dims}")
+            labels = list(da[dim].values)
+            match = [lab for lab in labels if str(lab) == label]
+            if not match:
+                raise ValueError(
+                    f"target {tid!r}: selector {dim}={label!r} not among {name!r} labels {labels}")
+            da = da.sel({dim: match[0]}, drop=True)
+        return da
+    member = "_".join([name, *selector.values()])
+    if selector and member in ds.data_vars:
+        return ds[member]
+    return None
+
+
+def _to_units(da: xr.DataArray, units: str, tid: str) -> xr.DataArray:
+    """``da`` converted to ``units`` using its ``attrs['units']`` (unchanged if none or equal)."""
+    src = str(da.attrs.get("units", "")).strip()
+    if not src or src == units:
+        return da
+    try:
+        from jzsim.engine.units import conversion_factor, parse_units
+    except ImportError as exc:  # the engine may not be installed in a data-only context
+        raise ValueError(f"target {tid!r}: results in {src!r}, target in {units!r}, and the engine's "
+                         f"unit registry is unavailable to convert ({exc})") from None
+    try:
+        f = conversion_factor(parse_units(src), parse_units(units))
+    except ValueError as exc:
+        raise ValueError(f"target {tid!r}: cannot compare results in {src!r} with target units "
+                         f"{units!r}: {exc}") from None
+    return da * f
+
+
+def _per_draw(da: xr.DataArray, tid: str, name: str) -> xr.DataArray:
+    if "draw" not in da.dims:
+        da = da.expand_dims(draw=[0])
+    extra = [d for d in da.dims if d != "draw"]
+    if extra:
+        raise ValueError(f"target {tid!r}: {name!r} still has dims {extra} after selecting the year; "
+                         "add a 'selector' (e.g. cluster=health)")
+    return da.transpose("draw")
+
+
+def _growth(end: xr.DataArray, start: xr.DataArray, years: int) -> xr.DataArray:
+    """Average annual growth rate (x_end / x_start) ** (1/years) - 1 [1/year]; NaN if x_start <= 0."""
+    ratio = (end / start.where(start > 0)).where(lambda r: r >= 0)
+    return ratio ** (1.0 / years) - 1.0
+
+
+def _compare(x: xr.DataArray, comparison: str, y, tolerance: float) -> xr.DataArray:
+    """x <comparison> y, NaN comparing False.
+
+    ``>=``, ``<=`` and ``approx`` allow a relative slack of 1e-9 for floating-point rounding;
+    the strict ``>`` and ``<`` allow none.
+    """
+    slack = _RTOL * np.maximum(1.0, np.abs(y))
+    if comparison == ">=":
+        ok = x >= y - slack
+    elif comparison == ">":
+        ok = x > y  # strict: no slack in the permissive direction
+    elif comparison == "<=":
+        ok = x <= y + slack
+    elif comparison == "<":
+        ok = x < y
+    else:  # approx
+        ok = np.abs(x - y) <= tolerance + slack
+    return ok & x.notnull()
+
+
+def _assess_one(ds: xr.Dataset, row: pd.Series, tdim: str, times: set) -> _Assessment:
+    tid, kind = row["id"], row["kind"]
+    sel = _parse_selector(row["selector"])
+    if not row["indicator"]:
+        return _Assessment(row, "not modelled")
+    ind = _lookup(ds, row["indicator"], sel, tid)
+    ref = _lookup(ds, row["reference"], {}, tid) if row["reference"] else None
+    if ind is None or (row["reference"] and ref is None):
+        return _Assessment(row, "not modelled")
+
+    year, base = int(row["year"]), row["base_year"]
+    needed = [year] + ([int(base)] if kind in _GROWTH_KINDS else [])
+    if any(not np.isclose(list(times), y, rtol=0, atol=1e-6).any() for y in needed):
+        return _Assessment(row, "outside horizon")
+
+    def at(da, y, name):
+        return _per_draw(_at_year(da, tdim, y), tid, name)
+
+    if kind in _GROWTH_KINDS:
+        n = year - int(base)
+        value = _growth(at(ind, year, row["indicator"]), at(ind, int(base), row["indicator"]), n)
+        reference = (None if ref is None else
+                     _growth(at(ref, year, row["reference"]), at(ref, int(base), row["reference"]), n))
+    else:
+        value = at(_to_units(ind, row["units"], tid), year, row["indicator"])
+        reference = None if ref is None else at(_to_units(ref, row["units"], tid), year, row["reference"])
+
+    if kind in _REFERENCE_KINDS:
+        met = _compare(value, row["comparison"], reference, row["tolerance"]) & reference.notnull()
+    elif np.isnan(row["threshold"]):
+        return _Assessment(row, "threshold unknown", value, reference)
+    else:
+        met = _compare(value, row["comparison"], row["threshold"], row["tolerance"])
+    status = "met" if float(met.mean()) >= 0.5 else "missed"
+    return _Assessment(row, status, value, reference, met)
+
+
+def _assess(ds: xr.Dataset, targets: pd.DataFrame | None) -> list[_Assessment]:
+    targets = load_targets() if targets is None else validate_targets(targets)
+    tdim = _time_dim(ds)
+    times = set(np.asarray(ds[tdim].values, dtype=float).tolist())
+    return [_assess_one(ds, row, tdim, times) for _, row in targets.iterrows()]
+
+
+def target_indicators(ds: xr.Dataset, targets: pd.DataFrame | None = None) -> xr.Dataset:
+    """Per-draw value of each target's indicator, for the targets the results can measure.
+
+    Parameters
+    ----------
+    ds
+        Model results: variables with dims ``(draw, time)`` (``time`` in calendar years, floats),
+        grouped variables with an extra dim (e.g. ``cluster``).
+    targets
+        A target table (default: :func:`load_targets`).
+
+    Returns
+    -------
+    xarray.Dataset
+        One variable per measurable target, named by the target id, dims ``(draw,)``: the indicator
+        in ``year`` (in the target's units) for ``level`` and ``at_most_indicator``, its average
+        annual growth [1/year] for ``cagr`` and ``cagr_vs_indicator``. attrs give units, kind,
+        year, comparison, threshold and reference. Targets not modelled or outside the horizon are
+        absent (see :func:`evaluate_targets` for the full list).
+    """
+    out = {}
+    for a in _assess(ds, targets):
+        if a.value is None:
+            continue
+        r = a.row
+        attrs = {"units": a.value_units, "description": r["description"], "kind": r["kind"],
+                 "year": int(r["year"]), "comparison": r["comparison"], "source": r["source"]}
+        if not np.isnan(r["threshold"]):
+            attrs["threshold"] = float(r["threshold"])
+        if r["reference"]:
+            attrs["reference"] = r["reference"]
+        out[r["id"]] = a.value.assign_attrs(attrs)
+    return xr.Dataset(out)
+
+
+def _bare(da: xr.DataArray) -> xr.DataArray:
+    out = da.copy()
+    out.attrs = {}
+    return out
+
+
+def target_met(ds: xr.Dataset, targets: pd.DataFrame | None = None) -> xr.DataArray:
+    """Whether each draw meets each target that can be judged.
+
+    Parameters
+    ----------
+    ds, targets
+        As in :func:`target_indicators`.
+
+    Returns
+    -------
+    xarray.DataArray
+        bool, dims ``(draw, target)``; only targets with status ``met`` or ``missed`` appear.
+    """
+    judged = [a for a in _assess(ds, targets) if a.met is not None]
+    if not judged:
+        draws = ds["draw"].values if "draw" in ds.coords else np.arange(ds.sizes.get("draw", 1))
+        return xr.DataArray(np.zeros((len(draws), 0), dtype=bool), dims=("draw", "target"),
+                            coords={"draw": draws, "target": np.array([], dtype=str)}, name="target_met")
+    ids = np.array([str(a.row["id"]) for a in judged])
+    met = xr.concat([_bare(a.met) for a in judged], dim=xr.DataArray(ids, dims="target", name="target"))
+    return met.transpose("draw", "target").rename("target_met").assign_attrs(
+        description="whether each draw meets each target (see jzsim/data/targets.csv)")
+
+
+def evaluate_targets(ds: xr.Dataset, targets: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every target with its model value and whether the results meet it.
+
+    Parameters
+    ----------
+    ds, targets
+        As in :func:`target_indicators`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per target, in registry order (targets the model does not cover are kept, with
+        status ``not modelled``). Columns: ``target``, ``area``, ``description``, ``indicator``,
+        ``kind``, ``year``, ``model_value`` (median over draws, in ``value_units``),
+        ``value_units``, ``threshold``, ``reference_value`` (median over draws of the reference,
+        or of its growth rate), ``comparison``, ``tolerance``, ``p_met`` (share of draws meeting
+        the target; 0 or 1 for a single draw), ``met`` (nullable bool: ``p_met >= 0.5``, the single
+        draw's verdict when there is one draw), ``status`` (one of :data:`STATUSES`), ``source``.
+    """
+    recs = []
+    for a in _assess(ds, targets):
+        r = a.row
+        p_met = np.nan if a.met is None else float(a.met.mean())
+        recs.append({
+            "target": r["id"], "area": r["area"], "description": r["description"],
+            "indicator": r["indicator"], "kind": r["kind"], "year": int(r["year"]),
+            "model_value": np.nan if a.value is None else float(a.value.median(skipna=True)),
+            "value_units": a.value_units,
+            "threshold": r["threshold"],
+            "reference_value": np.nan if a.reference is None else float(a.reference.median(skipna=True)),
+            "comparison": r["comparison"], "tolerance": r["tolerance"],
+            "p_met": p_met,
+            "met": pd.NA if a.met is None else bool(p_met >= 0.5),
+            "status": a.status, "source": r["source"],
+        })
+    df = pd.DataFrame.from_records(recs)
+    df["met"] = df["met"].astype("boolean")
+    return df

@@ -1,0 +1,306 @@
+"""Vectorized Monte Carlo over the uncertain parameters, with bounded memory.
+
+Draws are processed in chunks (whole blocks of :data:`~jzsim.uncertainty.sampling.BLOCK` draws);
+each chunk samples its parameters from ``(seed, draw index)``, runs through the numpy or compiled
+kernel, and is folded into running summaries (:mod:`jzsim.uncertainty.summaries`). Per-draw
+trajectories are kept only when asked for: in memory, or streamed to a ``.npy`` file on disk.
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from jzsim.uncertainty.sampling import BLOCK, SAMPLERS, sample_parameters
+from jzsim.uncertainty.summaries import QUANTILES, Accumulator, wilson_interval
+
+__all__ = ["monte_carlo", "HEADLINE"]
+
+#: Outputs summarised by default besides the target indicators (when the model has them).
+HEADLINE = ("gdp_real", "gdp_nominal", "gdp_growth", "va_primary", "va_secondary", "va_tertiary",
+            "cluster_output_health", "cluster_output_materials", "cluster_output_equipment",
+            "pop_total", "urbanisation", "employment", "income_urban", "income_rural",
+            "grain_output", "water_demand_total", "water_shortage_total", "groundwater_extraction",
+            "groundwater_recharge", "aquifer_storage", "reclaimed_share", "water_per_wanyuan_gdp")
+BACKENDS = ("numpy", "numba")
+DEFAULT_CHUNK = {"numpy": 8192, "numba": 65536}
+
+
+def _default_outputs(cm, targets) -> list[str]:
+    names = set(cm.output_names)
+    want: list[str] = []
+    if targets is not None:
+        for col in ("indicator", "reference"):
+            if col in targets:
+                want += [str(x) for x in targets[col].dropna() if str(x)]
+    want += list(HEADLINE)
+    for g in cm.groups.values():  # whole groups, so that target selectors (cluster=...) work
+        if any(m in want for m in g.members.values()) or g.name in want:
+            want += list(g.members.values())
+    out: list[str] = []
+    for n in want:
+        if n in names and n not in out:
+            out.append(n)
+    return out
+
+
+def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, sampler: str = "random",
+                backend: str = "numpy", chunk_size: int | None = None,
+                outputs: Sequence[str] | None = None, keep: bool | str | Path = False,
+                quantiles: Sequence[float] = QUANTILES, progress: bool | None = None,
+                params: Mapping[str, Any] | None = None, model=None, targets=None,
+                n_bins: int = 1000, **settings: Any) -> xr.Dataset:
+    """Run ``draws`` draws of the uncertain parameters and summarise them.
+
+    Parameters
+    ----------
+    scenario : str, default "plan"
+        The built-in plan scenario (scenario files come with the scenario issue).
+    draws : int, default 10000
+        Number of draws.
+    seed : int, default 0
+        Root seed; draw ``i``'s parameters depend only on ``seed`` and ``i`` (and, for ``"lhs"``,
+        on ``draws``).
+    sampler : {"random", "lhs", "sobol"}, default "random"
+    backend : {"numpy", "numba"}, default "numpy"
+        ``"numba"`` needs ``pip install 'jzsim[fast]'``.
+    chunk_size : int, optional
+        Draws per chunk, rounded up to a multiple of 4096 (default 8192 numpy, 65536 numba).
+        Results do not depend on it.
+    outputs : sequence of str, optional
+        Variables to summarise (default: the target indicators and the headline outputs).
+    keep : bool or path, default False
+        Keep per-draw trajectories of ``outputs``: ``True`` in memory, a path to stream them to a
+        ``.npy`` file (memory-mapped in the result).
+    quantiles : sequence of float, default (0.05, 0.25, 0.5, 0.75, 0.95)
+    progress : bool, optional
+        Show a progress bar (default: on a terminal, for runs longer than a second).
+    params : mapping, optional
+        Overrides of nominal values (numbers) or whole :class:`~jzsim.params.Parameter` objects.
+    model : jzsim.engine.Model, optional
+        Another model; its parameters declared with :meth:`~jzsim.engine.Model.add_parameter`
+        carry their distributions.
+    targets : pandas.DataFrame, optional
+        Target registry (default: the plan's, :func:`jzsim.analysis.targets.load_targets`).
+    n_bins : int, default 1000
+        Histogram bins per variable and year for quantiles.
+    **settings
+        ``start``, ``stop``, ``dt``, ``method`` of the run.
+
+    Returns
+    -------
+    xarray.Dataset
+        For each output a variable with dims ``(statistic, year)`` (``mean``, ``std``, ``min``,
+        ``max`` and the quantiles ``p05`` ...); ``p_met``, ``p_met_se``, ``p_met_low``,
+        ``p_met_high``, ``n_met`` over ``target``; with ``keep``, ``<name>_draws`` over
+        ``(draw, year)`` and the sampled parameters over ``draw``. ``attrs`` record seed, sampler,
+        backend, versions, data hash, draws completed and whether the run was interrupted.
+    """
+    from jzsim import __version__
+    from jzsim.data import data_hash
+    from jzsim.engine.results import to_dataset
+    from jzsim.params import load_parameters, with_overrides
+
+    if scenario != "plan":
+        raise ValueError(f"scenario is {scenario!r}; allowed: 'plan' (scenario files are not yet supported)")
+    if not isinstance(draws, (int, np.integer)) or draws < 1:
+        raise ValueError(f"draws is {draws!r}; allowed: an integer >= 1")
+    if sampler not in SAMPLERS:
+        raise ValueError(f"sampler is {sampler!r}; allowed: {', '.join(SAMPLERS)}")
+    if backend not in BACKENDS:
+        raise ValueError(f"backend is {backend!r}; allowed: {', '.join(BACKENDS)}")
+    qs = tuple(float(q) for q in quantiles)
+    if not all(0 < q < 1 for q in qs):
+        raise ValueError(f"quantiles are {qs}; allowed: numbers strictly between 0 and 1")
+    if model is None:
+        from jzsim.plan import plan_model
+
+        model = plan_model(parameters=with_overrides(load_parameters(), params))
+    elif params:
+        raise ValueError("params overrides apply to the plan model; for your own model declare them in it")
+    cm = model.build()
+    rs = cm.settings_for(settings)
+    if targets is None and scenario == "plan" and model.name == "jizhou_plan":
+        from jzsim.analysis.targets import load_targets
+
+        targets = load_targets()
+    names = list(outputs) if outputs is not None else _default_outputs(cm, targets)
+    cm.selection(names)  # validates names
+    chunk = DEFAULT_CHUNK[backend] if chunk_size is None else int(chunk_size)
+    if chunk < 1:
+        raise ValueError(f"chunk_size is {chunk_size!r}; allowed: an integer >= 1")
+    chunk = -(-chunk // BLOCK) * BLOCK
+    declared = [v.extra.get("parameter") for v in cm.params]
+    uncertain = [p for p in declared if p is not None and p.uncertain]
+    nominal = {p.name: p.value for p in cm.params}
+    nt = len(rs.save_times)
+    acc = Accumulator(len(names), nt, n_bins)
+    n_targets = 0 if targets is None else len(targets)
+    met_counts = np.zeros(n_targets, dtype=np.int64)
+    kept = _keeper(keep, len(names), draws, nt, [p.name for p in uncertain])
+
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=draws, unit="draw", delay=1.0, disable=(None if progress is None else not progress),
+               desc=f"jzsim {backend}")
+    done = 0
+    interrupted = False
+    t0 = time.perf_counter()
+    try:
+        for a in range(0, draws, chunk):
+            b = min(draws, a + chunk)
+            sampled = sample_parameters(uncertain, sampler, seed, a, b, draws)
+            P = [np.ascontiguousarray(sampled[p.name]) if p.name in sampled else np.full(b - a, nominal[p.name])
+                 for p in cm.params]
+            out = cm.simulate(P, rs, backend=backend, names=names, chunk_size=b - a, check=False)
+            cm.check_output(out, rs, first_draw=a, names=names)
+            if acc.lo is None:
+                acc.set_edges(out[:, : min(BLOCK, b - a), :])
+            for s in range(0, b - a, BLOCK):
+                acc.add_block(out[:, s: s + BLOCK, :])
+            if n_targets:
+                from jzsim.analysis.targets import target_met
+
+                ds_chunk = to_dataset(cm, rs, out, None, names=names, draw_index=np.arange(a, b))
+                met = target_met(ds_chunk, targets)
+                met_counts += _counts(met, targets)
+            if kept is not None:
+                kept.write(a, b, out, sampled)
+            done = b
+            bar.update(b - a)
+    except KeyboardInterrupt:
+        interrupted = True
+        warnings.warn(f"Monte Carlo interrupted: summaries cover the first {done} of {draws} draws",
+                      RuntimeWarning, stacklevel=2)
+    finally:
+        bar.close()
+    if done == 0:
+        raise KeyboardInterrupt("Monte Carlo interrupted before the first chunk finished")
+    elapsed = time.perf_counter() - t0
+    ds = _summary_dataset(cm, rs, names, acc, qs, targets, met_counts, done)
+    if kept is not None:
+        ds = ds.merge(kept.dataset(cm, rs, names, done))
+    ds.attrs.update(
+        scenario=scenario, model=cm.name, seed=int(seed), sampler=sampler, backend=backend,
+        draws_requested=int(draws), draws=int(done), interrupted=int(interrupted), chunk_size=chunk,
+        method=rs.method, dt=rs.dt, jzsim_version=__version__, numpy_version=np.__version__,
+        numba_version=_version("numba") if backend == "numba" else "", python_version=platform.python_version(),
+        data_hash=data_hash(), elapsed_seconds=elapsed, draws_per_second=done / elapsed if elapsed else np.nan,
+        uncertain_parameters=", ".join(p.name for p in uncertain),
+        quantile_method=f"histogram of {n_bins} bins per variable and year; edges from the first "
+                        f"{min(BLOCK, draws)} draws widened by half their range each side",
+    )
+    return ds
+
+
+def _counts(met: xr.DataArray, targets) -> np.ndarray:
+    ids = list(targets["id"]) if "id" in targets else list(targets.index)
+    out = np.zeros(len(ids), dtype=np.int64)
+    summed = met.sum("draw")
+    for i, t in enumerate(ids):
+        if t in summed["target"].values:
+            out[i] = int(summed.sel(target=t))
+    return out
+
+
+def _summary_dataset(cm, rs, names, acc: Accumulator, qs, targets, met_counts, n) -> xr.Dataset:
+    tdim = cm.time_dim
+    labels = ["mean", "std", "min", "max"] + [f"p{round(q * 100):02d}" for q in qs]
+    stats = np.concatenate([acc.mean[None], acc.std[None], acc.min[None], acc.max[None], acc.quantiles(qs)])
+    data = {}
+    for i, name in enumerate(names):
+        v = cm.variables[name]
+        data[name] = (("statistic", tdim), stats[:, i, :],
+                      {"units": v.units, "description": v.description,
+                       "quantile_resolution": float(np.max(acc.width[i]))})
+    coords = {"statistic": labels, tdim: (tdim, rs.save_times, {"units": cm.time_units})}
+    ds = xr.Dataset(data, coords=coords)
+    if targets is not None and len(targets):
+        ids = list(targets["id"]) if "id" in targets else list(targets.index)
+        modelled = _modelled(targets, names)
+        p = met_counts / n
+        low, high = wilson_interval(met_counts, n)
+        nan = np.where(modelled, 1.0, np.nan)
+        ds = ds.assign_coords(target=ids)
+        ds["p_met"] = ("target", p * nan, {"units": "1", "description": "share of draws meeting the target"})
+        ds["p_met_se"] = ("target", np.sqrt(p * (1 - p) / n) * nan,
+                          {"units": "1", "description": "Monte Carlo standard error of p_met, sqrt(p(1-p)/n)"})
+        ds["p_met_low"] = ("target", low * nan, {"units": "1", "description": "Wilson 95% interval, lower"})
+        ds["p_met_high"] = ("target", high * nan, {"units": "1", "description": "Wilson 95% interval, upper"})
+        ds["n_met"] = ("target", met_counts, {"units": "1", "description": "draws meeting the target"})
+        ds["modelled"] = ("target", modelled, {"description": "the model covers the target's indicator"})
+    return ds
+
+
+def _modelled(targets, names) -> np.ndarray:
+    out = []
+    for _, row in targets.iterrows():
+        ind = row.get("indicator")
+        ok = isinstance(ind, str) and ind != "" and (ind in names or _group_member(ind, names))
+        ref = row.get("reference")
+        if ok and isinstance(ref, str) and ref:
+            ok = ref in names
+        out.append(ok)
+    return np.array(out, dtype=bool)
+
+
+def _group_member(ind, names) -> bool:
+    return any(n.startswith(ind + "_") for n in names)
+
+
+def _version(mod: str) -> str:
+    try:
+        from importlib.metadata import version
+
+        return version(mod)
+    except Exception:  # pragma: no cover
+        return ""
+
+
+class _Keeper:
+    """Per-draw trajectories, in memory or in a memory-mapped ``.npy`` file."""
+
+    def __init__(self, path, n_vars, draws, nt, pnames):
+        shape = (n_vars, draws, nt)
+        if path is None:
+            self.arr = np.empty(shape)
+        else:
+            self.path = Path(path)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.arr = np.lib.format.open_memmap(self.path, mode="w+", dtype=np.float64, shape=shape)
+        self.params = {n: np.empty(draws) for n in pnames}
+
+    def write(self, a, b, out, sampled):
+        self.arr[:, a:b, :] = out
+        for k, v in sampled.items():
+            self.params[k][a:b] = v
+
+    def dataset(self, cm, rs, names, n) -> xr.Dataset:
+        if isinstance(self.arr, np.memmap):
+            self.arr.flush()
+        tdim = cm.time_dim
+        data = {f"{nm}_draws": (("draw", tdim), self.arr[i, :n, :],
+                                {"units": cm.variables[nm].units, "description": cm.variables[nm].description})
+                for i, nm in enumerate(names)}
+        for k, v in self.params.items():
+            data[k] = (("draw",), v[:n], {"units": cm.variables[k].units, "description": "sampled parameter"})
+        return xr.Dataset(data, coords={"draw": np.arange(n), tdim: (tdim, rs.save_times)})
+
+
+def _keeper(keep, n_vars, draws, nt, pnames):
+    if keep is False or keep is None:
+        return None
+    if keep is True:
+        need = n_vars * draws * nt * 8
+        if need > 4 * 2**30:
+            raise MemoryError(f"keeping {draws} trajectories of {n_vars} outputs needs {need / 2**30:.1f} GiB; "
+                              "pass keep='path/to/file.npy' to stream them to disk")
+        return _Keeper(None, n_vars, draws, nt, pnames)
+    return _Keeper(keep, n_vars, draws, nt, pnames)
