@@ -1,0 +1,89 @@
+"""Samplers and distributions: draw-indexed streams, stratification, ranges."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from jzsim.params import Parameter
+from jzsim.uncertainty.distributions import ppf
+from jzsim.uncertainty.sampling import BLOCK, permute, uniforms
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 5000), key=st.integers(0, 2**32 - 1))
+def test_permute_is_a_bijection(n, key):
+    p = permute(np.arange(n), n, key)
+    assert np.array_equal(np.sort(p), np.arange(n))
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**63), a=st.integers(0, 3 * BLOCK), length=st.integers(1, 2 * BLOCK))
+def test_random_draw_depends_only_on_seed_index_and_name(seed, a, length):
+    full = uniforms("random", seed, ["x", "y"], 0, a + length)
+    part = uniforms("random", seed, ["x", "y"], a, a + length)
+    assert np.array_equal(full[a:], part)
+    # adding a parameter does not change the others' draws
+    more = uniforms("random", seed, ["y", "z", "x"], a, a + length)
+    assert np.array_equal(more[:, 2], part[:, 0]) and np.array_equal(more[:, 0], part[:, 1])
+
+
+def test_uniform_marginals_and_open_interval():
+    for sampler in ("random", "lhs", "sobol"):
+        u = uniforms(sampler, 42, ["a", "b", "c"], 0, 8192, n_total=8192)
+        assert np.all((u > 0) & (u < 1))
+        for j in range(3):
+            assert stats.kstest(u[:, j], "uniform").pvalue > 1e-3, sampler
+
+
+def test_latin_hypercube_is_stratified_in_every_dimension():
+    n = 1000
+    u = np.vstack([uniforms("lhs", 9, ["a", "b"], s, min(n, s + 300), n_total=n) for s in range(0, n, 300)])
+    for j in range(2):
+        assert np.array_equal(np.sort(np.floor(u[:, j] * n).astype(int)), np.arange(n))
+
+
+def test_sobol_chunks_equal_one_pass():
+    one = uniforms("sobol", 3, ["a", "b", "c"], 0, 1024)
+    parts = np.vstack([uniforms("sobol", 3, ["a", "b", "c"], s, min(1024, s + 100)) for s in range(0, 1024, 100)])
+    assert np.array_equal(one, parts)
+
+
+@pytest.mark.parametrize("dist", ["uniform", "triangular", "truncnormal", "lognormal"])
+def test_distributions_stay_in_range_and_centre_on_the_value(dist):
+    p = Parameter("x", "1", 2.0, 1.0, 3.0, dist, "assumption: test")
+    u = uniforms("random", 1, ["x"], 0, 50_000)[:, 0]
+    x = ppf(p, u)
+    assert x.min() >= 1.0 and x.max() <= 3.0
+    assert abs(np.median(x) - 2.0) < 0.05  # value is the centre of each symmetric (in log for lognormal) shape
+    if dist == "lognormal":
+        q = Parameter("y", "1", 2.0, 0.5, 8.0, dist, "assumption: test")
+        assert abs(np.median(ppf(q, u)) - 2.0) < 0.05  # median = value, symmetric in log
+
+
+def test_fixed_and_empirical():
+    u = np.linspace(0.001, 0.999, 7)
+    assert np.all(ppf(Parameter("x", "1", 4.0), u) == 4.0)
+    e = Parameter("e", "1", 2.0, distribution="empirical", sample=(1.0, 2.0, 3.0), source="calibrated: test")
+    assert set(ppf(e, u)) <= {1.0, 2.0, 3.0}
+
+
+@pytest.mark.parametrize("kw, msg", [
+    (dict(value=float("nan")), "value is nan"),
+    (dict(low=5.0), "low 5.0 is above high 0.6"),
+    (dict(value=0.9), "value 0.9 is outside its range"),
+    (dict(distribution="normal"), "distribution is 'normal'"),
+    (dict(units="yuan/yaer"), "units.*yaer"),
+    (dict(source="someone said so"), "must start with"),
+    (dict(distribution="lognormal", low=0.0), "needs low > 0"),
+])
+def test_parameter_validation_names_field_value_and_allowed(kw, msg):
+    args = dict(name="alpha", units="1", value=0.4, low=0.2, high=0.6, distribution="uniform",
+                source="assumption: test")
+    args.update(kw)
+    with pytest.raises(ValueError, match=msg) as info:
+        Parameter(**args)
+    assert "alpha" in str(info.value)
