@@ -69,8 +69,23 @@ KINDS = ("level", "cagr", "at_most_indicator", "cagr_vs_indicator")
 COMPARISONS = (">=", ">", "<=", "<", "approx")
 STATUSES = ("met", "missed", "threshold unknown", "not modelled", "outside horizon")
 
-_COLUMNS = ("id", "area", "description", "indicator", "selector", "kind", "comparison", "threshold",
-            "units", "year", "base_year", "reference", "tolerance", "source", "note")
+_COLUMNS = (
+    "id",
+    "area",
+    "description",
+    "indicator",
+    "selector",
+    "kind",
+    "comparison",
+    "threshold",
+    "units",
+    "year",
+    "base_year",
+    "reference",
+    "tolerance",
+    "source",
+    "note",
+)
 _GROWTH_KINDS = ("cagr", "cagr_vs_indicator")
 _REFERENCE_KINDS = ("at_most_indicator", "cagr_vs_indicator")
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -193,7 +208,12 @@ def validate_targets(df: pd.DataFrame) -> pd.DataFrame:
             fail(rid, "threshold", r.threshold, "a number or empty")
         if r.kind in _REFERENCE_KINDS:
             if r.threshold:
-                fail(rid, "threshold", r.threshold, f"empty for kind {r.kind} (it is compared with 'reference')")
+                fail(
+                    rid,
+                    "threshold",
+                    r.threshold,
+                    f"empty for kind {r.kind} (it is compared with 'reference')",
+                )
             if not r.reference:
                 fail(rid, "reference", r.reference, f"a model variable name for kind {r.kind}")
         elif r.reference:
@@ -202,7 +222,12 @@ def validate_targets(df: pd.DataFrame) -> pd.DataFrame:
         tol = _number(r.tolerance)
         if r.comparison == "approx":
             if tol is None or tol < 0:
-                fail(rid, "tolerance", r.tolerance, "a number >= 0 (in the row's units) for comparison 'approx'")
+                fail(
+                    rid,
+                    "tolerance",
+                    r.tolerance,
+                    "a number >= 0 (in the row's units) for comparison 'approx'",
+                )
         elif r.tolerance:
             fail(rid, "tolerance", r.tolerance, f"empty for comparison {r.comparison!r}")
 
@@ -265,7 +290,9 @@ def _time_dim(ds: xr.Dataset) -> str:
 
 def _at_year(da: xr.DataArray, tdim: str, year: int) -> xr.DataArray | None:
     """``da`` at calendar year ``year``, or None if no saved time equals it."""
-    hits = np.flatnonzero(np.isclose(np.asarray(da[tdim].values, dtype=float), float(year), rtol=0, atol=1e-6))
+    hits = np.flatnonzero(
+        np.isclose(np.asarray(da[tdim].values, dtype=float), float(year), rtol=0, atol=1e-6)
+    )
     return None if hits.size == 0 else da.isel({tdim: int(hits[0])}, drop=True)
 
 
@@ -290,7 +317,8 @@ def _lookup(ds: xr.Dataset, name: str, selector: dict[str, str], tid: str) -> xr
             match = [lab for lab in labels if str(lab) == label]
             if not match:
                 raise ValueError(
-                    f"target {tid!r}: selector {dim}={label!r} not among {name!r} labels {labels}")
+                    f"target {tid!r}: selector {dim}={label!r} not among {name!r} labels {labels}"
+                )
             da = da.sel({dim: match[0]}, drop=True)
         return da
     member = "_".join([name, *selector.values()])
@@ -307,13 +335,16 @@ def _to_units(da: xr.DataArray, units: str, tid: str) -> xr.DataArray:
     try:
         from jzsim.engine.units import conversion_factor, parse_units
     except ImportError as exc:  # the engine may not be installed in a data-only context
-        raise ValueError(f"target {tid!r}: results in {src!r}, target in {units!r}, and the engine's "
-                         f"unit registry is unavailable to convert ({exc})") from None
+        raise ValueError(
+            f"target {tid!r}: results in {src!r}, target in {units!r}, and the engine's "
+            f"unit registry is unavailable to convert ({exc})"
+        ) from None
     try:
         f = conversion_factor(parse_units(src), parse_units(units))
     except ValueError as exc:
-        raise ValueError(f"target {tid!r}: cannot compare results in {src!r} with target units "
-                         f"{units!r}: {exc}") from None
+        raise ValueError(
+            f"target {tid!r}: cannot compare results in {src!r} with target units {units!r}: {exc}"
+        ) from None
     return da * f
 
 
@@ -322,8 +353,10 @@ def _per_draw(da: xr.DataArray, tid: str, name: str) -> xr.DataArray:
         da = da.expand_dims(draw=[0])
     extra = [d for d in da.dims if d != "draw"]
     if extra:
-        raise ValueError(f"target {tid!r}: {name!r} still has dims {extra} after selecting the year; "
-                         "add a 'selector' (e.g. cluster=health)")
+        raise ValueError(
+            f"target {tid!r}: {name!r} still has dims {extra} after selecting the year; "
+            "add a 'selector' (e.g. cluster=health)"
+        )
     return da.transpose("draw")
 
 
@@ -374,8 +407,11 @@ def _assess_one(ds: xr.Dataset, row: pd.Series, tdim: str, times: set) -> _Asses
     if kind in _GROWTH_KINDS:
         n = year - int(base)
         value = _growth(at(ind, year, row["indicator"]), at(ind, int(base), row["indicator"]), n)
-        reference = (None if ref is None else
-                     _growth(at(ref, year, row["reference"]), at(ref, int(base), row["reference"]), n))
+        reference = (
+            None
+            if ref is None
+            else _growth(at(ref, year, row["reference"]), at(ref, int(base), row["reference"]), n)
+        )
     else:
         value = at(_to_units(ind, row["units"], tid), year, row["indicator"])
         reference = None if ref is None else at(_to_units(ref, row["units"], tid), year, row["reference"])
@@ -422,8 +458,14 @@ def target_indicators(ds: xr.Dataset, targets: pd.DataFrame | None = None) -> xr
         if a.value is None:
             continue
         r = a.row
-        attrs = {"units": a.value_units, "description": r["description"], "kind": r["kind"],
-                 "year": int(r["year"]), "comparison": r["comparison"], "source": r["source"]}
+        attrs = {
+            "units": a.value_units,
+            "description": r["description"],
+            "kind": r["kind"],
+            "year": int(r["year"]),
+            "comparison": r["comparison"],
+            "source": r["source"],
+        }
         if not np.isnan(r["threshold"]):
             attrs["threshold"] = float(r["threshold"])
         if r["reference"]:
@@ -454,12 +496,19 @@ def target_met(ds: xr.Dataset, targets: pd.DataFrame | None = None) -> xr.DataAr
     judged = [a for a in _assess(ds, targets) if a.met is not None]
     if not judged:
         draws = ds["draw"].values if "draw" in ds.coords else np.arange(ds.sizes.get("draw", 1))
-        return xr.DataArray(np.zeros((len(draws), 0), dtype=bool), dims=("draw", "target"),
-                            coords={"draw": draws, "target": np.array([], dtype=str)}, name="target_met")
+        return xr.DataArray(
+            np.zeros((len(draws), 0), dtype=bool),
+            dims=("draw", "target"),
+            coords={"draw": draws, "target": np.array([], dtype=str)},
+            name="target_met",
+        )
     ids = np.array([str(a.row["id"]) for a in judged])
     met = xr.concat([_bare(a.met) for a in judged], dim=xr.DataArray(ids, dims="target", name="target"))
-    return met.transpose("draw", "target").rename("target_met").assign_attrs(
-        description="whether each draw meets each target (see jzsim/data/targets.csv)")
+    return (
+        met.transpose("draw", "target")
+        .rename("target_met")
+        .assign_attrs(description="whether each draw meets each target (see jzsim/data/targets.csv)")
+    )
 
 
 def evaluate_targets(ds: xr.Dataset, targets: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -485,18 +534,26 @@ def evaluate_targets(ds: xr.Dataset, targets: pd.DataFrame | None = None) -> pd.
     for a in _assess(ds, targets):
         r = a.row
         p_met = np.nan if a.met is None else float(a.met.mean())
-        recs.append({
-            "target": r["id"], "area": r["area"], "description": r["description"],
-            "indicator": r["indicator"], "kind": r["kind"], "year": int(r["year"]),
-            "model_value": np.nan if a.value is None else float(a.value.median(skipna=True)),
-            "value_units": a.value_units,
-            "threshold": r["threshold"],
-            "reference_value": np.nan if a.reference is None else float(a.reference.median(skipna=True)),
-            "comparison": r["comparison"], "tolerance": r["tolerance"],
-            "p_met": p_met,
-            "met": pd.NA if a.met is None else bool(p_met >= 0.5),
-            "status": a.status, "source": r["source"],
-        })
+        recs.append(
+            {
+                "target": r["id"],
+                "area": r["area"],
+                "description": r["description"],
+                "indicator": r["indicator"],
+                "kind": r["kind"],
+                "year": int(r["year"]),
+                "model_value": np.nan if a.value is None else float(a.value.median(skipna=True)),
+                "value_units": a.value_units,
+                "threshold": r["threshold"],
+                "reference_value": np.nan if a.reference is None else float(a.reference.median(skipna=True)),
+                "comparison": r["comparison"],
+                "tolerance": r["tolerance"],
+                "p_met": p_met,
+                "met": pd.NA if a.met is None else bool(p_met >= 0.5),
+                "status": a.status,
+                "source": r["source"],
+            }
+        )
     df = pd.DataFrame.from_records(recs)
     df["met"] = df["met"].astype("boolean")
     return df

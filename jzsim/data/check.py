@@ -27,11 +27,18 @@ __all__ = ["HISTORY_KINDS", "load_history", "check_sources", "check_parameters"]
 HISTORY_KINDS = (
     "nominal_level",  # a level at current prices
     "level",  # a non-monetary level (counts, days)
-    "share", "share_at_least",  # a fraction, or a floor on one
-    "real_multiple", "nominal_multiple", "unstated_multiple",  # x(year) / x(base_year)
-    "real_cagr", "nominal_cagr", "unstated_cagr",  # average annual growth base_year -> year [1/year]
-    "relative_change", "absolute_change",  # x(year)/x(base_year) - 1, x(year) - x(base_year)
-    "cumulative_count", "nominal_cumulative",  # totals over base_year..year
+    "share",
+    "share_at_least",  # a fraction, or a floor on one
+    "real_multiple",
+    "nominal_multiple",
+    "unstated_multiple",  # x(year) / x(base_year)
+    "real_cagr",
+    "nominal_cagr",
+    "unstated_cagr",  # average annual growth base_year -> year [1/year]
+    "relative_change",
+    "absolute_change",  # x(year)/x(base_year) - 1, x(year) - x(base_year)
+    "cumulative_count",
+    "nominal_cumulative",  # totals over base_year..year
 )
 _HISTORY_COLUMNS = ("indicator", "year", "base_year", "value", "units", "kind", "source", "note")
 _SOURCE_PREFIXES = ("plan ch", "public:", "assumption:")
@@ -82,12 +89,16 @@ def load_history(path: str | os.PathLike | None = None) -> pd.DataFrame:
     for i, r in raw.iterrows():
         where = f"history row {i + 2} ({r['indicator']!r})"
         if r["kind"] not in HISTORY_KINDS:
-            raise ValueError(f"{where}: field 'kind' has value {r['kind']!r}; allowed: {' | '.join(HISTORY_KINDS)}")
+            raise ValueError(
+                f"{where}: field 'kind' has value {r['kind']!r}; allowed: {' | '.join(HISTORY_KINDS)}"
+            )
         for field in ("value", "year") + (("base_year",) if r["base_year"] else ()):
             try:
                 float(r[field])
             except ValueError:
-                raise ValueError(f"{where}: field {field!r} has value {r[field]!r}; allowed: a number") from None
+                raise ValueError(
+                    f"{where}: field {field!r} has value {r[field]!r}; allowed: a number"
+                ) from None
         if not r["source"].startswith("plan ch"):
             raise ValueError(f"{where}: field 'source' has value {r['source']!r}; allowed: 'plan ch.N LNN'")
     out = raw.copy()
@@ -156,8 +167,16 @@ def check_sources(history: pd.DataFrame | None = None, targets: pd.DataFrame | N
     rows: list[dict] = []
 
     def add(check: str, values: str, implied: float, units: str, consistent, note: str) -> None:
-        rows.append({"check": check, "values": values, "implied": float(implied), "implied_units": units,
-                     "consistent": consistent, "note": note})
+        rows.append(
+            {
+                "check": check,
+                "values": values,
+                "implied": float(implied),
+                "implied_units": units,
+                "consistent": consistent,
+                "note": note,
+            }
+        )
 
     # gdp_nominal and gdp_real are one quantity ("gdp") seen at two price bases
     stem = h["indicator"].str.replace(r"_(nominal|real)$", "", regex=True)
@@ -174,60 +193,90 @@ def check_sources(history: pd.DataFrame | None = None, targets: pd.DataFrame | N
             if y0 in levels.index and y1 in levels.index:
                 l0, l1 = levels.loc[y0], levels.loc[y1]
                 ratio = l1["value"] / l0["value"]
-                r_iv = ((l1["value"] - l1["half_unit"]) / (l0["value"] + l0["half_unit"]),
-                        (l1["value"] + l1["half_unit"]) / (l0["value"] - l0["half_unit"]))
+                r_iv = (
+                    (l1["value"] - l1["half_unit"]) / (l0["value"] + l0["half_unit"]),
+                    (l1["value"] + l1["half_unit"]) / (l0["value"] - l0["half_unit"]),
+                )
                 ok = _overlap(r_iv, m_iv)
-                add(f"{ind}: nominal levels {y0}-{y1} vs stated multiple",
+                add(
+                    f"{ind}: nominal levels {y0}-{y1} vs stated multiple",
                     f"{y0} {l0['value']:g}, {y1} {l1['value']:g} {l1['units']} (nominal, {l0['source']}); "
                     f"stated {m['value']:g} times ({basis}, {src})",
-                    ratio, "1", ok,
+                    ratio,
+                    "1",
+                    ok,
                     f"the levels give {ratio:.3f} times (range {r_iv[0]:.3f}-{r_iv[1]:.3f} from rounding), "
                     f"the text says {m['value']:g} ({m_iv[0]:g}-{m_iv[1]:g})"
-                    + ("" if ok else ": the multiple is not the ratio of the levels, so it is at constant "
-                       "prices (or the levels were revised)"))
+                    + (
+                        ""
+                        if ok
+                        else ": the multiple is not the ratio of the levels, so it is at constant "
+                        "prices (or the levels were revised)"
+                    ),
+                )
                 if not ok:
                     defl = (ratio / m["value"]) ** (1 / n) - 1
-                    add(f"{ind}: deflator implied by nominal levels and stated multiple",
+                    add(
+                        f"{ind}: deflator implied by nominal levels and stated multiple",
                         f"nominal ratio {ratio:.3f}, stated multiple {m['value']:g}, {n} years",
-                        defl, "1/year", pd.NA,
+                        defl,
+                        "1/year",
+                        pd.NA,
                         f"({ratio:.3f} / {m['value']:g}) ** (1/{n}) - 1 = {_pct(defl)} a year; the plan "
-                        "gives no deflator, so the model's must be an assumption")
+                        "gives no deflator, so the model's must be an assumption",
+                    )
                 for _, r in rates[rates["kind"] == "real_cagr"].iterrows():
                     defl = ratio ** (1 / n) / (1 + r["value"]) - 1
-                    add(f"{ind}: deflator implied by nominal levels and real growth rate",
+                    add(
+                        f"{ind}: deflator implied by nominal levels and real growth rate",
                         f"nominal ratio {ratio:.3f} = {_pct(ratio ** (1 / n) - 1)}/yr; real growth "
                         f"{_pct(r['value'])}/yr ({r['source']})",
-                        defl, "1/year", pd.NA,
+                        defl,
+                        "1/year",
+                        pd.NA,
                         f"{ratio:.3f} ** (1/{n}) / {1 + r['value']:g} - 1 = {_pct(defl)} a year "
-                        f"({1 + r['value']:g} ** {n} = {(1 + r['value']) ** n:.3f})")
+                        f"({1 + r['value']:g} ** {n} = {(1 + r['value']) ** n:.3f})",
+                    )
 
             for _, r in rates.iterrows():
                 g_m = m["value"] ** (1 / n) - 1
                 g_iv = (m_iv[0] ** (1 / n) - 1, m_iv[1] ** (1 / n) - 1)
                 r_iv = (r["value"] - r["half_unit"], r["value"] + r["half_unit"])
                 ok = _overlap(g_iv, r_iv)
-                add(f"{ind}: stated multiple vs stated annual growth",
+                add(
+                    f"{ind}: stated multiple vs stated annual growth",
                     f"{m['value']:g} times over {n} years ({basis}); {_pct(r['value'])} a year "
                     f"({r['kind'].split('_')[0]}); {src}",
-                    g_m, "1/year", ok,
+                    g_m,
+                    "1/year",
+                    ok,
                     f"{m['value']:g} times in {n} years is {_pct(g_m)} a year (range {_pct(g_iv[0])}-"
                     f"{_pct(g_iv[1])} from rounding) against the stated {_pct(r['value'])}"
-                    + ("" if ok else ": the two cannot share a price basis and base year"))
+                    + ("" if ok else ": the two cannot share a price basis and base year"),
+                )
                 if not ok:
                     defl = (1 + g_m) / (1 + r["value"]) - 1
-                    note = (f"if the multiple is nominal and the rate real, prices rose {_pct(defl)} a year")
+                    note = f"if the multiple is nominal and the rate real, prices rose {_pct(defl)} a year"
                     if y1 in levels.index:
                         lv = levels.loc[y1]
                         b_m, b_r = lv["value"] / m["value"], lv["value"] / (1 + r["value"]) ** n
-                        note += (f"; the {y1} level {lv['value']:g} {lv['units']} implies a {y0} level of "
-                                 f"{b_m:,.0f} by the multiple but {b_r:,.0f} (in {y1} prices) by the rate")
-                    add(f"{ind}: deflator implied by reading the multiple as nominal, the rate as real",
-                        f"{m['value']:g} times = {_pct(g_m)}/yr; {_pct(r['value'])}/yr", defl, "1/year", pd.NA,
-                        note + "; the plan does not say which reading holds")
+                        note += (
+                            f"; the {y1} level {lv['value']:g} {lv['units']} implies a {y0} level of "
+                            f"{b_m:,.0f} by the multiple but {b_r:,.0f} (in {y1} prices) by the rate"
+                        )
+                    add(
+                        f"{ind}: deflator implied by reading the multiple as nominal, the rate as real",
+                        f"{m['value']:g} times = {_pct(g_m)}/yr; {_pct(r['value'])}/yr",
+                        defl,
+                        "1/year",
+                        pd.NA,
+                        note + "; the plan does not say which reading holds",
+                    )
 
     rows += _target_checks(h, targets)
-    out = pd.DataFrame.from_records(rows, columns=["check", "values", "implied", "implied_units",
-                                                   "consistent", "note"])
+    out = pd.DataFrame.from_records(
+        rows, columns=["check", "values", "implied", "implied_units", "consistent", "note"]
+    )
     out["consistent"] = out["consistent"].astype("boolean")
     return out
 
@@ -238,23 +287,34 @@ def _target_checks(h: pd.DataFrame, targets: pd.DataFrame) -> list[dict]:
     for _, b in h[h["kind"] == "level"].iterrows():
         # a target on the same quantity is named <indicator>_<year> and shares its units
         for tid, tr in t[t.index.str.fullmatch(rf"{b['indicator']}_\d{{4}}")].iterrows():
-            if (tr["kind"] != "level" or tr["units"] != b["units"] or np.isnan(tr["threshold"])
-                    or int(tr["year"]) <= b["year"]):
+            if (
+                tr["kind"] != "level"
+                or tr["units"] != b["units"]
+                or np.isnan(tr["threshold"])
+                or int(tr["year"]) <= b["year"]
+            ):
                 continue
             n = int(tr["year"]) - int(b["year"])
             mult = tr["threshold"] / b["value"]
             stated = _STATED_GROWTH.get(b["indicator"])
             ok = pd.NA if stated is None else bool(mult >= stated[0])
-            rows.append({
-                "check": f"{tid}: target vs {int(b['year'])} baseline",
-                "values": f"{int(b['year'])}: {b['value']:g} ({b['source']}); {int(tr['year'])} target "
-                          f"{tr['comparison']} {tr['threshold']:g} ({tr['source']})"
-                          + ("" if stated is None else f"; {stated[1]}"),
-                "implied": mult, "implied_units": "1", "consistent": ok,
-                "note": f"the target is {mult:.2f} times the baseline, {_pct(mult ** (1 / n) - 1)} a year"
-                        + ("" if stated is None or ok else
-                           f", not the {stated[0]:g} times the plan's own words promise"),
-            })
+            rows.append(
+                {
+                    "check": f"{tid}: target vs {int(b['year'])} baseline",
+                    "values": f"{int(b['year'])}: {b['value']:g} ({b['source']}); {int(tr['year'])} target "
+                    f"{tr['comparison']} {tr['threshold']:g} ({tr['source']})"
+                    + ("" if stated is None else f"; {stated[1]}"),
+                    "implied": mult,
+                    "implied_units": "1",
+                    "consistent": ok,
+                    "note": f"the target is {mult:.2f} times the baseline, {_pct(mult ** (1 / n) - 1)} a year"
+                    + (
+                        ""
+                        if stated is None or ok
+                        else f", not the {stated[0]:g} times the plan's own words promise"
+                    ),
+                }
+            )
     clusters = t[(t["indicator"] == "cluster_output") & (t["kind"] == "level")]
     gdp_t = t[(t["indicator"] == "gdp_real") & (t["kind"] == "cagr")]
     gdp_h = h[(h["indicator"] == "gdp_nominal") & (h["kind"] == "nominal_level")]
@@ -265,17 +325,21 @@ def _target_checks(h: pd.DataFrame, targets: pd.DataFrame) -> list[dict]:
             n = int(g["year"]) - int(g["base_year"])
             gdp_end = base["value"].iloc[0] * (1 + g["threshold"]) ** n
             total = clusters["threshold"].sum()
-            rows.append({
-                "check": "cluster output targets vs GDP implied by the growth target",
-                "values": f"{len(clusters)} clusters x {clusters['threshold'].iloc[0]:g} yiyuan "
-                          f"({', '.join(clusters['source'])}); GDP {int(g['base_year'])} "
-                          f"{base['value'].iloc[0]:g} yiyuan growing {_pct(g['threshold'])}/yr ({g['source']})",
-                "implied": total / gdp_end, "implied_units": "1", "consistent": pd.NA,
-                "note": f"the clusters' gross output ({total:g}) is {total / gdp_end:.2f} times the "
-                        f"{int(g['year'])} GDP at the growth floor ({gdp_end:.1f}, 2020 prices): gross "
-                        f"output is not value added, but the clusters' value added fits in GDP only if their "
-                        f"value-added ratio is well below {gdp_end / total:.0%}; the plan gives no ratio",
-            })
+            rows.append(
+                {
+                    "check": "cluster output targets vs GDP implied by the growth target",
+                    "values": f"{len(clusters)} clusters x {clusters['threshold'].iloc[0]:g} yiyuan "
+                    f"({', '.join(clusters['source'])}); GDP {int(g['base_year'])} "
+                    f"{base['value'].iloc[0]:g} yiyuan growing {_pct(g['threshold'])}/yr ({g['source']})",
+                    "implied": total / gdp_end,
+                    "implied_units": "1",
+                    "consistent": pd.NA,
+                    "note": f"the clusters' gross output ({total:g}) is {total / gdp_end:.2f} times the "
+                    f"{int(g['year'])} GDP at the growth floor ({gdp_end:.1f}, 2020 prices): gross "
+                    f"output is not value added, but the clusters' value added fits in GDP only if their "
+                    f"value-added ratio is well below {gdp_end / total:.0%}; the plan gives no ratio",
+                }
+            )
     return rows
 
 
@@ -302,21 +366,39 @@ def check_parameters(directory: str | os.PathLike | None = None) -> pd.DataFrame
         with ``low <= value <= high`` (bounds may be empty); ``distribution`` one of
         fixed, uniform, triangular, truncnormal, lognormal; ``units`` parseable by the engine.
     """
-    root = (Path(str(resources.files("jzsim.data").joinpath("parameters"))) if directory is None
-            else Path(directory))
+    root = (
+        Path(str(resources.files("jzsim.data").joinpath("parameters")))
+        if directory is None
+        else Path(directory)
+    )
     files = sorted(root.glob("*.csv")) if root.is_dir() else []
     findings: list[dict] = []
 
     def find(file: str, name: str, field: str, value, problem: str, severity: str = "error") -> None:
-        findings.append({"file": file, "name": name, "field": field, "value": value, "problem": problem,
-                         "severity": severity})
+        findings.append(
+            {
+                "file": file,
+                "name": name,
+                "field": field,
+                "value": value,
+                "problem": problem,
+                "severity": severity,
+            }
+        )
 
     try:
         from jzsim.engine.units import parse_units
     except ImportError as exc:
         parse_units = None
         if files:
-            find("*", "*", "units", "", f"unit check skipped: jzsim.engine.units unavailable ({exc})", "skipped")
+            find(
+                "*",
+                "*",
+                "units",
+                "",
+                f"unit check skipped: jzsim.engine.units unavailable ({exc})",
+                "skipped",
+            )
 
     seen: dict[str, str] = {}
     for f in files:
@@ -336,7 +418,9 @@ def check_parameters(directory: str | os.PathLike | None = None) -> pd.DataFrame
             if not src.startswith(_SOURCE_PREFIXES):
                 find(f.name, name, "source", src, f"must start with one of {list(_SOURCE_PREFIXES)}")
             if r["distribution"].strip() not in _DISTRIBUTIONS:
-                find(f.name, name, "distribution", r["distribution"], f"must be one of {list(_DISTRIBUTIONS)}")
+                find(
+                    f.name, name, "distribution", r["distribution"], f"must be one of {list(_DISTRIBUTIONS)}"
+                )
             nums = {}
             for field in ("value", "low", "high"):
                 text = r[field].strip()
@@ -356,4 +440,6 @@ def check_parameters(directory: str | os.PathLike | None = None) -> pd.DataFrame
                     parse_units(r["units"])
                 except ValueError as exc:
                     find(f.name, name, "units", r["units"], str(exc))
-    return pd.DataFrame.from_records(findings, columns=["file", "name", "field", "value", "problem", "severity"])
+    return pd.DataFrame.from_records(
+        findings, columns=["file", "name", "field", "value", "problem", "severity"]
+    )
