@@ -21,6 +21,20 @@ from jzsim.params import Parameter, load_parameters, parameters  # noqa: E402
 from jzsim.plan import plan_model, simulate  # noqa: E402
 
 
+def monte_carlo(scenario: str = "plan", draws: int = 10_000, **kwargs):
+    """Monte Carlo over the uncertain parameters (see :func:`jzsim.uncertainty.montecarlo.monte_carlo`)."""
+    from jzsim.uncertainty.montecarlo import monte_carlo as _mc
+
+    return _mc(scenario, draws, **kwargs)
+
+
+def describe(model=None) -> str:
+    """Markdown documentation of the model, generated from its declaration (see :mod:`jzsim.describe`)."""
+    from jzsim.describe import describe as _describe
+
+    return _describe(model)
+
+
 def targets(ds, targets=None):
     """Evaluate the plan's targets against a run (see :func:`jzsim.analysis.targets.evaluate_targets`)."""
     from jzsim.analysis.targets import evaluate_targets
@@ -29,4 +43,4 @@ def targets(ds, targets=None):
 
 
 __all__ = ["Model", "Sector", "Parameter", "parameters", "load_parameters", "plan_model", "simulate",
-           "targets", "__version__"]
+           "targets", "monte_carlo", "describe", "__version__"]

@@ -149,3 +149,26 @@ def test_bad_inputs_name_the_field():
         monte_carlo(model=logistic_model(), draws=10, outputs=["PP"], progress=False)
     with pytest.raises(ValueError, match="distribution is 'unifrom'.*did you mean 'uniform'"):
         Parameter("r", "1/year", 0.3, 0.1, 0.5, "unifrom", "assumption: typo")
+
+
+def test_interrupt_keeps_finished_chunks(monkeypatch):
+    """Ctrl-C during a run: the summaries of the chunks already finished are returned, marked."""
+    import jzsim.uncertainty.montecarlo as mc
+
+    real = mc.sample_parameters
+    calls = {"n": 0}
+
+    def interrupt_on_third(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    full = run(draws=4 * BLOCK, seed=4, chunk_size=BLOCK, keep=True)
+    monkeypatch.setattr(mc, "sample_parameters", interrupt_on_third)
+    with pytest.warns(RuntimeWarning, match="interrupted"):
+        part = run(draws=4 * BLOCK, seed=4, chunk_size=BLOCK, keep=True)
+    assert part.attrs["interrupted"] == 1 and part.attrs["draws"] == 2 * BLOCK
+    assert np.array_equal(part["P_draws"].values, full["P_draws"].values[: 2 * BLOCK])
+    np.testing.assert_allclose(part["P"].sel(statistic="mean"), full["P_draws"][: 2 * BLOCK].mean("draw"),
+                               rtol=1e-12)
