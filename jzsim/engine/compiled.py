@@ -15,7 +15,7 @@ from jzsim.engine.expr import Const, Expr, Op, Ref, refs
 from jzsim.engine.lowering import Lowerer
 from jzsim.engine.model import Model, ModelError, Variable
 from jzsim.engine.printing import to_text
-from jzsim.engine.units import UnitError, conversion_factor, format_units, parse_units, ureg
+from jzsim.engine.units import UnitError, conversion_factor, format_units, parse_units
 
 __all__ = ["CompiledModel", "RunSettings"]
 

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from jzsim.engine.expr import Const, Lookup, Op, Ref, Time
+from jzsim.engine.expr import Const, Lookup, Ref, Time
 
 
 def evaluate(e, env: dict, t: float) -> float:
@@ -81,7 +81,7 @@ def integrate_scalar(cm, P: list[np.ndarray], rs, out: np.ndarray) -> None:
             if k == rs.n_steps:
                 break
 
-            def f(tt, state):
+            def f(tt, state, base=base):
                 e = dict(base, **dict(zip(names, state)))
                 return _rates(cm, e, tt)
 
