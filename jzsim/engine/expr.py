@@ -9,15 +9,12 @@ Nodes are immutable; ``==`` is deliberately not overloaded so that nodes stay ha
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 import numpy as np
 
 __all__ = ["Expr", "Const", "Ref", "Time", "Op", "Lookup", "as_expr", "walk", "refs"]
 
-Number = Union[int, float]
-
-#: operator name -> arity (None: variadic). The back ends implement exactly these.
+#: operator name -> arity. The back ends implement exactly these.
 OPS = {
     "add": 2, "sub": 2, "mul": 2, "div": 2, "pow": 2, "neg": 1,
     "lt": 2, "le": 2, "gt": 2, "ge": 2, "and": 2, "or": 2, "not": 1,
