@@ -251,7 +251,9 @@ class CompiledModel:
         out = []
         for p in self.params:
             a = values.get(p.name, np.float64(p.value))
-            out.append(np.ascontiguousarray(np.broadcast_to(np.asarray(a, dtype=np.float64), (n,))))
+            # always a fresh, contiguous copy: no stride-0 views (numpy's power takes a different
+            # code path for them) and no memory shared with the caller's arrays
+            out.append(np.array(np.broadcast_to(np.asarray(a, dtype=np.float64), (n,)), dtype=np.float64))
         return n, out
 
     # ----------------------------------------------------------------- numpy code

@@ -81,13 +81,14 @@ class Lowerer:
             if units[0] is not BOOL:
                 raise UnitError(f"{self.where}: where() needs a condition first, got {to_text(e.args[0])}")
             b = self._same(e.args[1], units[1], e.args[2], units[2], exprs[2], "where")
-            return Op("where", (exprs[0], exprs[1], b)), units[1]
+            return Op("where", (exprs[0], exprs[1], b)), units[2] if _bare_zero(e.args[1]) else units[1]
         for a, u in zip(e.args, units):
             if u is BOOL:
                 raise UnitError(f"{self.where}: the condition {to_text(a)} is used as a quantity in {to_text(e)}")
         if op in ("add", "sub", "min", "max") or op in COMPARISONS:
             b = self._same(e.args[0], units[0], e.args[1], units[1], exprs[1], op)
-            return Op(op, (exprs[0], b)), (BOOL if op in COMPARISONS else units[0])
+            u = units[1] if _bare_zero(e.args[0]) else units[0]
+            return Op(op, (exprs[0], b)), (BOOL if op in COMPARISONS else u)
         if op == "mul":
             return Op(op, tuple(exprs)), units[0] * units[1]
         if op == "div":
@@ -120,6 +121,8 @@ class Lowerer:
         raise AssertionError(op)  # pragma: no cover - OPS and this function must agree
 
     def _same(self, ea, ua, eb, ub, lowered_b, op):
+        if _bare_zero(eb) or _bare_zero(ea):
+            return lowered_b  # a literal 0 is 0 in any unit: maximum(0, stock), where(c, x, 0)
         try:
             f = conversion_factor(ub, ua)
         except UnitError:
@@ -132,6 +135,8 @@ class Lowerer:
         return self._convert(e, u, lowered, ureg.dimensionless, what)
 
     def _convert(self, e, u, lowered, target, what):
+        if target == self.time_units and isinstance(e, Const) and e.units is None:
+            return lowered  # a plain number as a time (step(10, 3)) is in the model's time units
         try:
             f = conversion_factor(u, target)
         except UnitError:
@@ -142,6 +147,11 @@ class Lowerer:
 
 _VERB = {"add": "add", "sub": "subtract", "min": "take the minimum of", "max": "take the maximum of",
          "lt": "compare", "le": "compare", "gt": "compare", "ge": "compare", "where": "choose between"}
+
+
+def _bare_zero(e: Expr) -> bool:
+    """A literal 0 written without units: compatible with any unit."""
+    return isinstance(e, Const) and e.units is None and e.value == 0.0
 
 
 def _dims(u) -> str:

@@ -282,15 +282,19 @@ class Model:
         stock_units = f"({units})*({self.time_units})"
         start = input if initial is None else as_expr(initial)
         each = as_expr(tau) / order
-        inflow: Expr = input
+        self.flow(f"{name}__in", input, units, into=f"{name}__stock1")
+        self._mark_internal(f"{name}__in")
         for i in range(1, order + 1):
             sname = f"{name}__stock{i}"
             s = self.stock(sname, start * each, stock_units, description=f"in transit, stage {i} of {name}")
             self._mark_internal(sname)
-            self.flow(f"{name}__in{i}", inflow, units, into=sname)
-            self._mark_internal(f"{name}__in{i}")
-            inflow = s / each
-        return self.aux(name, inflow, units, description=description or f"delayed {input!r}")
+            last = i == order
+            fname = name if last else f"{name}__out{i}"
+            self.flow(fname, s / each, units, out_of=sname, into=None if last else f"{name}__stock{i + 1}",
+                      description=(description or f"delayed {input!r}") if last else "")
+            if not last:
+                self._mark_internal(fname)
+        return Ref(name)
 
     def _mark_internal(self, name: str) -> None:
         self._vars[name] = replace(self._vars[name], internal=True)

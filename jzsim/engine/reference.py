@@ -30,7 +30,9 @@ def evaluate(e, env: dict, t: float) -> float:
     if op == "sub": return a[0] - a[1]
     if op == "mul": return a[0] * a[1]
     if op == "div": return a[0] / a[1] if a[1] != 0 else math.copysign(math.inf, a[0]) if a[0] else math.nan
-    if op == "pow": return a[0] ** a[1]
+    if op == "pow":
+        with np.errstate(all="ignore"):
+            return float(np.power(a[0], a[1]))  # nan (not complex) for a negative base
     if op == "neg": return -a[0]
     if op == "lt": return a[0] < a[1]
     if op == "le": return a[0] <= a[1]

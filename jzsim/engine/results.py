@@ -46,8 +46,11 @@ def to_dataset(cm, rs, out: np.ndarray, P: list[np.ndarray] | None, *, names: li
         units = {m.units for m in members}
         if len(units) != 1:
             raise ValueError(f"group {g.name!r} stacks variables with different units {sorted(units)}")
-        stacked = np.stack([np.asarray(data[m.name].values) for m in members], axis=-1)
-        dims = data[members[0].name].dims + (g.dim,)
+        dims = ("draw", tdim) if any(tdim in data[m.name].dims for m in members) else ("draw",)
+        shape = (n, len(rs.save_times)) if len(dims) == 2 else (n,)
+        stacked = np.stack([np.broadcast_to(data[m.name].values.reshape(n, -1), shape) if len(dims) == 2
+                            else data[m.name].values for m in members], axis=-1)
+        dims = dims + (g.dim,)
         coords.setdefault(g.dim, list(g.members))
         data[g.name] = xr.Variable(dims, stacked, {"units": units.pop(), "description": g.description,
                                                    "kind": "group", "members": ", ".join(g.members.values())})

@@ -1,0 +1,102 @@
+"""Economy: capital, non-farm output (Cobb-Douglas), sector split, GDP, prices and investment mix.
+
+Money in 亿元 (``yiyuan``) at 2020 prices; ``t0`` is the first simulated year (2020 in the plan
+scenario). Parameters: ``data/parameters/economy.csv`` (each row gives its source).
+
+Base year (exact by construction, plan ch.1 L9: GDP 2020 = 111 亿元)::
+
+    va_nonfarm_base = (gdp_base - va_primary(t0)) / (tau(t0) + (1 - tau(t0)) * iof(t0))   [yiyuan/year]
+
+so that gdp_real(t0) == gdp_base whatever agriculture and water report for t0 (iof =
+industrial_output_factor). The stocks va_nonfarm_base, labour_nonfarm_available_base and
+employment_nonfarm_base have no flows: they hold start-year values (the engine has no INITIAL).
+
+Equations::
+
+    d(K)/dt       = fai_total - depreciation_rate * K                                 [yiyuan]
+    K(t0)         = capital_output_ratio * va_nonfarm_base
+    d(tfp)/dt     = tfp_growth * tfp,  tfp(t0) = 1       (= exp(tfp_growth * (t - t0)))  [1]
+    va_nonfarm_potential = va_nonfarm_base * tfp * (K/K(t0))**alpha
+                           * (labour_nonfarm_available / its t0 value)**(1 - alpha)   [yiyuan/year]
+    labour_nonfarm_available = max(labour_supply - labour_demand_primary, 0.05 * labour_supply)  [wan_person]
+    va_nonfarm    = va_nonfarm_base * tfp * (K/K(t0))**alpha
+                    * (employment_nonfarm / employment_nonfarm(t0))**(1 - alpha)      [yiyuan/year]
+    d(tau)/dt     = (tertiary_share_target - tau) / tertiary_share_adjustment_time    [1/year]
+    va_tertiary   = tau * va_nonfarm                                                  [yiyuan/year]
+    va_secondary  = (1 - tau) * va_nonfarm * industrial_output_factor                 [yiyuan/year]
+    va_industry   = industry_share_of_secondary * va_secondary                        [yiyuan/year]
+    gdp_real      = va_primary + va_secondary + va_tertiary                           [yiyuan/year]
+    d(deflator)/dt = inflation_rate * deflator,  deflator(t0) = 1                     [1]
+    gdp_nominal   = gdp_real * deflator                                               [yiyuan/year]
+    fai_total     = investment_rate * gdp_real + attracted_investment                 [yiyuan/year]
+    fai_policy_progress = clip((t - fai_policy_start) / (fai_policy_year - fai_policy_start), 0, 1)
+    fai_industrial_share = base + adherence * (policy - base) * fai_policy_progress    [1]
+    fai_hightech_share   = base + adherence * (policy - base) * fai_policy_progress    [1]
+
+Structural change: tau (stock ``tertiary_share``) is the tertiary share of non-farm value added; it drifts toward its
+target. Cluster value added (sector ``clusters``) is *part of* va_secondary and is never added to
+GDP again. Investment shares follow the plan's stated floors (ch.22 L218) with partial adherence.
+"""
+
+from __future__ import annotations
+
+from jzsim.engine import Model, Sector
+from jzsim.engine import functions as F
+
+
+class Economy(Sector):
+    __doc__ = __doc__  # the module docstring: equations with units and sources
+    name = "economy"
+    inputs = ("va_primary", "industrial_output_factor", "employment_nonfarm", "labour_supply",
+              "labour_demand_primary")
+
+    def declare(self, m: Model) -> None:
+        p = m.params
+        va_primary = m.ref("va_primary")
+        iof = m.ref("industrial_output_factor")
+        tau = m.stock("tertiary_share", p.tertiary_share_base, "1",
+                      description="tertiary share of non-farm value added")
+        m.flow("tertiary_share_drift", (p.tertiary_share_target - tau) / p.tertiary_share_adjustment_time,
+               "1/year", into="tertiary_share", description="structural change toward services")
+        y0 = m.stock("va_nonfarm_base",
+                     (p.gdp_base - va_primary) / (p.tertiary_share_base + (1 - p.tertiary_share_base) * iof),
+                     "yiyuan/year", description="start-year non-farm output before water shortage "
+                     "(makes gdp_real(t0) == gdp_base)")
+        k0 = p.capital_output_ratio * y0
+        K = m.stock("capital", k0, "yiyuan", nonnegative=True, description="non-farm capital stock")
+        tfp = m.stock("tfp", 1.0, "1", description="total factor productivity index (1 at start)")
+        m.flow("tfp_gain", p.tfp_growth * tfp, "1/year", into="tfp")
+        avail = m.aux("labour_nonfarm_available",
+                      F.maximum(m.ref("labour_supply") - m.ref("labour_demand_primary"),
+                                0.05 * m.ref("labour_supply")),
+                      "wan_person", description="labour supply not needed on farms (at least 5% of supply)")
+        avail0 = m.stock("labour_nonfarm_available_base", avail, "wan_person")
+        emp = m.ref("employment_nonfarm")
+        emp0 = m.stock("employment_nonfarm_base", emp, "wan_person")
+        capital_part = y0 * tfp * (K / k0) ** p.capital_elasticity
+        m.aux("va_nonfarm_potential", capital_part * (avail / avail0) ** (1 - p.capital_elasticity),
+              "yiyuan/year", description="non-farm output with available labour used at its start-year rate")
+        y = m.aux("va_nonfarm", capital_part * (emp / emp0) ** (1 - p.capital_elasticity), "yiyuan/year",
+                  description="non-farm output capacity (Cobb-Douglas, before water shortage)")
+        vt = m.aux("va_tertiary", tau * y, "yiyuan/year", description="tertiary value added")
+        vs = m.aux("va_secondary", (1 - tau) * y * iof, "yiyuan/year",
+                   description="secondary value added (includes cluster value added)")
+        m.aux("va_industry", p.industry_share_of_secondary * vs, "yiyuan/year",
+              description="industrial value added (part of va_secondary)")
+        gdp = m.aux("gdp_real", va_primary + vs + vt, "yiyuan/year", description="real GDP, 2020 prices")
+        m.group("va", "sector", {"primary": "va_primary", "secondary": "va_secondary",
+                                 "tertiary": "va_tertiary"}, description="value added by sector")
+        defl = m.stock("deflator", 1.0, "1", description="GDP deflator (1 at start)")
+        m.flow("inflation", p.inflation_rate * defl, "1/year", into="deflator")
+        m.aux("gdp_nominal", gdp * defl, "yiyuan/year", description="nominal GDP")
+        fai = m.aux("fai_total", p.investment_rate * gdp + p.attracted_investment, "yiyuan/year",
+                    description="fixed-asset investment")
+        m.flow("investment", fai, "yiyuan/year", into="capital")
+        m.flow("depreciation", p.depreciation_rate * K, "yiyuan/year", out_of="capital")
+        prog = m.aux("fai_policy_progress",
+                     F.clip((m.time - p.fai_policy_start) / (p.fai_policy_year - p.fai_policy_start), 0, 1),
+                     "1", description="progress of the investment-mix policy (0 before, 1 after)")
+        for kind in ("industrial", "hightech"):
+            base, pol = getattr(p, f"fai_{kind}_share_base"), getattr(p, f"fai_{kind}_share_policy")
+            m.aux(f"fai_{kind}_share", base + p.fai_policy_adherence * (pol - base) * prog, "1",
+                  description=f"{kind} share of fixed-asset investment")
