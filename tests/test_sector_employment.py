@@ -26,6 +26,9 @@ def employment_model():
     m.param("potential0", 94.8, "yiyuan/year")  # 111 - 16.2
     m.param("potential_growth", 0.045, "1/year")
     m.aux("va_nonfarm_potential", m.ref("potential0") * F.exp(m.ref("potential_growth") * years), "yiyuan/year")
+    supply = m.ref("labour_supply")  # as in sector economy: at least 5% of supply is non-farm
+    m.aux("labour_nonfarm_available", F.maximum(supply - m.ref("labour_demand_primary"), 0.05 * supply),
+          "wan_person")
     m.add_sector(Employment())
     return m
 
@@ -54,15 +57,24 @@ def test_employment_is_min_of_demand_and_supply():
 
 
 def test_scarce_labour_fills_nonfarm_jobs_first():
-    ds = MODEL.run({"wap_change": -0.05}).sel(time=2035.0)  # working-age population down 75%
-    assert float(ds["unemployment_rate"][0]) == pytest.approx(0.0, abs=1e-12)
+    # the working-age population all but vanishes by 2034 (-6.8% of its 2020 level a year), so
+    # farming needs more workers than there are: non-farm jobs are filled, farms get the rest
+    ds = MODEL.run({"wap_change": -0.068}).sel(time=2034.0)
+    assert float(ds["labour_demand_primary"][0]) > float(ds["labour_supply"][0])
+    assert float(ds["employment_nonfarm"][0]) == pytest.approx(float(ds["labour_demand_nonfarm"][0]), rel=1e-12)
     assert float(ds["employment_primary"][0]) < float(ds["labour_demand_primary"][0])
+    assert float(ds["employment"][0]) == pytest.approx(float(ds["labour_supply"][0]), rel=1e-12)
 
 
-def test_faster_productivity_growth_means_fewer_jobs():
-    slow = MODEL.run({"productivity_nonfarm_growth": 0.02})["labour_demand_nonfarm"].sel(time=2030.0)
-    fast = MODEL.run({"productivity_nonfarm_growth": 0.06})["labour_demand_nonfarm"].sel(time=2030.0)
-    assert float(fast[0]) == pytest.approx(float(slow[0]) * ((1 + 0.02 * 0.25) / (1 + 0.06 * 0.25)) ** 40)
+def test_labour_saving_productivity_sheds_jobs_at_its_rate():
+    none = MODEL.run({"labour_saving_rate": 0.0})
+    fast = MODEL.run({"labour_saving_rate": 0.02})
+    # Euler: the job ratio falls by (1 - rate * dt) each step, 40 steps to 2030
+    expected = none["labour_demand_nonfarm"].sel(time=2030.0) * (1 - 0.02 * 0.25) ** 40
+    np.testing.assert_allclose(fast["labour_demand_nonfarm"].sel(time=2030.0), expected, rtol=1e-12)
+    # without labour saving, non-farm demand is a constant share of the labour available to it
+    share = none["labour_demand_nonfarm"] / none["labour_nonfarm_available"]
+    np.testing.assert_allclose(share.values, np.broadcast_to(share.values[:, :1], share.shape), rtol=1e-12)
 
 
 @settings(max_examples=20, deadline=None)
