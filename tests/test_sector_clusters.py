@@ -12,8 +12,9 @@ from jzsim.sectors.clusters import CLUSTERS, Clusters
 from jzsim.sectors.economy import Economy
 
 ALL = load_parameters()
-PARAMS = {k: p for k, p in ALL.items() if p.sector == "clusters"}
-VA_INDUSTRY = 31.5  # 111 x 0.854 x 0.405 x 0.82, see clusters.csv (cluster_industry_share_health)
+PARAMS = {k: p for k, p in ALL.items() if p.sector == "clusters" or k == "industry_share_of_secondary"}
+VA_SECONDARY_TREND = 38.4  # 111 x 0.854 x 0.405, see clusters.csv (cluster_industry_share_health)
+VA_INDUSTRY = VA_SECONDARY_TREND * ALL["industry_share_of_secondary"].value
 
 
 def clusters_model(stop=2035.0):
@@ -23,8 +24,8 @@ def clusters_model(stop=2035.0):
     m.param("fai_total", 45.0, "yiyuan/year")
     m.param("fai_industrial_share", 0.45, "1")
     m.param("industrial_output_factor", 1.0, "1")
-    m.param("va_industry", VA_INDUSTRY, "yiyuan/year")
-    m.param("va_secondary", 38.4, "yiyuan/year")
+    m.param("va_secondary_trend", VA_SECONDARY_TREND, "yiyuan/year")
+    m.param("va_secondary", VA_SECONDARY_TREND, "yiyuan/year")
     m.add_sector(Clusters())
     return m
 
@@ -121,3 +122,6 @@ def test_random_valid_parameters_keep_stocks_positive_and_start_consistent(seed)
         assert (cap < ds[f"cluster_market_potential_{c}"]).all()
     first = ds.isel(time=0)
     assert (first["cluster_va_total"] < first["va_industry"]).all()
+    # cluster value added is inside secondary value added in every year, whatever the parameters
+    assert (ds["cluster_share_of_secondary"] < 1).all()
+    np.testing.assert_allclose(first["va_secondary"], first["va_secondary_trend"], rtol=1e-12)

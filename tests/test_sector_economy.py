@@ -12,7 +12,8 @@ from jzsim.params import load_parameters
 from jzsim.sectors.economy import Economy
 
 GDP_2020 = 111.0  # plan ch.1 L9: 2020年的111亿元
-PARAMS = {k: p for k, p in load_parameters().items() if p.sector == "economy"}
+ALL = load_parameters()
+PARAMS = {k: p for k, p in ALL.items() if p.sector == "economy" or k.startswith("cluster_industry_share_")}
 
 
 def economy_model(*, labour_decline=0.0, stop=2035.0):
@@ -29,6 +30,11 @@ def economy_model(*, labour_decline=0.0, stop=2035.0):
           * (1 - m.ref("labour_decline") * (m.time - F.const(2020.0, "year"))), "wan_person")
     m.param("labour_supply", 15.3, "wan_person")
     m.param("labour_demand_primary", 3.7, "wan_person")
+    # clusters held at their start-year share of the secondary trend, with no investment of their own
+    share = (m.params.industry_share_of_secondary * (m.params.cluster_industry_share_health
+             + m.params.cluster_industry_share_materials + m.params.cluster_industry_share_equipment))
+    m.aux("cluster_va_total", share * m.ref("va_secondary_trend"), "yiyuan/year")
+    m.param("cluster_investment_total", 0.0, "yiyuan/year")
     m.add_sector(Economy())
     return m
 

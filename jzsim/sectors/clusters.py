@@ -10,11 +10,13 @@ cluster ``c`` in (health, materials, equipment)::
                                - cluster_obsolescence_rate * cluster_capacity_c        [yiyuan/year/year]
     d(cluster_market_potential_c)/dt = cluster_market_growth * cluster_market_potential_c
     cluster_market_potential_c(t0) = cluster_market_multiple_c * cluster_capacity_c(t0)  [yiyuan/year]
-    cluster_capacity_c(t0) = cluster_industry_share_c * va_industry(t0)
+    cluster_capacity_c(t0) = cluster_industry_share_c * industry_share_of_secondary
+                             * va_secondary_trend(t0)
                              / (cluster_va_ratio_c * industrial_output_factor(t0))     [yiyuan/year]
     cluster_output_c = cluster_capacity_c * industrial_output_factor    (产业规模)     [yiyuan/year]
     cluster_va_c     = cluster_va_ratio_c * cluster_output_c                          [yiyuan/year]
     cluster_va_total = sum of cluster_va_c                                            [yiyuan/year]
+    cluster_investment_total = sum of cluster_investment_c                            [yiyuan/year]
     cluster_share_of_secondary = cluster_va_total / va_secondary                      [1]
 
 Capacity is gross output a year (the measure of the 100 亿元 targets). Project attraction enters
@@ -22,11 +24,10 @@ through ``fai_total`` (its ``attracted_investment`` part, sector economy). New c
 while the market has room: the factor ``1 - capacity/potential`` makes growth logistic, and with
 obsolescence capacity settles below the market potential (which grows with the national market
 and starts at a multiple of start-year output, so it is above it whatever the parameters).
-Cluster value added is *part of* va_secondary (never added to GDP again);
-``cluster_share_of_secondary`` must stay below 1, and a value near or above 1 flags that cluster
-and economy defaults disagree. The start-year capacity is derived from the clusters' share of
-industrial value added, so that at the start
-cluster_va_total = (sum of shares) * va_industry < va_secondary by construction.
+Cluster value added is *part of* va_secondary (sector economy adds it to the rest of the secondary
+sector, so ``cluster_share_of_secondary`` stays below 1 by construction). The start-year capacity
+is derived from the clusters' share of industrial value added on the secondary trend, so that at
+the start cluster_va_total = (sum of shares) * industry_share_of_secondary * va_secondary_trend.
 """
 
 from __future__ import annotations
@@ -40,20 +41,22 @@ CLUSTERS = ("health", "materials", "equipment")
 class Clusters(Sector):
     __doc__ = __doc__  # the module docstring: equations with units and sources
     name = "clusters"
-    inputs = ("fai_total", "fai_industrial_share", "industrial_output_factor", "va_industry", "va_secondary")
+    inputs = ("fai_total", "fai_industrial_share", "industrial_output_factor", "va_secondary_trend", "va_secondary")
 
     def declare(self, m: Model) -> None:
         p = m.params
         fai_industrial = m.ref("fai_total") * m.ref("fai_industrial_share")
         iof = m.ref("industrial_output_factor")
-        vas = []
+        vas, invs = [], []
         for c in CLUSTERS:
             va_ratio = getattr(p, f"cluster_va_ratio_{c}")
-            cap0 = getattr(p, f"cluster_industry_share_{c}") * m.ref("va_industry") / (va_ratio * iof)
+            cap0 = (getattr(p, f"cluster_industry_share_{c}") * p.industry_share_of_secondary
+                    * m.ref("va_secondary_trend") / (va_ratio * iof))
             cap = m.stock(f"cluster_capacity_{c}", cap0, "yiyuan/year", nonnegative=True,
                           description=f"{c} cluster output capacity")
             inv = m.aux(f"cluster_investment_{c}", fai_industrial * getattr(p, f"cluster_investment_share_{c}"),
                         "yiyuan/year", description=f"fixed-asset investment in the {c} cluster")
+            invs.append(inv)
             pot = m.stock(f"cluster_market_potential_{c}", getattr(p, f"cluster_market_multiple_{c}") * cap0,
                           "yiyuan/year", description=f"most output the {c} cluster's markets can take")
             m.flow(f"cluster_market_growth_{c}", p.cluster_market_growth * pot, "yiyuan/year/year",
@@ -67,6 +70,8 @@ class Clusters(Sector):
                         description=f"{c} cluster gross output (产业规模)")
             vas.append(m.aux(f"cluster_va_{c}", va_ratio * out,
                              "yiyuan/year", description=f"{c} cluster value added"))
+        m.aux("cluster_investment_total", sum(invs[1:], invs[0]), "yiyuan/year",
+              description="fixed-asset investment in the three clusters")
         total = m.aux("cluster_va_total", sum(vas[1:], vas[0]), "yiyuan/year",
                       description="value added of the three clusters (part of va_secondary)")
         m.aux("cluster_share_of_secondary", total / m.ref("va_secondary"), "1",

@@ -23,12 +23,15 @@ Equations::
                     * (employment_nonfarm / employment_nonfarm(t0))**(1 - alpha)      [yiyuan/year]
     d(tau)/dt     = (tertiary_share_target - tau) / tertiary_share_adjustment_time    [1/year]
     va_tertiary   = tau * va_nonfarm                                                  [yiyuan/year]
-    va_secondary  = (1 - tau) * va_nonfarm * industrial_output_factor                 [yiyuan/year]
+    va_secondary_trend = (1 - tau) * va_nonfarm * industrial_output_factor            [yiyuan/year]
+    cluster_base_share = industry_share_of_secondary * sum_c cluster_industry_share_c  [1]
+    va_secondary  = va_secondary_trend * (1 - cluster_base_share) + cluster_va_total   [yiyuan/year]
     va_industry   = industry_share_of_secondary * va_secondary                        [yiyuan/year]
     gdp_real      = va_primary + va_secondary + va_tertiary                           [yiyuan/year]
     d(deflator)/dt = inflation_rate * deflator,  deflator(t0) = 1                     [1]
     gdp_nominal   = gdp_real * deflator                                               [yiyuan/year]
     fai_total     = investment_rate * gdp_real + attracted_investment                 [yiyuan/year]
+    investment    = fai_total - cluster_investment_total  (into K; clusters build their own capacity)
     fai_policy_progress = clip((t - fai_policy_start) / (fai_policy_year - fai_policy_start), 0, 1)
     fai_industrial_share = base + adherence * (policy - base) * fai_policy_progress    [1]
     fai_hightech_share   = base + adherence * (policy - base) * fai_policy_progress    [1]
@@ -48,7 +51,7 @@ class Economy(Sector):
     __doc__ = __doc__  # the module docstring: equations with units and sources
     name = "economy"
     inputs = ("va_primary", "industrial_output_factor", "employment_nonfarm", "labour_supply",
-              "labour_demand_primary")
+              "labour_demand_primary", "cluster_va_total", "cluster_investment_total")
 
     def declare(self, m: Model) -> None:
         p = m.params
@@ -79,8 +82,14 @@ class Economy(Sector):
         y = m.aux("va_nonfarm", capital_part * (emp / emp0) ** (1 - p.capital_elasticity), "yiyuan/year",
                   description="non-farm output capacity (Cobb-Douglas, before water shortage)")
         vt = m.aux("va_tertiary", tau * y, "yiyuan/year", description="tertiary value added")
-        vs = m.aux("va_secondary", (1 - tau) * y * iof, "yiyuan/year",
-                   description="secondary value added (includes cluster value added)")
+        trend = m.aux("va_secondary_trend", (1 - tau) * y * iof, "yiyuan/year",
+                      description="secondary value added on the Cobb-Douglas trend (clusters at their start share)")
+        s0 = m.aux("cluster_base_share", p.industry_share_of_secondary * (
+            p.cluster_industry_share_health + p.cluster_industry_share_materials
+            + p.cluster_industry_share_equipment), "1",
+            description="clusters' share of secondary value added in the start year")
+        vs = m.aux("va_secondary", trend * (1 - s0) + m.ref("cluster_va_total"), "yiyuan/year",
+                   description="secondary value added: clusters plus the rest of the secondary sector")
         m.aux("va_industry", p.industry_share_of_secondary * vs, "yiyuan/year",
               description="industrial value added (part of va_secondary)")
         gdp = m.aux("gdp_real", va_primary + vs + vt, "yiyuan/year", description="real GDP, 2020 prices")
@@ -91,7 +100,8 @@ class Economy(Sector):
         m.aux("gdp_nominal", gdp * defl, "yiyuan/year", description="nominal GDP")
         fai = m.aux("fai_total", p.investment_rate * gdp + p.attracted_investment, "yiyuan/year",
                     description="fixed-asset investment")
-        m.flow("investment", fai, "yiyuan/year", into="capital")
+        m.flow("investment", fai - m.ref("cluster_investment_total"), "yiyuan/year", into="capital",
+               description="fixed-asset investment outside the clusters, into the capital stock")
         m.flow("depreciation", p.depreciation_rate * K, "yiyuan/year", out_of="capital")
         prog = m.aux("fai_policy_progress",
                      F.clip((m.time - p.fai_policy_start) / (p.fai_policy_year - p.fai_policy_start), 0, 1),
