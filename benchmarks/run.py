@@ -1,0 +1,744 @@
+"""jzsim benchmarks: draws per second, compile/load time, peak memory, memory bandwidth.
+
+Usage::
+
+    python benchmarks/run.py [--quick] [--model plan|logistic] [--out benchmarks/results/latest.json]
+                             [--readme]
+
+Everything is measured in this one process, except the cases that must start cold (numba
+compile, load from the on-disk cache, peak memory), which run in fresh subprocesses of this same
+script (``--_child``). See benchmarks/README.md for what each row means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+MDL = HERE / "logistic.mdl"
+README = HERE / "README.md"
+
+# Targets for the plan model on a 2-core machine (from the benchmark issue).
+TARGET_COMPILED_VS_PYSD = 10_000.0
+TARGET_NUMPY_VS_PYSD = 1_000.0
+TARGET_1E7_COMPILED_S = 30.0
+TARGET_1E7_NUMPY_S = 120.0
+TARGET_PEAK_BYTES = 1e9
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- models
+def logistic_model():
+    """Logistic growth over the plan's horizon and time step, three uncertain parameters."""
+    from jzsim.engine import Model
+    from jzsim.params import Parameter
+
+    m = Model("logistic", time_units="year", start=2020.0, stop=2035.0, dt=0.25, save_every=1.0)
+    m.add_parameter(Parameter("r", "1/year", 0.3, 0.1, 0.5, "uniform", "assumption: benchmark range"))
+    m.add_parameter(Parameter("K", "person", 1000.0, 800.0, 1200.0, "triangular", "assumption: benchmark range"))
+    m.add_parameter(Parameter("P0", "person", 10.0, 5.0, 20.0, "lognormal", "assumption: benchmark range"))
+    p = m.params
+    P = m.stock("P", initial=p.P0, units="person")
+    m.flow("growth", p.r * P * (1 - P / p.K), units="person/year", into="P")
+    m.aux("share", P / p.K, units="1")
+    return m
+
+
+def get_model(name: str):
+    if name == "plan":
+        from jzsim.plan import plan_model
+
+        return plan_model()
+    return logistic_model()
+
+
+def resolve_model(requested: str) -> tuple[str, str]:
+    """(model name actually used, note)."""
+    if requested == "logistic":
+        return "logistic", "logistic model requested"
+    try:
+        get_model("plan").build()
+        return "plan", "plan model (jzsim.plan.plan_model) builds"
+    except Exception as exc:  # the plan model is being written by others
+        note = f"plan model does not build ({type(exc).__name__}: {exc}); fell back to the logistic model"
+        log("NOTE:", note)
+        return "logistic", note
+
+
+def mc_outputs(name: str):
+    """Outputs summarised: the logistic model's three, or the plan's defaults (targets + headline)."""
+    return ["P", "growth", "share"] if name == "logistic" else None
+
+
+def uncertain_params(cm):
+    declared = [v.extra.get("parameter") for v in cm.params]
+    return [p for p in declared if p is not None and p.uncertain]
+
+
+def sampled_arrays(cm, n: int, seed: int = 0):
+    """Parameter arrays for ``n`` draws, sampled exactly as monte_carlo does."""
+    from jzsim.uncertainty.sampling import sample_parameters
+
+    s = sample_parameters(uncertain_params(cm), "random", seed, 0, n, n)
+    return [np.ascontiguousarray(s[p.name]) if p.name in s else np.full(n, p.value) for p in cm.params], s
+
+
+# --------------------------------------------------------------------------- timing helpers
+def repeat_timing(fn, min_reps=3, max_reps=20, min_total=1.0, budget=None):
+    """Run ``fn`` at least ``min_reps`` times (more while the total is under ``min_total`` s)."""
+    ts = []
+    t_start = time.perf_counter()
+    while True:
+        t0 = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t0)
+        total = time.perf_counter() - t_start
+        if len(ts) >= max_reps:
+            break
+        if len(ts) >= min_reps and total >= min_total:
+            break
+        if budget is not None and len(ts) >= min_reps and total >= budget:
+            break
+    return ts
+
+
+def row(engine, draws, chunk, ts, note="", model=""):
+    med = statistics.median(ts)
+    return {"engine": engine, "model": model, "draws": int(draws), "chunk": chunk, "reps": len(ts),
+            "median_s": med, "min_s": min(ts), "times_s": ts,
+            "draws_per_s_median": draws / med, "draws_per_s_best": draws / min(ts), "note": note}
+
+
+# --------------------------------------------------------------------------- machine
+def machine_info() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    vers = {}
+    for mod in ("numpy", "numba", "pysd", "xarray", "scipy", "jzsim"):
+        try:
+            vers[mod] = __import__(mod).__version__
+        except Exception:
+            vers[mod] = "not installed"
+    try:
+        import numba
+
+        threads = numba.config.NUMBA_NUM_THREADS
+    except Exception:
+        threads = None
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_bytes": mem, "python": platform.python_version(),
+            "platform": platform.platform(), "versions": vers, "numba_threads": threads,
+            "command": " ".join([Path(sys.executable).name] + [os.path.relpath(sys.argv[0], ROOT)] + sys.argv[1:]),
+            "date": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
+
+
+def bandwidth(nbytes: int, reps: int = 5) -> dict:
+    """Memory bandwidth of a numpy copy: (bytes read + bytes written) / time, single thread."""
+    a = np.ones(nbytes // 8)
+    b = np.zeros_like(a)  # touched, so page faults are not timed
+    ts = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        np.copyto(b, a)
+        ts.append(time.perf_counter() - t0)
+    del a, b
+    med = statistics.median(ts)
+    return {"array_bytes": nbytes, "reps": reps, "times_s": ts, "bytes_per_s_median": 2 * nbytes / med,
+            "bytes_per_s_best": 2 * nbytes / min(ts)}
+
+
+# --------------------------------------------------------------------------- children (fresh processes)
+class _RssSampler(threading.Thread):
+    def __init__(self, period=0.02):
+        super().__init__(daemon=True)
+        self.period = period
+        self.peak = {"VmRSS": 0, "VmHWM": 0, "RssAnon": 0, "RssFile": 0}
+        self.stop = threading.Event()
+
+    @staticmethod
+    def read():
+        out = {}
+        for line in Path("/proc/self/status").read_text().splitlines():
+            k = line.split(":", 1)[0]
+            if k in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
+                out[k] = int(line.split()[1]) * 1024
+        return out
+
+    def run(self):
+        while not self.stop.is_set():
+            for k, v in self.read().items():
+                self.peak[k] = max(self.peak[k], v)
+            time.sleep(self.period)
+
+
+def child_compile(spec: dict) -> dict:
+    """First numba call in a fresh process (compile, or load from JZSIM_CACHE_DIR), then a warm call."""
+    t0 = time.perf_counter()
+    import jzsim.uncertainty.montecarlo  # noqa: F401  (imports as a user would)
+
+    t_import = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    cm = get_model(spec["model"]).build()
+    t_build = time.perf_counter() - t1
+    rs = cm.settings_for({})
+    P, _ = sampled_arrays(cm, 64)
+    t2 = time.perf_counter()
+    cm.simulate(P, rs, backend="numba", check=False)
+    first = time.perf_counter() - t2
+    t3 = time.perf_counter()
+    cm.simulate(P, rs, backend="numba", check=False)
+    second = time.perf_counter() - t3
+    from jzsim.backends.numba_kernel import load_kernel
+
+    k = load_kernel(cm)
+    return {"import_s": t_import, "build_s": t_build, "first_call_s": first, "second_call_s": second,
+            "cache_hits": int(sum(k.stats.cache_hits.values())),
+            "cache_misses": int(sum(k.stats.cache_misses.values()))}
+
+
+def child_memory(spec: dict) -> dict:
+    """One monte_carlo run in a fresh process; peak RSS (ru_maxrss) and a sampled anon/file split."""
+    from jzsim.uncertainty.montecarlo import monte_carlo
+    from jzsim.uncertainty.sampling import BLOCK
+
+    model = get_model(spec["model"])
+    cm = model.build()
+    outs = mc_outputs(spec["model"])
+    # warm-up (imports, kernel load from cache) so the baseline is the steady state before the run
+    monte_carlo(model=model, draws=BLOCK, backend=spec["backend"], outputs=outs, progress=False)
+    base = _RssSampler.read()
+    base_maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    sampler = _RssSampler()
+    sampler.start()
+    keep = spec.get("keep") or False
+    t0 = time.perf_counter()
+    ds = monte_carlo(model=model, draws=spec["draws"], backend=spec["backend"], chunk_size=spec.get("chunk"),
+                     outputs=outs, keep=keep, progress=False)
+    elapsed = time.perf_counter() - t0
+    sampler.stop.set()
+    sampler.join()
+    names = outs if outs is not None else [v for v in ds.data_vars if "statistic" in ds[v].dims]
+    nt = ds.sizes[cm.time_dim]
+    kept_bytes = len(names) * spec["draws"] * nt * 8 if keep else 0
+    # VmHWM: this process image's peak RSS. ru_maxrss is not used: Linux carries it across
+    # fork+exec, so a child started by a big parent reports at least the parent's RSS at fork.
+    maxrss = _RssSampler.read()["VmHWM"]
+    ru_maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    del ds
+    if keep:
+        Path(keep).unlink(missing_ok=True)
+    return {"elapsed_s": elapsed, "maxrss_bytes": maxrss, "ru_maxrss_bytes": ru_maxrss,
+            "baseline_rss_bytes": base["VmRSS"], "baseline_hwm_bytes": base["VmHWM"],
+            "baseline_maxrss_bytes": base_maxrss, "peak_anon_bytes_sampled": sampler.peak["RssAnon"],
+            "peak_file_bytes_sampled": sampler.peak["RssFile"], "kept_bytes": kept_bytes,
+            "n_outputs": len(names), "n_times": int(nt)}
+
+
+def run_child(kind: str, spec: dict, env_extra: dict | None = None, timeout: float = 900) -> dict:
+    env = dict(os.environ, **(env_extra or {}))
+    t0 = time.perf_counter()
+    r = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--_child", kind, json.dumps(spec)],
+                       env=env, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    wall = time.perf_counter() - t0
+    if r.returncode != 0:
+        raise RuntimeError(f"child {kind} {spec} failed:\n{r.stderr[-3000:]}")
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    out["process_wall_s"] = wall
+    return out
+
+
+# --------------------------------------------------------------------------- PySD and plain Python
+def pysd_setup(model_name: str, model, tmp: Path):
+    """(run(params) -> DataFrame, how, translate seconds, model it runs)."""
+    try:
+        from jzsim.io import xmile  # written by another helper; may not exist yet
+
+        if hasattr(xmile, "pysd_runner"):
+            t0 = time.perf_counter()
+            run = xmile.pysd_runner(model)
+            return run, "jzsim.io.xmile.pysd_runner (exported XMILE, PySD run(params=...))", \
+                time.perf_counter() - t0, model_name
+    except ImportError:
+        pass
+    except Exception as exc:
+        log(f"NOTE: jzsim.io.xmile.pysd_runner failed ({type(exc).__name__}: {exc}); using benchmarks/logistic.mdl")
+    import pysd
+
+    dst = tmp / "logistic.mdl"  # translate in a temp dir so PySD's generated .py stays out of the repo
+    shutil.copy(MDL, dst)
+    t0 = time.perf_counter()
+    m = pysd.read_vensim(str(dst))
+    dt = time.perf_counter() - t0
+
+    def run(params):
+        return m.run(params=params)
+
+    return run, ("jzsim/io/xmile.py not available: PySD reads benchmarks/logistic.mdl (hand-written Vensim "
+                 "equivalent of the logistic model) and runs model.run(params=...) per draw"), dt, "logistic"
+
+
+def plain_python_kernel(cm):
+    """The compiled kernel's generated source, run by CPython with numba stubbed out."""
+    from jzsim.backends.numba_kernel import generate_source
+
+    stub = ("class _nb:\n    @staticmethod\n    def njit(*a, **k):\n        return lambda f: f\n"
+            "    prange = range\n")
+    src = generate_source(cm).replace("import numba as _nb", stub)
+    ns: dict = {}
+    exec(compile(src, "<jzsim kernel, plain python>", "exec"), ns)
+    return ns["kernel"]
+
+
+# --------------------------------------------------------------------------- main
+def fmt_n(n):
+    return f"10^{int(round(np.log10(n)))}" if n >= 100 and 10 ** int(round(np.log10(n))) == n else f"{n:,}"
+
+
+def fmt_rate(x):
+    if x is None or not np.isfinite(x):
+        return "n/a"
+    return f"{x:,.0f}" if x >= 10 else f"{x:.2f}"
+
+
+def fmt_bytes(b):
+    return f"{b / 2**20:,.0f} MiB" if b < 2**30 else f"{b / 2**30:.2f} GiB"
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="cap draws at 10^5 (a couple of minutes)")
+    ap.add_argument("--model", choices=("plan", "logistic"), default="plan",
+                    help="plan (default; falls back to logistic if the plan model does not build)")
+    ap.add_argument("--out", type=Path, default=None,
+                    help="JSON output (default benchmarks/results/latest.json, quick: quick.json)")
+    ap.add_argument("--readme", action="store_true", help="write the tables into benchmarks/README.md")
+    ap.add_argument("--_child", nargs=2, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+
+    if args._child:
+        kind, spec = args._child[0], json.loads(args._child[1])
+        res = child_compile(spec) if kind == "compile" else child_memory(spec)
+        print(json.dumps(res))
+        return 0
+
+    wall0 = time.perf_counter()
+    out_path = args.out or HERE / "results" / ("quick.json" if args.quick else "latest.json")
+    tmp = Path(tempfile.mkdtemp(prefix="jzsim-bench-"))
+    cache = tmp / "kernels"
+    cache.mkdir()
+    os.environ["JZSIM_CACHE_DIR"] = str(cache)  # cold numba cache; children inherit it
+
+    from jzsim.uncertainty.montecarlo import DEFAULT_CHUNK, monte_carlo
+    from jzsim.uncertainty.sampling import BLOCK
+
+    info = machine_info()
+    name, model_note = resolve_model(args.model)
+    model = get_model(name)
+    cm = model.build()
+    rs = cm.settings_for({})
+    outs = mc_outputs(name)
+    info["model"] = name
+    info["model_note"] = model_note
+    info["n_stocks"] = len(cm.stocks)
+    info["n_outputs_total"] = len(cm.output_names)
+    info["n_params"] = len(cm.params)
+    info["uncertain_params"] = [p.name for p in uncertain_params(cm)]
+    info["steps"] = int(rs.n_steps)
+    info["saved_times"] = int(len(rs.save_times))
+    log(f"model {name}: {info['n_stocks']} stocks, {info['n_outputs_total']} outputs, "
+        f"{len(info['uncertain_params'])} uncertain params, {rs.n_steps} steps")
+
+    quick = args.quick
+    sizes = [10**k for k in range(2, 6 if quick else 8)]
+    chunks = [4096, 16384, 65536]
+    big_budget = 90.0  # s per (backend, 10^7) cell: 3 reps at default chunk, other chunks if they fit
+    results: dict = {"machine": info, "rows": [], "skipped": [], "notes": []}
+    rows = results["rows"]
+
+    # ---- 1. bandwidth
+    log("bandwidth ...")
+    results["bandwidth"] = bandwidth(2**28 if quick else 2**30)
+    log(f"  {results['bandwidth']['bytes_per_s_median'] / 1e9:.2f} GB/s (read+write, numpy copy)")
+
+    # ---- 2. numba compile (cold cache) and load (second process, warm cache)
+    log("numba compile / cache load in fresh processes ...")
+    comp = run_child("compile", {"model": name})
+    load = [run_child("compile", {"model": name}) for _ in range(3)]
+    results["compile"] = {
+        "cold": comp, "warm": load,
+        "compile_s": comp["first_call_s"] - comp["second_call_s"],
+        "load_s_median": statistics.median(x["first_call_s"] - x["second_call_s"] for x in load),
+        "load_process_wall_s_median": statistics.median(x["process_wall_s"] for x in load),
+    }
+    log(f"  compile {results['compile']['compile_s']:.2f} s, load {results['compile']['load_s_median']:.3f} s")
+
+    # ---- 3. Monte Carlo throughput grid (numpy first: numba's OpenMP threads can linger)
+    def mc(backend, n, chunk):
+        return lambda: monte_carlo(model=model, draws=n, backend=backend, chunk_size=chunk, outputs=outs,
+                                   progress=False)
+
+    monte_carlo(model=model, draws=BLOCK, backend="numpy", outputs=outs, progress=False)  # imports, edges
+    for backend in ("numpy", "numba"):
+        engine = "numpy kernel (monte_carlo)" if backend == "numpy" else "compiled kernel (monte_carlo)"
+        if backend == "numba":
+            mc("numba", BLOCK, None)()  # warm-up: load the kernel (compile excluded, reported above)
+        default = DEFAULT_CHUNK[backend]
+        per_draw = None
+        for n in sizes:
+            eff = sorted({min(c, -(-n // BLOCK) * BLOCK) for c in chunks + [default]})
+            eff = sorted(eff, key=lambda c: (c != min(default, -(-n // BLOCK) * BLOCK), c))  # default first
+            for c in eff:
+                if per_draw is not None and n >= 10**7:
+                    est = per_draw * n * 3
+                    if c != eff[0] and est > big_budget / 2:
+                        results["skipped"].append(f"{engine} {fmt_n(n)} chunk {c}: est. {est:.0f} s for 3 reps")
+                        continue
+                    if est > 6 * big_budget:
+                        results["skipped"].append(f"{engine} {fmt_n(n)}: est. {est:.0f} s for 3 reps")
+                        continue
+                log(f"  {backend} draws={n} chunk={c} ...")
+                ts = repeat_timing(mc(backend, n, c), min_reps=3, max_reps=20 if n <= 10**4 else 5,
+                                   min_total=1.0 if n <= 10**5 else 0.0)
+                r = row(engine, n, c, ts, "default chunk" if c == min(default, -(-n // BLOCK) * BLOCK) else "",
+                        name)
+                rows.append(r)
+                if c == eff[0]:
+                    per_draw = r["median_s"] / n
+                log(f"    median {r['median_s']:.3f} s  {r['draws_per_s_median']:,.0f} draws/s")
+
+    # ---- 4. kernels alone (no sampling, no summaries), to show the driver's share
+    n_raw = 10**5 if quick else 10**6
+    P, sampled = sampled_arrays(cm, n_raw)
+    ds0 = monte_carlo(model=model, draws=BLOCK, backend="numpy", outputs=outs, progress=False)
+    sel_names = [v for v in ds0.data_vars if "statistic" in ds0[v].dims]  # what monte_carlo summarises
+    info["n_outputs_summarised"] = len(sel_names)
+    for backend, c in (("numpy", DEFAULT_CHUNK["numpy"]), ("numba", DEFAULT_CHUNK["numba"])):
+        log(f"  raw kernel {backend} ...")
+        ts = repeat_timing(lambda: cm.simulate(P, rs, backend=backend, names=sel_names, chunk_size=c, check=False),
+                           min_reps=5, max_reps=10, min_total=1.0)
+        rows.append(row(f"{backend} kernel alone (CompiledModel.simulate)", n_raw, c, ts,
+                        "no sampling, no summaries", name))
+
+    # ---- 4b. where monte_carlo's time goes: its pieces timed alone at the same size and chunk
+    from jzsim.uncertainty.sampling import sample_parameters
+    from jzsim.uncertainty.summaries import Accumulator
+
+    unc = uncertain_params(cm)
+    ch = DEFAULT_CHUNK["numba"]
+    outarr = cm.simulate(P, rs, backend="numba", names=sel_names, chunk_size=ch, check=False)
+
+    def t_sampling():
+        for a in range(0, n_raw, ch):
+            sample_parameters(unc, "random", 0, a, min(n_raw, a + ch), n_raw)
+
+    def t_summaries():
+        acc = Accumulator(len(sel_names), len(rs.save_times), 1000)
+        acc.set_edges(outarr[:, :BLOCK, :])
+        for s in range(0, n_raw, BLOCK):
+            acc.add_block(outarr[:, s: s + BLOCK, :])
+
+    def t_check():
+        for a in range(0, n_raw, ch):
+            cm.check_output(outarr[:, a: a + ch], rs, first_draw=a, names=sel_names)
+
+    results["breakdown"] = {"draws": n_raw, "chunk": ch}
+    for label, fn in (("sampling (sample_parameters)", t_sampling),
+                      ("summaries (Accumulator.add_block)", t_summaries),
+                      ("checks (CompiledModel.check_output)", t_check)):
+        ts = repeat_timing(fn, min_reps=3, max_reps=7, min_total=1.0)
+        results["breakdown"][label] = statistics.median(ts)
+    results["breakdown"]["numba kernel (CompiledModel.simulate)"] = next(
+        r["median_s"] for r in rows if r["engine"].startswith("numba kernel alone"))
+    results["breakdown"]["numpy kernel (CompiledModel.simulate)"] = next(
+        r["median_s"] for r in rows if r["engine"].startswith("numpy kernel alone"))
+    del outarr
+
+    # ---- 5. scalar reference and plain Python
+    for n in ([100] if quick else [100, 1000]):
+        log(f"  scalar reference draws={n} ...")
+        Ps, _ = sampled_arrays(cm, n)
+        ts = repeat_timing(lambda: cm.simulate(Ps, rs, backend="scalar", check=False), min_reps=3, max_reps=5,
+                           min_total=1.0)
+        rows.append(row("scalar reference (backend='scalar')", n, None, ts, "", name))
+    try:
+        pk = plain_python_kernel(cm)
+        for n in ([100, 1000] if quick else [100, 1000, 10000]):
+            log(f"  plain python draws={n} ...")
+            Ps, _ = sampled_arrays(cm, n)
+            Pm = np.ascontiguousarray(np.stack(Ps, axis=1))
+            nsel = len(cm.output_names)
+            o = np.empty((nsel, n, len(rs.save_times)))
+            sel = np.arange(nsel, dtype=np.int64)
+            args_k = (Pm, float(rs.start), float(rs.dt), int(rs.n_steps), int(rs.save_stride),
+                      rs.method == "rk4", sel, o)
+            ts = repeat_timing(lambda: pk(*args_k), min_reps=3, max_reps=5, min_total=1.0)
+            rows.append(row("plain-Python loop (generated kernel source, numba stubbed out)", n, None, ts, "", name))
+    except Exception as exc:
+        results["notes"].append(f"plain-Python loop not measured: {type(exc).__name__}: {exc}")
+
+    # ---- 6. PySD
+    log("PySD ...")
+    pysd_n = 10 if quick else 40
+    pysd_row = None
+    try:
+        run_pysd, how, translate_s, pysd_model = pysd_setup(name, model, tmp)
+        Pp, sp = sampled_arrays(get_model(pysd_model).build(), pysd_n)
+        draws_params = [{k: float(v[i]) for k, v in sp.items()} for i in range(pysd_n)]
+        run_pysd(draws_params[0])  # first run (imports, caches) excluded
+        per = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            last = None
+            for d in draws_params:
+                last = run_pysd(d)
+            per.append(time.perf_counter() - t0)
+        pysd_row = row("PySD model.run(params=...) per draw", pysd_n, None, per, how, pysd_model)
+        rows.append(pysd_row)
+        results["pysd"] = {"how": how, "translate_s": translate_s, "model": pysd_model}
+        # agreement check with jzsim on the last draw
+        col = "P" if "P" in last.columns else None
+        if pysd_model == "logistic" and col:
+            ref = get_model("logistic").build().run({k: v for k, v in draws_params[-1].items()})
+            results["pysd"]["final_P_rel_diff_vs_jzsim"] = float(
+                abs(last[col].iloc[-1] - ref["P"].values[0, -1]) / abs(ref["P"].values[0, -1]))
+        if pysd_model != name:
+            results["notes"].append(f"PySD ran the {pysd_model} model, not {name}: ratios to PySD are across models")
+    except Exception as exc:
+        results["notes"].append(f"PySD not measured: {type(exc).__name__}: {exc}")
+        log("PySD failed:", exc)
+
+    # ---- 7. peak memory and bandwidth use, fresh process per case
+    log("peak memory in fresh processes ...")
+    mem_cases = []
+    msizes = [10**5] if quick else [10**6, 10**7]
+    for n in msizes:
+        for backend in ("numba", "numpy"):
+            mem_cases.append({"model": name, "backend": backend, "draws": n, "keep": False})
+    free = shutil.disk_usage(tmp).free
+    n_out = len(outs) if outs is not None else None
+    for n in msizes:
+        need = (n_out or 64) * n * len(rs.save_times) * 8
+        if need * 2 + 5 * 2**30 < free:
+            mem_cases.append({"model": name, "backend": "numba", "draws": n, "keep": str(tmp / f"kept_{n}.npy")})
+        else:
+            results["skipped"].append(f"kept trajectories {fmt_n(n)}: needs {fmt_bytes(need)}, "
+                                      f"{fmt_bytes(free)} free on {tmp}")
+    results["memory"] = []
+    for case in mem_cases:
+        reps = 3 if case["draws"] < 10**7 else 1
+        log(f"  {case['backend']} draws={case['draws']} keep={bool(case['keep'])} x{reps} ...")
+        try:
+            rs_ = [run_child("memory", case) for _ in range(reps)]
+        except Exception as exc:
+            results["notes"].append(f"memory case {case} failed: {exc}")
+            continue
+        med = statistics.median(x["maxrss_bytes"] for x in rs_)
+        el = statistics.median(x["elapsed_s"] for x in rs_)
+        e = dict(case, keep=bool(case["keep"]), reps=reps, runs=rs_, maxrss_bytes_median=med, elapsed_s_median=el)
+        if case["keep"]:
+            kb = rs_[0]["kept_bytes"]
+            e["kept_bytes"] = kb
+            e["kept_bytes_per_s"] = kb / el
+            e["bandwidth_fraction"] = kb / el / results["bandwidth"]["bytes_per_s_median"]
+        results["memory"].append(e)
+
+    # ---- 8. ratios, targets, tables
+    def pick(engine_prefix, n=None, default_only=True):
+        cands = [r for r in rows if r["engine"].startswith(engine_prefix) and (n is None or r["draws"] == n)
+                 and (not default_only or r["note"] == "default chunk" or r["chunk"] is None)]
+        return max(cands, key=lambda r: r["draws"]) if cands else None
+
+    basis = 10**5 if quick else 10**6
+    comp_r = pick("compiled kernel (monte_carlo)", basis)
+    np_r = pick("numpy kernel (monte_carlo)", basis)
+    sc_r = pick("scalar reference", None)
+    py_r = pick("plain-Python loop", None)
+
+    def ratio(a, b):
+        return a["draws_per_s_median"] / b["draws_per_s_median"] if a and b else None
+
+    results["ratios"] = {
+        "basis": f"median draws/s; monte_carlo at {fmt_n(basis)} draws, default chunk; scalar and PySD at "
+                 "their largest measured size",
+        "compiled/PySD": ratio(comp_r, pysd_row), "numpy/PySD": ratio(np_r, pysd_row),
+        "compiled/numpy": ratio(comp_r, np_r), "numpy/scalar": ratio(np_r, sc_r),
+        "compiled/plain-Python": ratio(comp_r, py_r),
+    }
+    big = 10**7
+    c7 = pick("compiled kernel (monte_carlo)", big)
+    n7 = pick("numpy kernel (monte_carlo)", big)
+    mem7 = [m for m in results["memory"] if m["draws"] == big and not m["keep"]]
+    peak7 = max((m["maxrss_bytes_median"] for m in mem7), default=None)
+    same_model = pysd_row is not None and pysd_row["model"] == name
+    cross = "" if same_model else " (PySD on another model)"
+
+    def verdict(ok):
+        return "n/a" if ok is None else ("met" if ok else "MISSED")
+
+    rc, rn = results["ratios"]["compiled/PySD"], results["ratios"]["numpy/PySD"]
+    results["targets"] = [
+        {"target": f"compiled >= {TARGET_COMPILED_VS_PYSD:,.0f}x PySD draws/s", "measured":
+            f"{rc:,.0f}x{cross}" if rc else "n/a", "verdict": verdict(None if rc is None else rc >= TARGET_COMPILED_VS_PYSD)},
+        {"target": f"numpy >= {TARGET_NUMPY_VS_PYSD:,.0f}x PySD draws/s", "measured":
+            f"{rn:,.0f}x{cross}" if rn else "n/a", "verdict": verdict(None if rn is None else rn >= TARGET_NUMPY_VS_PYSD)},
+        {"target": "10^7 draws, summaries, compiled < 30 s", "measured":
+            f"{c7['median_s']:.1f} s" if c7 else "not run", "verdict": verdict(None if not c7 else c7["median_s"] < TARGET_1E7_COMPILED_S)},
+        {"target": "10^7 draws, summaries, numpy < 2 min", "measured":
+            f"{n7['median_s']:.1f} s" if n7 else "not run", "verdict": verdict(None if not n7 else n7["median_s"] < TARGET_1E7_NUMPY_S)},
+        {"target": "10^7 draws, summaries, peak memory < 1 GB", "measured":
+            f"{peak7 / 1e9:.2f} GB (worst backend)" if peak7 else "not run",
+         "verdict": verdict(None if peak7 is None else peak7 < TARGET_PEAK_BYTES)},
+    ]
+    results["wall_s"] = time.perf_counter() - wall0
+    results["markdown"] = markdown(results)
+    print(results["markdown"])
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(json.dumps(results, indent=1, default=float))
+    log(f"wrote {out_path} (total {results['wall_s']:.0f} s)")
+    if args.readme:
+        update_readme(results["markdown"])
+    shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+def markdown(res) -> str:
+    i = res["machine"]
+    L = []
+    L.append(f"Model: **{i['model']}** ({i['model_note']}); {i['n_stocks']} stocks, {i['n_outputs_total']} "
+             f"outputs, {len(i['uncertain_params'])} uncertain parameters, {i['steps']} Euler steps, "
+             f"{i['saved_times']} saved times.  ")
+    L.append(f"Machine: {i['cpu']}, {i['cores']} cores, {i['memory_bytes'] / 2**30:.1f} GiB; Python {i['python']}, "
+             + ", ".join(f"{k} {v}" for k, v in i["versions"].items()) + f"; numba threads {i['numba_threads']}.  ")
+    L.append(f"Command: `{i['command']}` ({i['date']}, total wall {res['wall_s'] / 60:.1f} min).")
+    L.append("")
+    L.append("### Draws per second (median of repeated runs; best = fastest run)")
+    L.append("")
+    pysd = next((r for r in res["rows"] if r["engine"].startswith("PySD")), None)
+    L.append("| engine | draws | chunk | reps | median s | min s | draws/s (median) | draws/s (best) | x PySD |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in res["rows"]:
+        xp = r["draws_per_s_median"] / pysd["draws_per_s_median"] if pysd else None
+        L.append(f"| {r['engine']}{' (' + r['model'] + ')' if r['model'] != i['model'] else ''} | {fmt_n(r['draws'])} | "
+                 f"{r['chunk'] or ''}{'*' if r['note'] == 'default chunk' else ''} | {r['reps']} | "
+                 f"{r['median_s']:.4g} | {r['min_s']:.4g} | {fmt_rate(r['draws_per_s_median'])} | "
+                 f"{fmt_rate(r['draws_per_s_best'])} | {'' if xp is None else f'{xp:,.1f}'} |")
+    L.append("")
+    L.append("`*` = monte_carlo's default chunk for that backend. monte_carlo rows: sampling + kernel + "
+             "running summaries (no trajectories kept); wall time of the whole call.")
+    L.append("")
+    ra = res["ratios"]
+    L.append(f"### Ratios ({ra['basis']})")
+    L.append("")
+    L.append("| ratio | value |")
+    L.append("|---|---:|")
+    for k in ("compiled/PySD", "numpy/PySD", "compiled/numpy", "numpy/scalar", "compiled/plain-Python"):
+        L.append(f"| {k} | {'n/a' if ra[k] is None else f'{ra[k]:,.2f}'} |")
+    L.append("")
+    c = res["compile"]
+    L.append("### Compiled kernel: compile and cache load")
+    L.append("")
+    L.append(f"- first call in a fresh process with a cold cache (compile): {c['compile_s']:.2f} s "
+             f"(first call {c['cold']['first_call_s']:.2f} s minus a warm call {c['cold']['second_call_s'] * 1e3:.1f} ms; "
+             f"cache misses {c['cold']['cache_misses']}, hits {c['cold']['cache_hits']})")
+    L.append(f"- first call in a second process, loaded from the on-disk cache: {c['load_s_median']:.3f} s "
+             f"(median of {len(c['warm'])}; hits {c['warm'][0]['cache_hits']}, misses {c['warm'][0]['cache_misses']}); "
+             f"import of jzsim.uncertainty.montecarlo {statistics.median(x['import_s'] for x in c['warm']):.2f} s, "
+             f"model build {statistics.median(x['build_s'] for x in c['warm']):.3f} s, whole process "
+             f"{c['load_process_wall_s_median']:.2f} s")
+    L.append("")
+    if "pysd" in res:
+        p = res["pysd"]
+        L.append(f"PySD: {p['how']}; translation {p['translate_s']:.2f} s (excluded)"
+                 + (f"; final P agrees with jzsim to {p['final_P_rel_diff_vs_jzsim']:.1e} (relative)"
+                    if "final_P_rel_diff_vs_jzsim" in p else "") + ".")
+        L.append("")
+    if "breakdown" in res:
+        b = res["breakdown"]
+        L.append(f"### Where monte_carlo's time goes ({fmt_n(b['draws'])} draws, chunk {b['chunk']}; "
+                 "each piece timed alone, median)")
+        L.append("")
+        L.append("| piece | s | s per 10^6 draws |")
+        L.append("|---|---:|---:|")
+        for k, v in b.items():
+            if k not in ("draws", "chunk"):
+                L.append(f"| {k} | {v:.4g} | {v * 1e6 / b['draws']:.4g} |")
+        L.append("")
+    bw = res["bandwidth"]
+    L.append("### Peak memory (fresh process per case; peak RSS = VmHWM of the process)")
+    L.append("")
+    L.append(f"Bandwidth: numpy copy of {fmt_bytes(bw['array_bytes'])}, (read + write) / time = "
+             f"{bw['bytes_per_s_median'] / 1e9:.2f} GB/s median ({bw['bytes_per_s_best'] / 1e9:.2f} best), one thread.")
+    L.append("")
+    L.append("| backend | draws | trajectories | reps | elapsed s | peak RSS | RSS before run | peak anon (sampled) "
+             "| peak file-backed (sampled) | kept bytes/s | share of bandwidth |")
+    L.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for m in res["memory"]:
+        r0 = m["runs"][0]
+        share = f"{100 * m['bandwidth_fraction']:.1f} %" if m["keep"] else ""
+        L.append(f"| {m['backend']} | {fmt_n(m['draws'])} | {'kept (.npy memmap)' if m['keep'] else 'summaries only'} | "
+                 f"{m['reps']} | {m['elapsed_s_median']:.2f} | {fmt_bytes(m['maxrss_bytes_median'])} | "
+                 f"{fmt_bytes(r0['baseline_rss_bytes'])} | {fmt_bytes(max(x['peak_anon_bytes_sampled'] for x in m['runs']))} | "
+                 f"{fmt_bytes(max(x['peak_file_bytes_sampled'] for x in m['runs']))} | "
+                 f"{(fmt_bytes(m['kept_bytes_per_s']) + '/s') if m['keep'] else ''} | "
+                 f"{share} |")
+    L.append("")
+    L.append("### Targets (defined for the plan model on a 2-core machine)")
+    L.append("")
+    L.append("| target | measured | verdict |")
+    L.append("|---|---|---|")
+    for t in res["targets"]:
+        L.append(f"| {t['target']} | {t['measured']} | {t['verdict']} |")
+    if i["model"] != "plan":
+        L.append("")
+        L.append("The targets are for the plan model; these figures are for the logistic model and only indicative.")
+    for s in res["skipped"]:
+        L.append(f"- skipped: {s}")
+    for n in res["notes"]:
+        L.append(f"- note: {n}")
+    return "\n".join(L)
+
+
+def update_readme(md: str) -> None:
+    start, end = "<!-- BENCH:START -->", "<!-- BENCH:END -->"
+    text = README.read_text() if README.exists() else f"{start}\n{end}\n"
+    if start not in text:
+        text += f"\n{start}\n{end}\n"
+    a, rest = text.split(start, 1)
+    _, b = rest.split(end, 1)
+    README.write_text(f"{a}{start}\n{md}\n{end}{b}")
+
+
+if __name__ == "__main__":
+    warnings.filterwarnings("default")
+    sys.exit(main())
