@@ -52,18 +52,32 @@ class Accumulator:
         n = x.shape[1]
         if n == 0:
             return
+        fast = _compiled_block_stats()
+        if fast is not None:
+            bmean, bm2 = np.empty(self.shape), np.empty(self.shape)
+            bmin, bmax = np.empty(self.shape), np.empty(self.shape)
+            fast(x, self.lo, self.width, self.n_bins, bmean, bm2, bmin, bmax, self.hist)
+            self._merge(n, bmean, bm2)
+            np.minimum(self.min, bmin, out=self.min)
+            np.maximum(self.max, bmax, out=self.max)
+            return
         bmean = x.mean(axis=1)
         bm2 = ((x - bmean[:, None, :]) ** 2).sum(axis=1)
+        self._merge(n, bmean, bm2)
+        np.minimum(self.min, x.min(axis=1), out=self.min)
+        np.maximum(self.max, x.max(axis=1), out=self.max)
+        self._histogram(x)
+
+    def _merge(self, n: int, bmean: np.ndarray, bm2: np.ndarray) -> None:
+        """Chan et al.'s update: fold a block's (n, mean, M2) into the running totals."""
         tot = self.count + n
         delta = bmean - self.mean
         self.mean = self.mean + delta * (n / tot)
         self.m2 = self.m2 + bm2 + delta**2 * (self.count * n / tot)
         self.count = tot
-        np.minimum(self.min, x.min(axis=1), out=self.min)
-        np.maximum(self.max, x.max(axis=1), out=self.max)
-        self._histogram(x)
 
     def _histogram(self, x: np.ndarray) -> None:
+        """numpy path of the histogram (the compiled path bins in the same loop as the moments)."""
         nv, n, nt = x.shape
         nb = self.n_bins + 2
         idx = np.floor((x - self.lo[:, None, :]) / self.width[:, None, :])
@@ -110,3 +124,55 @@ def wilson_interval(k: np.ndarray, n: int, z: float = 1.959963984540054) -> tupl
     centre = (p + z**2 / (2 * n)) / den
     half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / den
     return centre - half, centre + half
+
+
+_COMPILED = None
+
+
+def _compiled_block_stats():
+    """A numba kernel computing a block's mean, M2, min, max and histogram counts in one pass per
+    variable, parallel over variables (None without numba: the numpy path is used).
+
+    Both paths bin identically (same floating-point expression); the sums differ only in rounding
+    order, so a run's summaries are reproducible on a given installation whatever the chunking.
+    """
+    global _COMPILED
+    if _COMPILED is None:
+        try:
+            import numba
+        except ImportError:
+            _COMPILED = False
+            return None
+
+        @numba.njit(parallel=True, cache=True)
+        def block_stats(x, lo, width, n_bins, mean, m2, mn, mx, hist):  # pragma: no cover - compiled
+            nv, n, nt = x.shape
+            for v in numba.prange(nv):
+                for t in range(nt):
+                    mean[v, t] = 0.0
+                    m2[v, t] = 0.0
+                    mn[v, t] = np.inf
+                    mx[v, t] = -np.inf
+                for d in range(n):
+                    for t in range(nt):
+                        mean[v, t] += x[v, d, t]
+                for t in range(nt):
+                    mean[v, t] /= n
+                for d in range(n):
+                    for t in range(nt):
+                        val = x[v, d, t]
+                        dev = val - mean[v, t]
+                        m2[v, t] += dev * dev
+                        if val < mn[v, t]:
+                            mn[v, t] = val
+                        if val > mx[v, t]:
+                            mx[v, t] = val
+                        b = np.floor((val - lo[v, t]) / width[v, t])
+                        if b < -1.0:
+                            b = -1.0
+                        elif b > n_bins:
+                            b = n_bins
+                        hist[v, t, int(b) + 1] += 1
+
+        _COMPILED = block_stats
+    return _COMPILED or None
