@@ -29,6 +29,7 @@ mu = 10000 / 15 * m ** 2
 wan_mu = 1e4 * mu
 yi_m3 = 1e8 * m ** 3
 wan_m3 = 1e4 * m ** 3
+m3 = m ** 3
 wan_t = 1e4 * t
 """
 
