@@ -25,7 +25,7 @@ import numpy as _np
 import numba as _nb
 
 
-@_nb.njit(cache=True, inline="always")
+@_nb.njit(cache=True, inline="always", error_model="numpy")
 def _interp(x, xs, ys):
     n = xs.shape[0]
     if x <= xs[0]:
@@ -41,22 +41,22 @@ def _interp(x, xs, ys):
 {tables}
 
 
-@_nb.njit(cache=True, inline="always")
+@_nb.njit(cache=True, inline="always", error_model="numpy")
 def _init(t, pv):
 {init}
 
 
-@_nb.njit(cache=True, inline="always")
+@_nb.njit(cache=True, inline="always", error_model="numpy")
 def _rates(t, S, pv):
 {rates}
 
 
-@_nb.njit(cache=True, inline="always")
+@_nb.njit(cache=True, inline="always", error_model="numpy")
 def _save(t, S, pv, out, d, j, sel):
 {save}
 
 
-@_nb.njit(cache=True, parallel=True)
+@_nb.njit(cache=True, parallel=True, error_model="numpy")
 def kernel(P, start, dt, n_steps, stride, rk4, sel, out):
     n = P.shape[0]
     half = dt / 2.0

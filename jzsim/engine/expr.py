@@ -125,14 +125,15 @@ def children(e: Expr) -> tuple[Expr, ...]:
 
 
 def walk(e: Expr):
-    """Yield every node of ``e``, depth first."""
+    """Yield every node of ``e``, depth first, left to right."""
     stack = [e]
     while stack:
         n = stack.pop()
         yield n
-        stack.extend(children(n))
+        stack.extend(reversed(children(n)))
 
 
-def refs(e: Expr) -> set[str]:
-    """Names referenced by ``e``."""
-    return {n.name for n in walk(e) if isinstance(n, Ref)}
+def refs(e: Expr) -> list[str]:
+    """Names referenced by ``e``, each once, in order of first appearance (deterministic, so that
+    evaluation order and generated code do not depend on Python's string hashing)."""
+    return list(dict.fromkeys(n.name for n in walk(e) if isinstance(n, Ref)))

@@ -30,7 +30,8 @@ HEADLINE = ("gdp_real", "gdp_nominal", "gdp_growth", "va_primary", "va_secondary
             "grain_output", "water_demand_total", "water_shortage_total", "groundwater_extraction",
             "groundwater_recharge", "aquifer_storage", "reclaimed_share", "water_per_wanyuan_gdp")
 BACKENDS = ("numpy", "numba")
-DEFAULT_CHUNK = {"numpy": 8192, "numba": 65536}
+DEFAULT_CHUNK = 65536  # draws per chunk: sampled, integrated, summarised and checked together
+KERNEL_CHUNK = 4096  # draws the numpy kernel advances at once, sized to stay in cache
 
 
 def _default_outputs(cm, targets) -> list[str]:
@@ -72,8 +73,9 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
     backend : {"numpy", "numba"}, default "numpy"
         ``"numba"`` needs ``pip install 'jzsim[fast]'``.
     chunk_size : int, optional
-        Draws per chunk, rounded up to a multiple of 4096 (default 8192 numpy, 65536 numba).
-        Results do not depend on it.
+        Draws per chunk (sampled, integrated and summarised together), rounded up to a multiple of
+        4096 (default 65536). Results do not depend on it; memory grows with it. The numpy kernel
+        advances 4096 draws at a time within a chunk, to stay in cache.
     outputs : sequence of str, optional
         Variables to summarise (default: the target indicators and the headline outputs).
     keep : bool or path, default False
@@ -133,7 +135,7 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
         targets = load_targets()
     names = list(outputs) if outputs is not None else _default_outputs(cm, targets)
     cm.selection(names)  # validates names
-    chunk = DEFAULT_CHUNK[backend] if chunk_size is None else int(chunk_size)
+    chunk = DEFAULT_CHUNK if chunk_size is None else int(chunk_size)
     if chunk < 1:
         raise ValueError(f"chunk_size is {chunk_size!r}; allowed: an integer >= 1")
     chunk = -(-chunk // BLOCK) * BLOCK
@@ -159,7 +161,7 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
             sampled = sample_parameters(uncertain, sampler, seed, a, b, draws)
             P = [np.ascontiguousarray(sampled[p.name]) if p.name in sampled else np.full(b - a, nominal[p.name])
                  for p in cm.params]
-            out = cm.simulate(P, rs, backend=backend, names=names, chunk_size=b - a, check=False)
+            out = cm.simulate(P, rs, backend=backend, names=names, chunk_size=KERNEL_CHUNK, check=False)
             cm.check_output(out, rs, first_draw=a, names=names)
             if acc.lo is None:
                 acc.set_edges(out[:, : min(BLOCK, b - a), :])
