@@ -413,7 +413,7 @@ def main(argv=None):
         engine = "numpy kernel (monte_carlo)" if backend == "numpy" else "compiled kernel (monte_carlo)"
         if backend == "numba":
             mc("numba", BLOCK, None)()  # warm-up: load the kernel (compile excluded, reported above)
-        default = DEFAULT_CHUNK[backend]
+        default = DEFAULT_CHUNK
         per_draw = None
         for n in sizes:
             eff = sorted({min(c, -(-n // BLOCK) * BLOCK) for c in chunks + [default]})
@@ -443,7 +443,7 @@ def main(argv=None):
     ds0 = monte_carlo(model=model, draws=BLOCK, backend="numpy", outputs=outs, progress=False)
     sel_names = [v for v in ds0.data_vars if "statistic" in ds0[v].dims]  # what monte_carlo summarises
     info["n_outputs_summarised"] = len(sel_names)
-    for backend, c in (("numpy", DEFAULT_CHUNK["numpy"]), ("numba", DEFAULT_CHUNK["numba"])):
+    for backend, c in (("numpy", DEFAULT_CHUNK), ("numba", DEFAULT_CHUNK)):
         log(f"  raw kernel {backend} ...")
         ts = repeat_timing(lambda: cm.simulate(P, rs, backend=backend, names=sel_names, chunk_size=c, check=False),
                            min_reps=5, max_reps=10, min_total=1.0)
@@ -455,7 +455,7 @@ def main(argv=None):
     from jzsim.uncertainty.summaries import Accumulator
 
     unc = uncertain_params(cm)
-    ch = DEFAULT_CHUNK["numba"]
+    ch = DEFAULT_CHUNK
     outarr = cm.simulate(P, rs, backend="numba", names=sel_names, chunk_size=ch, check=False)
 
     def t_sampling():

@@ -93,6 +93,7 @@ class CompiledModel:
         self.time_dim = model.time_dim
         self.settings = dict(model.settings)
         self.groups = dict(model._groups)
+        self.derived = dict(model._derived)
         vars_ = dict(model._vars)
         self.variables = vars_
         self.params = [v for v in vars_.values() if v.kind == "param"]
@@ -111,6 +112,9 @@ class CompiledModel:
             self.initial[v.name] = lw.lower_to(v.initial, units[v.name],
                                                f"initial value of stock {v.name!r} = {to_text(v.initial)}")
         self.derivatives = self._derivatives(vars_, units, tu)
+        for d in self.derived.values():
+            if d.of not in vars_ or vars_[d.of].kind == "param":
+                raise ModelError(f"growth rate {d.name!r}: {d.of!r} is not a stock, flow or auxiliary of the model")
         self.computed = [vars_[n] for n in self._order(vars_)]
         self.init_order = self._init_order(vars_)
         self.rate_names = self._needed_for_rates()
@@ -291,6 +295,16 @@ class CompiledModel:
         n, P = self.param_arrays(params, draws)
         out = self.simulate(P, rs, chunk_size=chunk_size, backend=backend)
         return to_dataset(self, rs, out, P)
+
+    def attrs_of(self, name: str) -> dict:
+        """Result attrs (units, description, ...) of an output or derived output."""
+        from jzsim.engine.results import variable_attrs
+
+        if name in self.derived:
+            d = self.derived[name]
+            return {"units": f"1/{self.time_units}", "description": d.description, "kind": "growth rate",
+                    "of": d.of}
+        return variable_attrs(self.variables[name])
 
     def selection(self, names: list[str] | None) -> np.ndarray:
         """Row of each output in a result holding only ``names`` (-1 where not kept)."""

@@ -77,6 +77,15 @@ class Group:
     description: str = ""
 
 
+@dataclass(frozen=True)
+class Growth:
+    """A derived output: the growth rate of ``of`` per time unit between saved times."""
+
+    name: str
+    of: str
+    description: str = ""
+
+
 class _Params:
     """Attribute access to a model's declared parameters: ``m.params.alpha``."""
 
@@ -138,6 +147,7 @@ class Model:
         self.time_dim = time_dim
         self._vars: dict[str, Variable] = {}
         self._groups: dict[str, Group] = {}
+        self._derived: dict[str, Growth] = {}
         self._sectors: dict[str, Sector] = {}
         self._current_sector = ""
         self._compiled: CompiledModel | None = None
@@ -229,6 +239,18 @@ class Model:
         if name in self._groups or name in self._vars:
             raise ModelError(f"group name {name!r} is already used")
         self._groups[name] = Group(name, dim, dict(members), description)
+        self._compiled = None
+
+    def growth_rate(self, name: str, of: str, description: str = "") -> None:
+        """Report the growth rate of output ``of`` between saved times, per time unit:
+        ``(x[t] / x[t - s]) ** (1 / s) - 1`` with ``s = save_every`` (NaN at the first saved time).
+
+        It is computed from the saved results after the run, so it never feeds back on the model
+        (for a growth rate inside the dynamics, use a stock such as a smooth).
+        """
+        if name in self._vars or name in self._groups or name in self._derived:
+            raise ModelError(f"growth-rate name {name!r} is already used")
+        self._derived[name] = Growth(name, of, description or f"growth rate of {of} per {self.time_units}")
         self._compiled = None
 
     def add_sector(self, sector: Sector) -> None:

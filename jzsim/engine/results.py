@@ -22,6 +22,14 @@ def variable_attrs(v) -> dict:
     return attrs
 
 
+def growth_rows(x: np.ndarray, save_every: float) -> np.ndarray:
+    """Growth rate per time unit between saved times along the last axis; NaN at the first."""
+    g = np.full(x.shape, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g[..., 1:] = (x[..., 1:] / x[..., :-1]) ** (1.0 / save_every) - 1.0
+    return g
+
+
 def to_dataset(cm, rs, out: np.ndarray, P: list[np.ndarray] | None, *, names: list[str] | None = None,
                draw_index=None, include_internal: bool = False) -> xr.Dataset:
     """Dataset with dims ``(draw, <time_dim>)`` for every stock, flow and aux in ``out`` (rows in
@@ -33,10 +41,17 @@ def to_dataset(cm, rs, out: np.ndarray, P: list[np.ndarray] | None, *, names: li
     coords = {"draw": draw, tdim: (tdim, rs.save_times, {"units": cm.time_units})}
     data = {}
     for i, name in enumerate(cm.output_names if names is None else names):
+        if name in cm.derived:
+            data[name] = xr.Variable(("draw", tdim), out[i], cm.attrs_of(name))
+            continue
         v = cm.variables[name]
         if v.internal and not include_internal:
             continue
         data[name] = xr.Variable(("draw", tdim), out[i], variable_attrs(v))
+    for d in cm.derived.values():
+        if d.name not in data and d.of in data:
+            data[d.name] = xr.Variable(("draw", tdim), growth_rows(data[d.of].values, rs.save_every),
+                                       cm.attrs_of(d.name))
     for p, arr in zip(cm.params, P or []):
         data[p.name] = xr.Variable(("draw",), arr, variable_attrs(p))
     for g in cm.groups.values():

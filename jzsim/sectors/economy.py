@@ -30,6 +30,7 @@ Equations::
     gdp_real      = va_primary + va_secondary + va_tertiary                           [yiyuan/year]
     d(deflator)/dt = inflation_rate * deflator,  deflator(t0) = 1                     [1]
     gdp_nominal   = gdp_real * deflator                                               [yiyuan/year]
+    gdp_growth(y) = gdp_real(y) / gdp_real(y - 1) - 1   (annual real growth, from results) [1/year]
     fai_total     = investment_rate * gdp_real + attracted_investment                 [yiyuan/year]
     investment    = fai_total - cluster_investment_total  (into K; clusters build their own capacity)
     fai_policy_progress = clip((t - fai_policy_start) / (fai_policy_year - fai_policy_start), 0, 1)
@@ -98,6 +99,7 @@ class Economy(Sector):
         defl = m.stock("deflator", 1.0, "1", description="GDP deflator (1 at start)")
         m.flow("inflation", p.inflation_rate * defl, "1/year", into="deflator")
         m.aux("gdp_nominal", gdp * defl, "yiyuan/year", description="nominal GDP")
+        m.growth_rate("gdp_growth", of="gdp_real", description="annual real GDP growth rate")
         fai = m.aux("fai_total", p.investment_rate * gdp + p.attracted_investment, "yiyuan/year",
                     description="fixed-asset investment")
         m.flow("investment", fai - m.ref("cluster_investment_total"), "yiyuan/year", into="capital",

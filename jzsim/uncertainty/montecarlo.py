@@ -35,7 +35,7 @@ KERNEL_CHUNK = 4096  # draws the numpy kernel advances at once, sized to stay in
 
 
 def _default_outputs(cm, targets) -> list[str]:
-    names = set(cm.output_names)
+    names = set(cm.output_names) | set(cm.derived)
     want: list[str] = []
     if targets is not None:
         for col in ("indicator", "reference"):
@@ -134,7 +134,11 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
 
         targets = load_targets()
     names = list(outputs) if outputs is not None else _default_outputs(cm, targets)
-    cm.selection(names)  # validates names
+    derived = {n: cm.derived[n] for n in names if n in cm.derived}
+    kernel_names = [n for n in names if n not in derived]
+    kernel_names += [d.of for d in derived.values() if d.of not in kernel_names]
+    cm.selection(kernel_names)  # validates names
+    rows = {n: i for i, n in enumerate(kernel_names)}
     chunk = DEFAULT_CHUNK if chunk_size is None else int(chunk_size)
     if chunk < 1:
         raise ValueError(f"chunk_size is {chunk_size!r}; allowed: an integer >= 1")
@@ -161,8 +165,9 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
             sampled = sample_parameters(uncertain, sampler, seed, a, b, draws)
             P = [np.ascontiguousarray(sampled[p.name]) if p.name in sampled else np.full(b - a, nominal[p.name])
                  for p in cm.params]
-            out = cm.simulate(P, rs, backend=backend, names=names, chunk_size=KERNEL_CHUNK, check=False)
-            cm.check_output(out, rs, first_draw=a, names=names)
+            raw = cm.simulate(P, rs, backend=backend, names=kernel_names, chunk_size=KERNEL_CHUNK, check=False)
+            cm.check_output(raw, rs, first_draw=a, names=kernel_names)
+            out = _with_derived(raw, names, rows, derived, rs)
             if acc.lo is None:
                 acc.set_edges(out[:, : min(BLOCK, b - a), :])
             for s in range(0, b - a, BLOCK):
@@ -187,6 +192,8 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
         raise KeyboardInterrupt("Monte Carlo interrupted before the first chunk finished")
     elapsed = time.perf_counter() - t0
     ds = _summary_dataset(cm, rs, names, acc, qs, targets, met_counts, done)
+    for n in derived:  # growth rates have no value at the first saved time
+        ds[n][:, 0] = np.nan
     if kept is not None:
         ds = ds.merge(kept.dataset(cm, rs, names, done))
     ds.attrs.update(
@@ -200,6 +207,24 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
                         f"{min(BLOCK, draws)} draws widened by half their range each side",
     )
     return ds
+
+
+def _with_derived(raw, names, rows, derived, rs) -> np.ndarray:
+    """Outputs in the order of ``names``; growth rates computed from their source rows (0 at the
+    first saved time, which the summaries then report as NaN)."""
+    if not derived and len(names) == raw.shape[0]:
+        return raw
+    from jzsim.engine.results import growth_rows
+
+    out = np.empty((len(names),) + raw.shape[1:])
+    for i, n in enumerate(names):
+        if n in derived:
+            g = growth_rows(raw[rows[derived[n].of]], rs.save_every)
+            g[:, 0] = 0.0
+            out[i] = g
+        else:
+            out[i] = raw[rows[n]]
+    return out
 
 
 def _counts(met: xr.DataArray, targets) -> np.ndarray:
@@ -218,9 +243,9 @@ def _summary_dataset(cm, rs, names, acc: Accumulator, qs, targets, met_counts, n
     stats = np.concatenate([acc.mean[None], acc.std[None], acc.min[None], acc.max[None], acc.quantiles(qs)])
     data = {}
     for i, name in enumerate(names):
-        v = cm.variables[name]
+        attrs = cm.attrs_of(name)
         data[name] = (("statistic", tdim), stats[:, i, :],
-                      {"units": v.units, "description": v.description,
+                      {"units": attrs["units"], "description": attrs["description"],
                        "quantile_resolution": float(np.max(acc.width[i]))})
     coords = {"statistic": labels, tdim: (tdim, rs.save_times, {"units": cm.time_units})}
     ds = xr.Dataset(data, coords=coords)
@@ -289,7 +314,7 @@ class _Keeper:
             self.arr.flush()
         tdim = cm.time_dim
         data = {f"{nm}_draws": (("draw", tdim), self.arr[i, :n, :],
-                                {"units": cm.variables[nm].units, "description": cm.variables[nm].description})
+                                {k: v for k, v in cm.attrs_of(nm).items() if k in ("units", "description")})
                 for i, nm in enumerate(names)}
         for k, v in self.params.items():
             data[k] = (("draw",), v[:n], {"units": cm.variables[k].units, "description": "sampled parameter"})
