@@ -241,7 +241,7 @@ class CompiledModel:
             if arr.ndim > 1:
                 raise ValueError(f"parameter {k!r}: got an array of shape {arr.shape}; allowed: a number or a 1-d array over draws")
             if not np.all(np.isfinite(arr)):
-                bad = arr[~np.isfinite(arr)].ravel()[0]
+                bad = float(arr[~np.isfinite(arr)].ravel()[0])
                 raise ValueError(f"parameter {k!r} has value {bad!r}; allowed: finite numbers")
             if arr.ndim == 1:
                 if n is None:

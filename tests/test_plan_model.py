@@ -1,0 +1,159 @@
+"""The assembled plan model: base year, labels, balances, extreme conditions, integration error,
+and the three back ends on it.
+
+Reference numbers: GDP 2020 = 111 亿元, urban / rural disposable income 2020 = 37,247 / 17,818 元
+(plan ch.1 L9). Everything else is a relation that must hold whatever the parameters.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import jzsim
+from jzsim.params import load_parameters
+from jzsim.plan import plan_model
+from jzsim.uncertainty.sampling import sample_parameters
+
+MODEL = plan_model()
+PARAMS = load_parameters()
+BASE = jzsim.simulate(model=MODEL)
+
+
+def sampled(seed: int, n: int = 32) -> dict[str, np.ndarray]:
+    """Random valid parameters: every uncertain parameter drawn from its declared distribution."""
+    return sample_parameters(PARAMS.values(), "random", seed, 0, n)
+
+
+def test_base_year_reproduces_the_plan_figures():
+    y0 = BASE.sel(year=2020.0)
+    assert float(y0["gdp_real"][0]) == pytest.approx(111.0, rel=1e-12)  # plan ch.1 L9
+    assert float(y0["gdp_nominal"][0]) == pytest.approx(111.0, rel=1e-12)
+    assert float(y0["income_urban"][0]) == pytest.approx(37247.0, rel=1e-12)  # plan ch.1 L9
+    assert float(y0["income_rural"][0]) == pytest.approx(17818.0, rel=1e-12)  # plan ch.1 L9
+
+
+def test_result_is_labelled_and_self_describing():
+    assert {"draw", "year", "sector", "cluster", "water_use", "water_source"} <= set(BASE.dims)
+    assert list(BASE["year"].values) == [float(y) for y in range(2020, 2036)]
+    for name, da in BASE.data_vars.items():
+        assert da.attrs.get("units"), name
+        assert "description" in da.attrs, name
+    assert BASE.attrs["scenario"] == "plan" and len(BASE.attrs["data_hash"]) == 16
+    # groups stack their members, and value added by sector sums to GDP (no double counting)
+    np.testing.assert_allclose(BASE["va"].sum("sector"), BASE["gdp_real"], rtol=1e-12)
+    np.testing.assert_array_equal(BASE["cluster_output"].sel(cluster="health"), BASE["cluster_output_health"])
+    # the annual real growth rate is the ratio of successive years
+    g = BASE["gdp_growth"].values[0, 1:]
+    x = BASE["gdp_real"].values[0]
+    np.testing.assert_allclose(g, x[1:] / x[:-1] - 1, rtol=1e-12)
+    assert np.isnan(BASE["gdp_growth"].values[0, 0])
+
+
+def test_runs_do_not_mutate_the_model_and_are_repeatable():
+    again = jzsim.simulate(model=MODEL)
+    for name in ("gdp_real", "aquifer_storage", "income_rural"):
+        np.testing.assert_array_equal(again[name], BASE[name])
+
+
+def test_halving_dt_changes_annual_outputs_by_less_than_half_a_percent():
+    fine = jzsim.simulate(model=MODEL, dt=0.125)
+    for name in ["gdp_real", "gdp_nominal", "pop_total", "urbanisation", "employment", "income_urban",
+                 "income_rural", "grain_output", "water_demand_total", "groundwater_extraction",
+                 "aquifer_storage", "reclaimed_share", "cluster_output_health", "cluster_output_materials",
+                 "cluster_output_equipment", "capital"]:
+        rel = np.abs(fine[name] - BASE[name]) / np.abs(BASE[name])
+        assert float(rel.max()) < 0.005, (name, float(rel.max()))
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1))
+def test_balances_close_and_stocks_stay_nonnegative_for_random_valid_parameters(seed):
+    ds = MODEL.run(sampled(seed), save_every=0.25)  # every step saved: Euler's update is visible
+    supplied, shortage, demand = ds["water_supplied_total"], ds["water_shortage_total"], ds["water_demand_total"]
+    np.testing.assert_allclose(supplied + shortage, demand, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ds["water_demand"].sum("water_use"), demand, rtol=1e-12)
+    np.testing.assert_allclose(ds["water_supply"].sum("water_source"), supplied, rtol=1e-12)
+    # the aquifer changes by exactly recharge - extraction over each step (Euler, dt = 0.25)
+    aq = ds["aquifer_storage"].values
+    net = (ds["groundwater_recharge"] - ds["groundwater_extraction"]).values
+    np.testing.assert_allclose(np.diff(aq, axis=1), 0.25 * net[:, :-1], rtol=1e-9, atol=1e-12)
+    for s in MODEL.build().stocks:
+        if s.name in ds:
+            assert float(ds[s.name].min()) >= 0.0, s.name
+    np.testing.assert_allclose(ds["va"].sum("sector"), ds["gdp_real"], rtol=1e-12)
+    assert (ds["cluster_va_total"] <= ds["va_secondary"]).all()
+
+
+def test_no_investment_capital_decays_and_output_falls():
+    ds = jzsim.simulate({"investment_rate": 0.0, "attracted_investment": 0.0, "tfp_growth": 0.0},
+                        model=MODEL)
+    cap = ds["capital"].values[0]
+    assert np.all(np.diff(cap) < 0)
+    nonfarm = (ds["va_secondary"] + ds["va_tertiary"]).values[0]
+    assert nonfarm[-1] < nonfarm[0]
+    assert float(ds["gdp_real"].sel(year=2035.0)[0]) < float(BASE["gdp_real"].sel(year=2035.0)[0])
+
+
+def test_no_transferred_water_raises_extraction_or_shortage():
+    ds = jzsim.simulate({"transferred_capacity_base": 0.0, "transferred_capacity_policy": 0.0}, model=MODEL)
+    fill = ds["groundwater_extraction"] + ds["water_shortage_total"]
+    base = BASE["groundwater_extraction"] + BASE["water_shortage_total"]
+    assert (fill >= base - 1e-12).all()
+    assert float((fill - base).sel(year=2025.0)[0]) > 0.1  # the transferred supply lost, about 0.15
+    assert (ds["water_supply"].sel(water_source="transferred") == 0).all()
+
+
+def test_zero_recharge_aquifer_falls_by_extraction():
+    ds = jzsim.simulate({"infiltration_coefficient": 0.0}, model=MODEL, save_every=0.25)
+    assert (ds["groundwater_recharge"] == 0).all()
+    aq = ds["aquifer_storage"].values[0]
+    ext = ds["groundwater_extraction"].values[0]
+    np.testing.assert_allclose(aq[-1], aq[0] - 0.25 * ext[:-1].sum(), rtol=1e-12)
+
+
+def test_numpy_numba_and_scalar_reference_agree_on_the_plan_model():
+    pytest.importorskip("numba", reason="numba is in the test extra")
+    cm = MODEL.build()
+    params = sampled(7, n=6)
+    a = cm.run(params, backend="numpy")
+    b = cm.run(params, backend="numba")
+    c = cm.run(params, backend="scalar")
+    for name in cm.output_names:
+        if name in a:
+            np.testing.assert_allclose(a[name], c[name], rtol=1e-12, atol=1e-12, err_msg=name)
+            np.testing.assert_allclose(b[name], c[name], rtol=1e-12, atol=1e-12, err_msg=name)
+
+
+def test_every_sector_documents_its_equations_and_every_parameter_has_a_source():
+    text = jzsim.describe(MODEL)
+    for sector in MODEL._sectors.values():
+        assert f"## Sector `{sector.name}`" in text
+        assert sector.equations() and sector.equations() in text
+    for name, v in MODEL.build().variables.items():
+        if not v.internal:
+            assert f"`{name}`" in text, name
+    df = jzsim.parameters()
+    assert len(df) == len(PARAMS) and df["source"].str.match(r"^(plan ch|public:|assumption:)").all()
+    assert set(df["sector"]) == {"agriculture", "clusters", "economy", "employment", "incomes", "population",
+                                 "water"}
+
+
+def test_target_table_lists_every_target():
+    from jzsim.analysis.targets import load_targets
+
+    table = jzsim.targets(BASE)
+    assert len(table) == len(load_targets())
+    assert set(table["status"]) <= {"met", "missed", "not modelled", "threshold unknown", "outside horizon"}
+    modelled = table[table["status"].isin(["met", "missed"])]
+    assert {"gdp_growth_2021_2025", "health_cluster_output_2025", "urbanisation_2025",
+            "groundwater_balance_2022", "reclaimed_water_share_2025"} <= set(modelled["target"])
+
+
+def test_misspelt_parameter_gets_one_clear_error():
+    with pytest.raises(KeyError, match="tfp_grwth.*did you mean tfp_growth"):
+        jzsim.simulate({"tfp_grwth": 0.02}, model=MODEL)
+    with pytest.raises(ValueError, match="'tfp_growth' has value nan"):
+        jzsim.simulate({"tfp_growth": float("nan")}, model=MODEL)
