@@ -16,10 +16,11 @@ import xarray as xr
 from jzsim.engine import Model, Sector
 from jzsim.params import Parameter, load_parameters, with_overrides
 
-__all__ = ["plan_model", "simulate", "BASE_YEAR", "HORIZON"]
+__all__ = ["plan_model", "simulate", "backcast", "backcast_parameters", "BASE_YEAR", "HORIZON", "BACKCAST_START"]
 
 BASE_YEAR = 2020.0  # plan ch.1 L9: the 13th Five-Year Plan's final year, the base of the figures
 HORIZON = 2035.0  # the plan's outlook year (title; preface)
+BACKCAST_START = 2010.0  # plan ch.1 L9 reports 2010 GDP, the start of the history calibration fits
 
 
 def plan_model(*, sectors: Mapping[str, Sector] | None = None,
@@ -87,3 +88,38 @@ def override_parameters(overrides: Mapping[str, Any] | None) -> dict[str, Parame
     """The packaged parameters with nominal-value overrides applied (see
     :func:`jzsim.params.with_overrides`)."""
     return with_overrides(load_parameters(), overrides)
+
+
+def backcast_parameters() -> dict[str, float]:
+    """Start-year values for a run from 2010, taken from the history the plan reports.
+
+    A run that starts in 2010 is in 2010 prices (its deflator is 1 in 2010). The plan gives, for
+    2010 (``data/history.csv``, plan ch.1 L9): GDP 49.4 亿元 at current prices, and 2020 incomes
+    with their ten-year multiples (2.6 urban, 3.3 rural), from which the 2010 incomes are
+    37,247 / 2.6 and 17,818 / 3.3 元. Every other start value (population, urbanisation, sector
+    shares, capital-output ratio, water) is not reported for 2010: it keeps its 2020 value, an
+    assumption that the calibration issue replaces by fitted values. Returns overrides by name.
+    """
+    from jzsim.data.check import load_history
+
+    h = load_history()
+
+    def value(indicator, kind, year=2020):
+        row = h[(h["indicator"] == indicator) & (h["kind"] == kind) & (h["year"] == year)]
+        if len(row) != 1:
+            raise ValueError(f"history.csv has {len(row)} rows for {indicator} {kind} {year}; expected 1")
+        return float(row["value"].iloc[0])
+
+    return {
+        "gdp_base": value("gdp_nominal", "nominal_level", 2010),
+        "income_urban_base": value("income_urban", "nominal_level") / value("income_urban", "unstated_multiple"),
+        "income_rural_base": value("income_rural", "nominal_level") / value("income_rural", "unstated_multiple"),
+    }
+
+
+def backcast(params: Mapping[str, Any] | None = None, *, stop: float = BASE_YEAR, **settings: Any) -> xr.Dataset:
+    """Run the model from 2010 (see :func:`backcast_parameters`) to ``stop`` (default 2020), for
+    comparison with the history the plan reports; ``params`` override the back-cast values."""
+    ds = simulate({**backcast_parameters(), **dict(params or {})}, start=BACKCAST_START, stop=stop, **settings)
+    ds.attrs["scenario"] = "backcast from 2010 (2010 prices)"
+    return ds

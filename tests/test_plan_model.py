@@ -157,3 +157,15 @@ def test_misspelt_parameter_gets_one_clear_error():
         jzsim.simulate({"tfp_grwth": 0.02}, model=MODEL)
     with pytest.raises(ValueError, match="'tfp_growth' has value nan"):
         jzsim.simulate({"tfp_growth": float("nan")}, model=MODEL)
+
+
+def test_backcast_starts_in_2010_from_the_reported_figures():
+    from jzsim.plan import backcast
+
+    ds = backcast()
+    first = ds.isel(year=0)
+    assert float(ds["year"][0]) == 2010.0 and float(ds["year"][-1]) == 2020.0
+    assert float(first["gdp_real"][0]) == pytest.approx(49.4, rel=1e-12)  # plan ch.1 L9
+    assert float(first["income_urban"][0]) == pytest.approx(37247 / 2.6, rel=1e-12)  # plan ch.1 L9: 2.6 times
+    assert float(first["income_rural"][0]) == pytest.approx(17818 / 3.3, rel=1e-12)  # plan ch.1 L9: 3.3 times
+    assert (ds["gdp_real"].diff("year") > 0).all()
