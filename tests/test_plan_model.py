@@ -169,3 +169,11 @@ def test_backcast_starts_in_2010_from_the_reported_figures():
     assert float(first["income_urban"][0]) == pytest.approx(37247 / 2.6, rel=1e-12)  # plan ch.1 L9: 2.6 times
     assert float(first["income_rural"][0]) == pytest.approx(17818 / 3.3, rel=1e-12)  # plan ch.1 L9: 3.3 times
     assert (ds["gdp_real"].diff("year") > 0).all()
+
+
+def test_model_documentation_in_docs_is_generated_from_the_declaration():
+    """docs/model.md is `jzsim describe` output; regenerate it with `jzsim describe > docs/model.md`."""
+    from pathlib import Path
+
+    doc = Path(__file__).parent.parent / "docs" / "model.md"
+    assert doc.read_text(encoding="utf-8").strip() == jzsim.describe(MODEL).strip()

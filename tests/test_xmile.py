@@ -99,7 +99,10 @@ def max_rel_diff(jz: dict[str, np.ndarray], df) -> tuple[float, str]:
     for name, a in jz.items():
         b = df[name].to_numpy(dtype=float)
         assert b.shape == a.shape, name
-        scale = np.maximum(np.abs(a), np.abs(b))
+        # relative to each value, floored at 1e-9 of the variable's largest magnitude: a balance
+        # such as a shortage of 0 can come out as +-1e-16 in one tool and 0 in the other
+        floor = 1e-9 * max(np.abs(a).max(), np.abs(b).max())
+        scale = np.maximum(np.maximum(np.abs(a), np.abs(b)), floor)
         d = np.where(scale > 0, np.abs(a - b) / np.where(scale > 0, scale, 1.0), 0.0)
         if d.max() > worst or not where:
             worst, where = float(d.max()), name

@@ -25,18 +25,9 @@ import numpy as _np
 import numba as _nb
 
 
-@_nb.njit(cache=True, inline="always", error_model="numpy")
-def _interp(x, xs, ys):
-    n = xs.shape[0]
-    if x <= xs[0]:
-        return ys[0]
-    if x >= xs[n - 1]:
-        return ys[n - 1]
-    j = 0
-    while xs[j + 1] <= x:
-        j += 1
-    slope = (ys[j + 1] - ys[j]) / (xs[j + 1] - xs[j])
-    return slope * (x - xs[j]) + ys[j]
+from jzsim.engine.codegen import interp_scalar as _interp_py
+
+_interp = _nb.njit(cache=True, inline="always", error_model="numpy")(_interp_py)
 
 {tables}
 
