@@ -99,9 +99,9 @@ def max_rel_diff(jz: dict[str, np.ndarray], df) -> tuple[float, str]:
     for name, a in jz.items():
         b = df[name].to_numpy(dtype=float)
         assert b.shape == a.shape, name
-        # relative to each value, floored at 1e-9 of the variable's largest magnitude: a balance
-        # such as a shortage of 0 can come out as +-1e-16 in one tool and 0 in the other
-        floor = 1e-9 * max(np.abs(a).max(), np.abs(b).max())
+        # |a - b| <= RTOL * |value| + 1e-12: a balance such as a shortage of 0 is the difference of
+        # two numbers near 1 and can come out as -2e-16 in one tool and 0 in the other
+        floor = 1e-12 / RTOL
         scale = np.maximum(np.maximum(np.abs(a), np.abs(b)), floor)
         d = np.where(scale > 0, np.abs(a - b) / np.where(scale > 0, scale, 1.0), 0.0)
         if d.max() > worst or not where:
