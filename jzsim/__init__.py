@@ -29,8 +29,8 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, **kwargs):
 
 
 def describe(model=None) -> str:
-    """Markdown documentation of the model, generated from its declaration (see :mod:`jzsim.describe`)."""
-    from jzsim.describe import describe as _describe
+    """Markdown documentation of the model, generated from its declaration (see :mod:`jzsim.documentation`)."""
+    from jzsim.documentation import describe as _describe
 
     return _describe(model)
 

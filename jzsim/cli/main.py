@@ -126,7 +126,7 @@ def cmd_targets(a) -> int:
 
 
 def cmd_describe(a) -> int:
-    from jzsim.describe import describe
+    from jzsim.documentation import describe
 
     print(describe())
     return 0
