@@ -87,3 +87,17 @@ def test_parameter_validation_names_field_value_and_allowed(kw, msg):
     with pytest.raises(ValueError, match=msg) as info:
         Parameter(**args)
     assert "alpha" in str(info.value)
+
+
+def test_closed_form_inverse_cdfs_match_scipy():
+    """The fast closed forms against scipy.stats' reference inverse CDFs."""
+    u = np.linspace(0.0005, 0.9995, 2001)
+    tri = Parameter("x", "1", 2.0, 1.0, 4.0, "triangular", "assumption: test")
+    np.testing.assert_allclose(ppf(tri, u), stats.triang.ppf(u, 1 / 3, loc=1, scale=3), rtol=1e-12)
+    tn = Parameter("x", "1", 2.0, 1.0, 4.0, "truncnormal", "assumption: test")
+    np.testing.assert_allclose(ppf(tn, u), stats.truncnorm.ppf(u, -1 / 0.75, 2 / 0.75, loc=2, scale=0.75),
+                               rtol=1e-12)
+    ln = Parameter("x", "1", 2.0, 0.5, 8.0, "lognormal", "assumption: test")
+    sg, mu = np.log(16) / 4, np.log(2)
+    ref = np.exp(mu + sg * stats.truncnorm.ppf(u, (np.log(0.5) - mu) / sg, (np.log(8) - mu) / sg))
+    np.testing.assert_allclose(ppf(ln, u), ref, rtol=1e-12)

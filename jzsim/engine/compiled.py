@@ -209,15 +209,7 @@ class CompiledModel:
             + "; give one of these stocks a numeric initial value"))
 
     def _needed_for_rates(self) -> list[str]:
-        need: set[str] = set()
-        stack = [r for e in self.derivatives.values() for r in refs(e)]
-        while stack:
-            n = stack.pop()
-            v = self.variables[n]
-            if n in need or v.kind not in ("aux", "flow"):
-                continue
-            need.add(n)
-            stack.extend(refs(v.expr))
+        need = self.closure([r for e in self.derivatives.values() for r in refs(e)])
         return [v.name for v in self.computed if v.name in need]
 
     # ------------------------------------------------------------------ params
@@ -261,13 +253,30 @@ class CompiledModel:
         return n, out
 
     # ----------------------------------------------------------------- numpy code
-    def numpy_functions(self):
-        """Generated ``(init, rates, save)`` functions of the numpy kernel (built once)."""
+    def numpy_functions(self, select=None):
+        """Generated ``(init, rates, save, source)`` of the numpy kernel for an output selection
+        (see :meth:`selection`; built once per selection)."""
+        key = None if select is None else tuple(int(i) for i in select)
         if self._numpy is None:
+            self._numpy = {}
+        if key not in self._numpy:
             from jzsim.engine.kernel_numpy import generate
 
-            self._numpy = generate(self)
-        return self._numpy
+            self._numpy[key] = generate(self, key)
+        return self._numpy[key]
+
+    def closure(self, names) -> set[str]:
+        """``names`` and every flow or auxiliary they depend on (not through stocks)."""
+        need: set[str] = set()
+        stack = list(names)
+        while stack:
+            n = stack.pop()
+            v = self.variables[n]
+            if n in need or v.kind not in ("aux", "flow"):
+                continue
+            need.add(n)
+            stack.extend(refs(v.expr))
+        return need
 
     def local_names(self) -> dict[str, str]:
         """Variable name -> identifier used in generated code."""
@@ -321,18 +330,23 @@ class CompiledModel:
         return sel
 
     def simulate(self, P: list[np.ndarray], rs: RunSettings, *, chunk_size: int = DEFAULT_CHUNK,
-                 backend: str = "numpy", names: list[str] | None = None, check: bool = True) -> np.ndarray:
+                 backend: str = "numpy", names: list[str] | None = None, check: bool = True,
+                 out: np.ndarray | None = None) -> np.ndarray:
         """Integrate and return saved values, shape ``(len(names), n_draws, n_times)``.
 
-        ``names`` defaults to :attr:`output_names`. Draws are independent: splitting them into
-        chunks does not change any value.
+        ``names`` defaults to :attr:`output_names`; ``out``, if given, is filled instead of a new
+        array. Draws are independent: splitting them into chunks does not change any value.
         """
         if not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
             raise ValueError(f"chunk_size is {chunk_size!r}; allowed: an integer >= 1")
         n = P[0].shape[0] if P else 1
         nt = len(rs.save_times)
         sel = self.selection(names)
-        out = np.empty((int((sel >= 0).sum()), n, nt))
+        shape = (int((sel >= 0).sum()), n, nt)
+        if out is None:
+            out = np.empty(shape)
+        elif out.shape != shape:
+            raise ValueError(f"out has shape {out.shape}; this run needs {shape}")
         if backend == "numpy":
             from jzsim.engine.kernel_numpy import integrate
 

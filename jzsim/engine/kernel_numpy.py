@@ -18,16 +18,19 @@ def _unpack(names: list[str], src: str) -> list[str]:
     return [f"    {', '.join(names)}{',' if len(names) == 1 else ''} = {src}"]
 
 
-def generate_source(cm, dialect: str = "numpy") -> tuple[str, object]:
-    """Source of ``_init(t, P)``, ``_rates(t, S, P)`` and ``_save(t, S, P, out, j, sel)``.
+def generate_source(cm, dialect: str = "numpy", select=None) -> tuple[str, object]:
+    """Source of ``_init(t, P)``, ``_rates(t, S, P)`` and ``_save(t, S, P, buf, j)``.
 
-    ``_save`` writes output ``i`` into row ``sel[i]`` of ``out`` (skipped where ``sel[i] < 0``).
+    ``_save`` computes only what the selected outputs need and writes output ``i`` of
+    ``cm.output_names`` into ``buf[j, select[i], :]`` (skipped where ``select[i] < 0``; default:
+    every output, in order), so each saved row is a contiguous write.
     """
     em = cm.emitter(dialect)
     nm = em.names
     pnames = [nm[p.name] for p in cm.params]
     snames = [nm[s.name] for s in cm.stocks]
     var = cm.variables
+    select = list(range(len(cm.output_names))) if select is None else [int(i) for i in select]
 
     def assign(name: str) -> str:
         v = var[name]
@@ -43,18 +46,19 @@ def generate_source(cm, dialect: str = "numpy") -> tuple[str, object]:
     ders = [em.emit(cm.derivatives[s.name]) for s in cm.stocks]
     rates.append(f"    return ({', '.join(ders)}{',' if len(ders) == 1 else ''})")
 
-    save = ["def _save(t, S, P, out, j, sel):", *_unpack(pnames, "P"), *_unpack(snames, "S")]
-    save += [assign(v.name) for v in cm.computed]
-    for i, n in enumerate(cm.output_names):
-        save.append(f"    if sel[{i}] >= 0:\n        out[sel[{i}], :, j] = {nm[n]}")
+    wanted = [(n, r) for n, r in zip(cm.output_names, select) if r >= 0]
+    needed = cm.closure([n for n, _ in wanted])
+    save = ["def _save(t, S, P, buf, j):", *_unpack(pnames, "P"), *_unpack(snames, "S")]
+    save += [assign(v.name) for v in cm.computed if v.name in needed]
+    save += [f"    buf[j, {r}, :] = {nm[n]}" for n, r in wanted]
     save.append("    return None")
     src = "\n".join([em.table_source(), "", *init, "", *rates, "", *save, ""])
     return src, em
 
 
-def generate(cm):
-    """Compile the generated source into ``(init, rates, save)`` callables."""
-    src, _ = generate_source(cm, "numpy")
+def generate(cm, select=None):
+    """Compile the generated source into ``(init, rates, save, source)``."""
+    src, _ = generate_source(cm, "numpy", select)
     ns: dict = {"_np": np, "_interp": interp_scalar}
     code = compile(src, f"<jzsim numpy kernel of {cm.name}>", "exec")
     exec(code, ns)
@@ -67,9 +71,9 @@ def integrate(cm, P: list[np.ndarray], rs, out: np.ndarray, select=None) -> None
     ``select[i]`` is the row of ``out`` for output ``i`` of ``cm.output_names`` (-1: not saved);
     default all outputs in order.
     """
-    init, rates, save, _ = cm.numpy_functions()
-    sel = tuple(range(len(cm.output_names))) if select is None else tuple(int(i) for i in select)
+    init, rates, save, _ = cm.numpy_functions(select)
     n = out.shape[1]
+    buf = np.empty((out.shape[2], out.shape[0], n))  # (time, output, draw): contiguous row writes
     P = tuple(P)
     start, dt = rs.start, rs.dt
     S = tuple(np.array(np.broadcast_to(s, (n,)), dtype=np.float64) for s in init(start, P))
@@ -79,7 +83,7 @@ def integrate(cm, P: list[np.ndarray], rs, out: np.ndarray, select=None) -> None
     for k in range(n_steps + 1):
         t = start + k * dt
         if k % stride == 0:
-            save(t, S, P, out, k // stride, sel)
+            save(t, S, P, buf, k // stride)
         if k == n_steps:
             break
         k1 = rates(t, S, P)
@@ -91,3 +95,4 @@ def integrate(cm, P: list[np.ndarray], rs, out: np.ndarray, select=None) -> None
             S = tuple(s + sixth * (a + 2.0 * b + 2.0 * c + d) for s, a, b, c, d in zip(S, k1, k2, k3, k4))
         else:
             S = tuple(s + dt * d for s, d in zip(S, k1))
+    out[...] = buf.transpose(1, 2, 0)

@@ -7,7 +7,7 @@ Latin hypercube, Sobol) feeds every distribution the same way. See :data:`jzsim.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from jzsim.params import Parameter
 
@@ -30,24 +30,31 @@ def ppf(p: Parameter, u: np.ndarray) -> np.ndarray:
     if d == "triangular":
         if hi == lo:
             return np.full(u.shape, v)
-        c = (v - lo) / (hi - lo)
-        return stats.triang.ppf(u, c, loc=lo, scale=hi - lo)
+        fc = (v - lo) / (hi - lo)  # CDF at the mode
+        left = lo + np.sqrt(u * (hi - lo) * (v - lo))
+        right = hi - np.sqrt((1.0 - u) * (hi - lo) * (hi - v))
+        return np.where(u < fc, left, right)
     if d == "truncnormal":
         sd = (hi - lo) / 4.0
         if sd == 0:
             return np.full(u.shape, v)
-        a, b = (lo - v) / sd, (hi - v) / sd
-        return np.clip(stats.truncnorm.ppf(u, a, b, loc=v, scale=sd), lo, hi)
+        return np.clip(v + sd * _truncated_std_normal(u, (lo - v) / sd, (hi - v) / sd), lo, hi)
     if d == "lognormal":
         sigma = np.log(hi / lo) / 4.0
         if sigma == 0:
             return np.full(u.shape, v)
         mu = np.log(v)
-        a, b = (np.log(lo) - mu) / sigma, (np.log(hi) - mu) / sigma
-        z = stats.truncnorm.ppf(u, a, b)
+        z = _truncated_std_normal(u, (np.log(lo) - mu) / sigma, (np.log(hi) - mu) / sigma)
         return np.clip(np.exp(mu + sigma * z), lo, hi)
     if d == "empirical":
         sample = np.sort(np.asarray(p.sample, dtype=np.float64))
         idx = np.minimum((u * sample.size).astype(np.int64), sample.size - 1)
         return sample[idx]
     raise ValueError(f"parameter {p.name!r}: unknown distribution {d!r}")  # validated earlier
+
+
+def _truncated_std_normal(u: np.ndarray, a: float, b: float) -> np.ndarray:
+    """Inverse CDF of a standard normal truncated to ``[a, b]`` (|a|, |b| a few units at most,
+    as the ranges here are +-2 sd around the nominal value)."""
+    pa, pb = special.ndtr(a), special.ndtr(b)
+    return special.ndtri(pa + u * (pb - pa))

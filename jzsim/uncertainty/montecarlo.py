@@ -107,7 +107,7 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
     """
     from jzsim import __version__
     from jzsim.data import data_hash
-    from jzsim.engine.results import to_dataset
+    from jzsim.engine.results import growth_rows, to_dataset
     from jzsim.params import load_parameters, with_overrides
 
     if scenario != "plan":
@@ -133,12 +133,13 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
         from jzsim.analysis.targets import load_targets
 
         targets = load_targets()
-    names = list(outputs) if outputs is not None else _default_outputs(cm, targets)
-    derived = {n: cm.derived[n] for n in names if n in cm.derived}
-    kernel_names = [n for n in names if n not in derived]
+    asked = list(outputs) if outputs is not None else _default_outputs(cm, targets)
+    derived = {n: cm.derived[n] for n in asked if n in cm.derived}
+    kernel_names = [n for n in asked if n not in derived]
     kernel_names += [d.of for d in derived.values() if d.of not in kernel_names]
     cm.selection(kernel_names)  # validates names
-    rows = {n: i for i, n in enumerate(kernel_names)}
+    names = kernel_names + list(derived)  # kernel rows first, derived rows computed after them
+    rows = {n: i for i, n in enumerate(names)}
     chunk = DEFAULT_CHUNK if chunk_size is None else int(chunk_size)
     if chunk < 1:
         raise ValueError(f"chunk_size is {chunk_size!r}; allowed: an integer >= 1")
@@ -165,9 +166,14 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
             sampled = sample_parameters(uncertain, sampler, seed, a, b, draws)
             P = [np.ascontiguousarray(sampled[p.name]) if p.name in sampled else np.full(b - a, nominal[p.name])
                  for p in cm.params]
-            raw = cm.simulate(P, rs, backend=backend, names=kernel_names, chunk_size=KERNEL_CHUNK, check=False)
-            cm.check_output(raw, rs, first_draw=a, names=kernel_names)
-            out = _with_derived(raw, names, rows, derived, rs)
+            out = np.empty((len(names), b - a, nt))
+            nk = len(kernel_names)
+            cm.simulate(P, rs, backend=backend, names=kernel_names, chunk_size=KERNEL_CHUNK, check=False,
+                        out=out[:nk])
+            cm.check_output(out[:nk], rs, first_draw=a, names=kernel_names)
+            for i, d in enumerate(derived.values()):
+                out[nk + i] = growth_rows(out[rows[d.of]], rs.save_every)
+                out[nk + i, :, 0] = 0.0  # no growth rate in the first year: reported as NaN below
             if acc.lo is None:
                 acc.set_edges(out[:, : min(BLOCK, b - a), :])
             for s in range(0, b - a, BLOCK):
@@ -207,24 +213,6 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
                         f"{min(BLOCK, draws)} draws widened by half their range each side",
     )
     return ds
-
-
-def _with_derived(raw, names, rows, derived, rs) -> np.ndarray:
-    """Outputs in the order of ``names``; growth rates computed from their source rows (0 at the
-    first saved time, which the summaries then report as NaN)."""
-    if not derived and len(names) == raw.shape[0]:
-        return raw
-    from jzsim.engine.results import growth_rows
-
-    out = np.empty((len(names),) + raw.shape[1:])
-    for i, n in enumerate(names):
-        if n in derived:
-            g = growth_rows(raw[rows[derived[n].of]], rs.save_every)
-            g[:, 0] = 0.0
-            out[i] = g
-        else:
-            out[i] = raw[rows[n]]
-    return out
 
 
 def _counts(met: xr.DataArray, targets) -> np.ndarray:
