@@ -14,7 +14,7 @@ from typing import Any
 import xarray as xr
 
 from jzsim.engine import Model, Sector
-from jzsim.params import Parameter, load_parameters, with_overrides
+from jzsim.params import Parameter, load_parameters
 
 __all__ = ["plan_model", "simulate", "backcast", "backcast_parameters", "BASE_YEAR", "HORIZON", "BACKCAST_START"]
 
@@ -82,12 +82,6 @@ def simulate(params: Mapping[str, Any] | None = None, *, model: Model | None = N
     ds = m.run(dict(params or {}), draws=draws, **settings)
     ds.attrs.update(scenario="plan", jzsim_version=__version__, data_hash=data_hash())
     return ds
-
-
-def override_parameters(overrides: Mapping[str, Any] | None) -> dict[str, Parameter]:
-    """The packaged parameters with nominal-value overrides applied (see
-    :func:`jzsim.params.with_overrides`)."""
-    return with_overrides(load_parameters(), overrides)
 
 
 def backcast_parameters() -> dict[str, float]:
