@@ -30,7 +30,7 @@ HEADLINE = ("gdp_real", "gdp_nominal", "gdp_growth", "va_primary", "va_secondary
             "grain_output", "water_demand_total", "water_shortage_total", "groundwater_extraction",
             "groundwater_recharge", "aquifer_storage", "reclaimed_share", "water_per_wanyuan_gdp")
 BACKENDS = ("numpy", "numba")
-DEFAULT_CHUNK = 65536  # draws per chunk: sampled, integrated, summarised and checked together
+DEFAULT_CHUNK = 32768  # draws per chunk: sampled, integrated, summarised and checked together
 KERNEL_CHUNK = 4096  # draws the numpy kernel advances at once, sized to stay in cache
 
 
@@ -74,7 +74,7 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
         ``"numba"`` needs ``pip install 'jzsim[fast]'``.
     chunk_size : int, optional
         Draws per chunk (sampled, integrated and summarised together), rounded up to a multiple of
-        4096 (default 65536). Results do not depend on it; memory grows with it. The numpy kernel
+        4096 (default 32768). Results do not depend on it; memory grows with it. The numpy kernel
         advances 4096 draws at a time within a chunk, to stay in cache.
     outputs : sequence of str, optional
         Variables to summarise (default: the target indicators and the headline outputs).
