@@ -42,3 +42,9 @@ def test_listing_commands(capsys):
 def test_console_script_is_installed():
     r = subprocess.run([sys.executable, "-m", "jzsim.cli.main", "targets"], capture_output=True, text=True)
     assert r.returncode == 0 and "urbanisation_2025" in r.stdout
+
+
+def test_a_target_without_a_number_is_not_given_a_probability(capsys):
+    assert main(["run", "--draws", "2000", "--no-progress"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.strip().startswith("water_per_gdp_2025"))
+    assert "threshold unknown" in line

@@ -90,7 +90,7 @@ def cmd_run(a) -> int:
     for tid in ds["target"].values:
         modelled = bool(ds["modelled"].sel(target=tid))
         r = {"target": tid, "year": int(t.loc[tid, "year"]) if pd.notna(t.loc[tid, "year"]) else "",
-             "P(met)": "not modelled", "95% interval": "", "MC s.e.": ""}
+             "P(met)": str(ds["status"].sel(target=tid).values), "95% interval": "", "MC s.e.": ""}
         if modelled:
             p = float(ds["p_met"].sel(target=tid))
             r["P(met)"] = f"{p:.3f}"

@@ -239,7 +239,8 @@ def _summary_dataset(cm, rs, names, acc: Accumulator, qs, targets, met_counts, n
     ds = xr.Dataset(data, coords=coords)
     if targets is not None and len(targets):
         ids = list(targets["id"]) if "id" in targets else list(targets.index)
-        modelled = _modelled(targets, names)
+        status = _status(targets, names)
+        modelled = status == "modelled"
         p = met_counts / n
         low, high = wilson_interval(met_counts, n)
         nan = np.where(modelled, 1.0, np.nan)
@@ -251,10 +252,14 @@ def _summary_dataset(cm, rs, names, acc: Accumulator, qs, targets, met_counts, n
         ds["p_met_high"] = ("target", high * nan, {"units": "1", "description": "Wilson 95% interval, upper"})
         ds["n_met"] = ("target", met_counts, {"units": "1", "description": "draws meeting the target"})
         ds["modelled"] = ("target", modelled, {"description": "the model covers the target's indicator"})
+        ds["status"] = ("target", status.astype(str),
+                        {"description": "modelled, not modelled, or threshold unknown (no number in the plan)"})
     return ds
 
 
-def _modelled(targets, names) -> np.ndarray:
+def _status(targets, names) -> np.ndarray:
+    """Per target: "modelled", "not modelled" (no indicator among the outputs) or
+    "threshold unknown" (the plan names the target but gives no number)."""
     out = []
     for _, row in targets.iterrows():
         ind = row.get("indicator")
@@ -262,8 +267,9 @@ def _modelled(targets, names) -> np.ndarray:
         ref = row.get("reference")
         if ok and isinstance(ref, str) and ref:
             ok = ref in names
-        out.append(ok)
-    return np.array(out, dtype=bool)
+        no_threshold = not (isinstance(ref, str) and ref) and not np.isfinite(float(row.get("threshold", np.nan)))
+        out.append("threshold unknown" if ok and no_threshold else "modelled" if ok else "not modelled")
+    return np.array(out, dtype=object)
 
 
 def _group_member(ind, names) -> bool:
