@@ -18,7 +18,7 @@ Equations::
     d(tfp)/dt     = tfp_growth * tfp,  tfp(t0) = 1       (= exp(tfp_growth * (t - t0)))  [1]
     va_nonfarm_potential = va_nonfarm_base * tfp * (K/K(t0))**alpha
                            * (labour_nonfarm_available / its t0 value)**(1 - alpha)   [yiyuan/year]
-    labour_nonfarm_available = max(labour_supply - labour_demand_primary, 0.05 * labour_supply)  [wan_person]
+    labour_nonfarm_available = max(labour_supply - labour_demand_primary, nonfarm_labour_floor * labour_supply)  [wan_person]
     va_nonfarm    = va_nonfarm_base * tfp * (K/K(t0))**alpha
                     * (employment_nonfarm / employment_nonfarm(t0))**(1 - alpha)      [yiyuan/year]
     d(tau)/dt     = (tertiary_share_target - tau) / tertiary_share_adjustment_time    [1/year]
@@ -72,7 +72,7 @@ class Economy(Sector):
         m.flow("tfp_gain", p.tfp_growth * tfp, "1/year", into="tfp")
         avail = m.aux("labour_nonfarm_available",
                       F.maximum(m.ref("labour_supply") - m.ref("labour_demand_primary"),
-                                0.05 * m.ref("labour_supply")),
+                                p.nonfarm_labour_floor * m.ref("labour_supply")),
                       "wan_person", description="labour supply not needed on farms (at least 5% of supply)")
         avail0 = m.stock("labour_nonfarm_available_base", avail, "wan_person")
         emp = m.ref("employment_nonfarm")
