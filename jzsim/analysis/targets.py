@@ -47,6 +47,7 @@ from __future__ import annotations
 import io
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 
@@ -63,6 +64,7 @@ __all__ = [
     "target_indicators",
     "target_met",
     "evaluate_targets",
+    "TargetChecks",
 ]
 
 KINDS = ("level", "cagr", "at_most_indicator", "cagr_vs_indicator")
@@ -557,3 +559,197 @@ def evaluate_targets(ds: xr.Dataset, targets: pd.DataFrame | None = None) -> pd.
     df = pd.DataFrame.from_records(recs)
     df["met"] = df["met"].astype("boolean")
     return df
+
+
+# --------------------------------------------------------------------------------------------
+# precompiled per-draw checks on plain arrays (the Monte Carlo loop)
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Where one per-draw series comes from in a result array ``out[var, draw, time]``."""
+
+    row: int  # row of ``out``: the variable itself, or the one it is the growth rate of
+    growth: bool  # True: growth rate of ``row`` between saved times (see ``growth_rows``)
+    factor: float | None  # unit conversion factor applied before comparing (None: none)
+
+
+@dataclass(frozen=True)
+class _Check:
+    """One judged target compiled to row and time indices."""
+
+    index: int  # position in the target table
+    kind: str
+    comparison: str
+    threshold: float
+    tolerance: float
+    years: int  # years between base_year and year (growth kinds; 0 otherwise)
+    t_end: int  # saved-time index of ``year``
+    t_base: int  # saved-time index of ``base_year`` (growth kinds; -1 otherwise)
+    ind: _Source
+    ref: _Source | None
+
+
+class TargetChecks:
+    """The targets, compiled once against a result layout, checked per draw on plain arrays.
+
+    Gives the same per-target counts of draws meeting each target as summing
+    :func:`target_met` over ``draw`` on the corresponding :class:`xarray.Dataset`, without
+    building a Dataset per chunk: the same numpy operations are applied to the same numbers, in the
+    same order.
+
+    Parameters
+    ----------
+    template : xarray.Dataset
+        Results with the layout of every later array (same variables, groups, units and times;
+        any number of draws, e.g. one). Statuses and any error about a target (bad selector,
+        incompatible units, ...) come from evaluating the targets on it, exactly as
+        :func:`target_met` would.
+    targets : pandas.DataFrame, optional
+        Target table (default: :func:`load_targets`).
+    rows : mapping
+        Row of each variable of ``template`` in the arrays passed to :meth:`counts` (name -> int);
+        for a grouped variable, a mapping of its labels to the rows of its members.
+    growth : mapping of str to int, optional
+        Variables of ``template`` absent from ``rows`` that are growth rates of a row, computed as
+        :func:`jzsim.engine.results.growth_rows` does (name -> row of the variable they are the
+        growth rate of).
+    save_every : float, default 1.0
+        Time between saved times [time units], for ``growth``.
+
+    Attributes
+    ----------
+    ids : list of str
+        Target ids in table order.
+    status : list of str
+        Status of each target on ``template``; counts are computed for ``met``/``missed`` ones only.
+    """
+
+    def __init__(self, template: xr.Dataset, targets: pd.DataFrame | None,
+                 rows: Mapping[str, int | Mapping[str, int]], growth: Mapping[str, int] | None = None,
+                 save_every: float = 1.0):
+        growth = dict(growth or {})
+        self._save_every = float(save_every)
+        table = load_targets() if targets is None else validate_targets(targets)
+        tdim = _time_dim(template)
+        times = np.asarray(template[tdim].values, dtype=float)
+        assessed = _assess(template, table)
+        self.ids = [str(a.row["id"]) for a in assessed]
+        self.status = [a.status for a in assessed]
+        self._checks: list[_Check] = []
+        for i, a in enumerate(assessed):
+            if a.met is None:
+                continue
+            r = a.row
+            kind, grows = r["kind"], r["kind"] in _GROWTH_KINDS
+            sel = _parse_selector(r["selector"])
+            ind = self._source(template, r["indicator"], sel, rows, growth, None if grows else r["units"], r["id"])
+            ref = (self._source(template, r["reference"], {}, rows, growth, None if grows else r["units"], r["id"])
+                   if r["reference"] else None)
+            year = int(r["year"])
+            base = int(r["base_year"]) if grows else None
+            self._checks.append(_Check(
+                index=i, kind=kind, comparison=r["comparison"], threshold=float(r["threshold"]),
+                tolerance=float(r["tolerance"]), years=(year - base) if grows else 0,
+                t_end=_time_index(times, year), t_base=_time_index(times, base) if grows else -1,
+                ind=ind, ref=ref))
+
+    @staticmethod
+    def _source(ds: xr.Dataset, name: str, selector: dict[str, str], rows: Mapping, growth: Mapping[str, int],
+                units: str | None, tid: str) -> _Source:
+        """Where ``_lookup(ds, name, selector)`` takes its numbers from (the target was judged on
+        ``ds``, so the lookup succeeds and a selector on a grouped variable names one label)."""
+        if name in ds.data_vars:
+            da, where = ds[name], rows.get(name, growth.get(name))
+            if selector:
+                (label,) = selector.values()
+                where = where[label] if isinstance(where, dict) else None
+        else:
+            name = "_".join([name, *selector.values()])
+            da, where = ds[name], rows.get(name)
+        factor = None if units is None or _units_unchanged(da, units) else _factor_of(da, units)
+        if isinstance(where, (int, np.integer)) and name in growth and name not in rows:
+            return _Source(int(where), True, factor)
+        if isinstance(where, (int, np.integer)):
+            return _Source(int(where), False, factor)
+        raise ValueError(f"target {tid!r}: variable {name!r}{' ' + str(selector) if selector else ''} "
+                         "of the template has no row")
+
+    def counts(self, out: np.ndarray) -> np.ndarray:
+        """Draws meeting each target in ``out`` (shape ``(n_vars, n_draws, n_times)``).
+
+        Returns
+        -------
+        numpy.ndarray
+            int64, one count per target in table order (0 for targets not judged).
+        """
+        res = np.zeros(len(self.ids), dtype=np.int64)
+        cache: dict[int, np.ndarray] = {}
+        for c in self._checks:
+            met = self._met(c, out, cache)
+            res[c.index] = int(np.count_nonzero(met))
+        return res
+
+    def _series(self, s: _Source, out: np.ndarray, t: int, cache: dict[int, np.ndarray]) -> np.ndarray:
+        if s.growth:
+            if s.row not in cache:
+                from jzsim.engine.results import growth_rows
+
+                cache[s.row] = growth_rows(out[s.row], self._save_every)
+            x = cache[s.row][:, t]
+        else:
+            x = out[s.row, :, t]
+        return x if s.factor is None else x * s.factor
+
+    def _met(self, c: _Check, out: np.ndarray, cache: dict[int, np.ndarray]) -> np.ndarray:
+        """Mirror of ``_assess_one``'s arithmetic for one judged target."""
+        if c.kind in _GROWTH_KINDS:
+            value = _growth_np(self._series(c.ind, out, c.t_end, cache), self._series(c.ind, out, c.t_base, cache),
+                               c.years)
+            ref = None if c.ref is None else _growth_np(self._series(c.ref, out, c.t_end, cache),
+                                                        self._series(c.ref, out, c.t_base, cache), c.years)
+        else:
+            value = self._series(c.ind, out, c.t_end, cache)
+            ref = None if c.ref is None else self._series(c.ref, out, c.t_end, cache)
+        if c.kind in _REFERENCE_KINDS:
+            return _compare_np(value, c.comparison, ref, c.tolerance) & ~np.isnan(ref)
+        return _compare_np(value, c.comparison, c.threshold, c.tolerance)
+
+
+def _time_index(times: np.ndarray, year: int) -> int:
+    return int(np.flatnonzero(np.isclose(times, float(year), rtol=0, atol=1e-6))[0])
+
+
+def _units_unchanged(da: xr.DataArray, units: str) -> bool:
+    src = str(da.attrs.get("units", "")).strip()
+    return not src or src == units
+
+
+def _factor_of(da: xr.DataArray, units: str) -> float:
+    """The factor ``_to_units`` multiplies by (the units were checked by ``_to_units`` already)."""
+    from jzsim.engine.units import conversion_factor, parse_units
+
+    return conversion_factor(parse_units(str(da.attrs.get("units", "")).strip()), parse_units(units))
+
+
+def _growth_np(end: np.ndarray, start: np.ndarray, years: int) -> np.ndarray:
+    """:func:`_growth` on plain arrays (same operations)."""
+    ratio = end / np.where(start > 0, start, np.nan)
+    ratio = np.where(ratio >= 0, ratio, np.nan)
+    return ratio ** (1.0 / years) - 1.0
+
+
+def _compare_np(x: np.ndarray, comparison: str, y, tolerance: float) -> np.ndarray:
+    """:func:`_compare` on plain arrays (same operations)."""
+    slack = _RTOL * np.maximum(1.0, np.abs(y))
+    if comparison == ">=":
+        ok = x >= y - slack
+    elif comparison == ">":
+        ok = x > y
+    elif comparison == "<=":
+        ok = x <= y + slack
+    elif comparison == "<":
+        ok = x < y
+    else:  # approx
+        ok = np.abs(x - y) <= tolerance + slack
+    return ok & ~np.isnan(x)

@@ -107,7 +107,7 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
     """
     from jzsim import __version__
     from jzsim.data import data_hash
-    from jzsim.engine.results import growth_rows, to_dataset
+    from jzsim.engine.results import growth_rows
     from jzsim.params import load_parameters, with_overrides
 
     if scenario != "plan":
@@ -151,6 +151,7 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
     acc = Accumulator(len(names), nt, n_bins)
     n_targets = 0 if targets is None else len(targets)
     met_counts = np.zeros(n_targets, dtype=np.int64)
+    checks = _target_checks(cm, rs, names, targets) if n_targets else None
     kept = _keeper(keep, len(names), draws, nt, [p.name for p in uncertain])
 
     from tqdm.auto import tqdm
@@ -178,12 +179,8 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
                 acc.set_edges(out[:, : min(BLOCK, b - a), :])
             for s in range(0, b - a, BLOCK):
                 acc.add_block(out[:, s: s + BLOCK, :])
-            if n_targets:
-                from jzsim.analysis.targets import target_met
-
-                ds_chunk = to_dataset(cm, rs, out, None, names=names, draw_index=np.arange(a, b))
-                met = target_met(ds_chunk, targets)
-                met_counts += _counts(met, targets)
+            if checks is not None:
+                met_counts += checks.counts(out)
             if kept is not None:
                 kept.write(a, b, out, sampled)
             done = b
@@ -213,6 +210,27 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
                         f"{min(BLOCK, draws)} draws widened by half their range each side",
     )
     return ds
+
+
+def _target_checks(cm, rs, names: list[str], targets):
+    """The targets compiled once per run against the layout of a chunk's ``out`` array.
+
+    The layout is that of :func:`jzsim.engine.results.to_dataset` on ``out`` (so statuses, errors
+    and counts are those of :func:`jzsim.analysis.targets.target_met` on that Dataset); see
+    :class:`jzsim.analysis.targets.TargetChecks`.
+    """
+    from jzsim.analysis.targets import TargetChecks
+    from jzsim.engine.results import to_dataset
+
+    template = to_dataset(cm, rs, np.ones((len(names), 1, len(rs.save_times))), None, names=names)
+    present = set(template.data_vars)
+    rows: dict[str, Any] = {n: i for i, n in enumerate(names) if n in present}
+    for g in cm.groups.values():
+        if g.name in present:
+            rows[g.name] = {label: rows[m] for label, m in g.members.items()}
+    growth = {d.name: rows[d.of] for d in cm.derived.values()
+              if d.name in present and d.name not in rows and isinstance(rows.get(d.of), int)}
+    return TargetChecks(template, targets, rows, growth, rs.save_every)
 
 
 def _counts(met: xr.DataArray, targets) -> np.ndarray:
