@@ -2,9 +2,15 @@
 
 Inverse-CDF sampling keeps draw ``i`` a function of its uniforms only, so every sampler (random,
 Latin hypercube, Sobol) feeds every distribution the same way. See :data:`jzsim.params.DISTRIBUTIONS`.
+
+:func:`ppf_rows` maps many parameters at once (one row of uniforms each), with whole-array
+operations per distribution; :func:`ppf` is the one-parameter case and gives the same numbers.
 """
 
 from __future__ import annotations
+
+import math
+from collections.abc import Sequence
 
 import numpy as np
 from scipy import special
@@ -19,21 +25,180 @@ def ppf(p: Parameter, u: np.ndarray) -> np.ndarray:
     ----------
     p : Parameter
     u : ndarray
-        Numbers in (0, 1).
+        Numbers in (0, 1), any shape.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``u``.
     """
     u = np.asarray(u, dtype=np.float64)
+    return ppf_rows([p], u.reshape(1, -1))[0].reshape(u.shape)
+
+
+def ppf_rows(params: Sequence[Parameter], u: np.ndarray | None, out: np.ndarray | None = None, *,
+             keys: np.ndarray | None = None, start: int = 0, n: int | None = None) -> np.ndarray:
+    """Values of each parameter at its row of uniform quantiles.
+
+    Parameters
+    ----------
+    params : sequence of Parameter
+        One per row of ``u``.
+    u : ndarray or None
+        Numbers in (0, 1), shape ``(len(params), n)``; None with ``keys``.
+    out : ndarray, optional
+        Where to write the values, shape of ``u`` (may be ``u`` itself: it is then overwritten).
+    keys, start, n : optional
+        Instead of ``u``: the ``"random"`` sampler's stream keys (one per parameter, uint64), first
+        draw index and number of draws (see :mod:`jzsim.uncertainty.sampling`); the uniforms are
+        then generated in the same loop as the inverse CDFs when numba is installed.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, shape ``(len(params), n)``: row ``j`` in ``params[j].units``. Identical numbers
+        with and without numba.
+    """
+    k = len(params)
+    if u is None:
+        if keys is None or n is None:
+            raise ValueError("ppf_rows needs u, or keys and n")
+        shape = (k, int(n))
+    else:
+        u = np.asarray(u, dtype=np.float64)
+        shape = u.shape
+    if len(shape) != 2 or shape[0] != k:
+        raise ValueError(f"u has shape {shape}; allowed: ({k}, n), one row per parameter")
+    if out is None:
+        out = np.empty(shape)
+    kinds, coef = _plan(params)
+    fast = _compiled_ppf()
+    if fast is not None:
+        gen = u is None
+        fast(np.empty((0, 0)) if gen else u, gen, np.zeros(k, np.uint64) if keys is None else keys,
+             np.uint64(start), kinds, coef, out)
+        for j in np.flatnonzero(kinds == _OTHER):
+            out[j] = _one(params[j], out[j])  # out[j] holds the uniforms
+        return out
+    if u is None:
+        from jzsim.uncertainty.sampling import _hash_rows
+
+        u = _hash_rows(keys, start, int(n))
+    for kind, code in (("uniform", _UNIFORM), ("triangular", _TRIANGULAR)):
+        js = np.flatnonzero(kinds == code)
+        if js.size:
+            out[js] = _uniform(u[js], coef[js]) if kind == "uniform" else _triangular(u[js], coef[js])
+    for j in np.flatnonzero(kinds == _OTHER):
+        out[j] = _one(params[j], u[j])
+    return out
+
+
+_OTHER, _UNIFORM, _TRIANGULAR = 0, 1, 2
+
+
+def _plan(params: Sequence[Parameter]) -> tuple[np.ndarray, np.ndarray]:
+    """Per parameter: a kind code and the constants of its closed-form inverse CDF.
+
+    uniform: ``(high - low, low)``; triangular (``low < high``): ``(fc, A, B, low, high)`` with
+    ``fc = (mode - low) / (high - low)`` (the CDF at the mode), ``A = (high - low) (mode - low)``,
+    ``B = (high - low) (high - mode)``; other distributions and degenerate ranges: ``_OTHER``.
+    """
+    kinds = np.full(len(params), _OTHER, dtype=np.int64)
+    coef = np.zeros((len(params), 5))
+    for j, p in enumerate(params):
+        if p.distribution == "uniform":
+            kinds[j] = _UNIFORM
+            coef[j, :2] = (p.high - p.low, p.low)
+        elif p.distribution == "triangular" and p.high != p.low:
+            lo, hi, v = float(p.low), float(p.high), float(p.value)
+            kinds[j] = _TRIANGULAR
+            coef[j] = ((v - lo) / (hi - lo), (hi - lo) * (v - lo), (hi - lo) * (hi - v), lo, hi)
+    return kinds, coef
+
+
+def _uniform(u: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """``u (high - low) + low``."""
+    x = u * c[:, 0:1]
+    x += c[:, 1:2]
+    return x
+
+
+def _triangular(u: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Triangular inverse CDF, ``low < high``: ``low + sqrt(u A)`` for ``u < fc``, else
+    ``high - sqrt((1 - u) B)`` (constants of :func:`_plan`)."""
+    left = u < c[:, 0:1]
+    x = np.where(left, u * c[:, 1:2], (1.0 - u) * c[:, 2:3])
+    np.sqrt(x, out=x)
+    return np.where(left, c[:, 3:4] + x, c[:, 4:5] - x)
+
+
+_COMPILED = None
+
+
+def _compiled_ppf():
+    """A numba kernel generating the ``"random"`` uniforms (when ``gen``) and applying the uniform
+    and triangular inverse CDFs in one loop, parallel over parameters (None without numba).
+
+    It performs the same integer and floating-point operations, in the same order, as the numpy
+    path (:func:`jzsim.uncertainty.sampling._hash_rows`, :func:`_uniform`, :func:`_triangular`),
+    so both give identical numbers. Rows of other distributions are left holding their uniforms.
+    """
+    global _COMPILED
+    if _COMPILED is None:
+        try:
+            import numba
+        except ImportError:
+            _COMPILED = False
+            return None
+        from jzsim.uncertainty.sampling import _GAMMA, _M1, _M2
+
+        gamma, m1, m2 = _GAMMA, _M1, _M2
+        s30, s27, s31, s11, one = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11), np.uint64(1)
+        unit = 2.0**-53
+
+        @numba.njit(parallel=True, cache=True)
+        def kernel(u, gen, keys, start, kinds, coef, out):  # pragma: no cover - compiled
+            k, n = out.shape
+            for j in numba.prange(k):
+                kind, key = kinds[j], keys[j]
+                c0, c1, c2, c3, c4 = coef[j, 0], coef[j, 1], coef[j, 2], coef[j, 3], coef[j, 4]
+                row = out[j]
+                if gen:
+                    for i in range(n):
+                        z = (start + np.uint64(i) + one) * gamma
+                        z += key
+                        z ^= z >> s30
+                        z *= m1
+                        z ^= z >> s27
+                        z *= m2
+                        z ^= z >> s31
+                        z >>= s11
+                        z |= one
+                        row[i] = float(z) * unit
+                else:
+                    for i in range(n):
+                        row[i] = u[j, i]
+                if kind == 1:
+                    for i in range(n):
+                        row[i] = row[i] * c0 + c1
+                elif kind == 2:
+                    for i in range(n):  # both products computed, then selected: no unpredictable branch
+                        x = row[i]
+                        left = x < c0
+                        r = math.sqrt(x * c1 if left else (1.0 - x) * c2)
+                        row[i] = c3 + r if left else c4 - r
+
+        _COMPILED = kernel
+    return _COMPILED or None
+
+
+def _one(p: Parameter, u: np.ndarray) -> np.ndarray:
+    """One parameter of a distribution without a whole-array path (or a degenerate range)."""
     d, lo, hi, v = p.distribution, p.low, p.high, p.value
     if d == "fixed":
         return np.full(u.shape, v)
-    if d == "uniform":
-        return lo + (hi - lo) * u
-    if d == "triangular":
-        if hi == lo:
-            return np.full(u.shape, v)
-        fc = (v - lo) / (hi - lo)  # CDF at the mode
-        left = lo + np.sqrt(u * (hi - lo) * (v - lo))
-        right = hi - np.sqrt((1.0 - u) * (hi - lo) * (hi - v))
-        return np.where(u < fc, left, right)
+    if d == "triangular":  # high == low (others go through _triangular)
+        return np.full(u.shape, v)
     if d == "truncnormal":
         sd = (hi - lo) / 4.0
         if sd == 0:

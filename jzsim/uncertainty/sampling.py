@@ -4,10 +4,18 @@
 the named parameters. Whatever the chunking, the order of chunks or the number of workers, draw
 ``i`` gets the same numbers:
 
-* ``"random"``: draws are grouped in fixed blocks of :data:`BLOCK` draws; block ``b`` of parameter
-  ``name`` is drawn from ``Generator(PCG64(SeedSequence(seed, spawn_key=(b, crc32(name)))))``. The
-  parameters of draw ``i`` depend only on the seed, ``i`` and the parameter's name: growing a run
-  keeps its first draws, and adding a parameter leaves the others' draws unchanged.
+* ``"random"``: each parameter has its own SplitMix64 stream (Steele, Lea & Flood 2014), keyed by
+  ``key = int.from_bytes(hashlib.blake2b(f"{seed}/{name}".encode("utf-8"), digest_size=8).digest(),
+  "little")``.
+  Draw ``i`` (from 0) of parameter ``name`` is the stream's output ``i``, computed directly from the
+  counter: ``z = key + (i + 1) * 0x9E3779B97F4A7C15`` (mod 2**64), then the SplitMix64 finaliser
+  ``z ^= z >> 30; z *= 0xBF58476D1CE4E5B9; z ^= z >> 27; z *= 0x94D049BB133111EB; z ^= z >> 31``,
+  and the uniform is ``((z >> 11) | 1) * 2**-53``: an odd multiple of ``2**-53`` (52 random bits),
+  so always in the open interval (0, 1). Draw ``i``'s numbers thus depend only on the seed, ``i`` and the
+  parameter's name: growing a run keeps its first draws, chunks may come in any size and order,
+  and adding a parameter leaves the others' draws unchanged. With numba installed the same
+  integer arithmetic runs compiled (fused with the inverse CDFs of
+  :func:`jzsim.uncertainty.distributions.ppf_rows`); the numbers are identical either way.
 * ``"sobol"``: scrambled Sobol points (``scipy.stats.qmc.Sobol``, scramble seeded by ``seed``),
   point ``i`` for draw ``i`` via ``fast_forward``; growing a run keeps its first draws. Dimensions
   follow the order of ``names``. Balance properties hold for powers of two.
@@ -19,6 +27,7 @@ the named parameters. Whatever the chunking, the order of chunks or the number o
 
 from __future__ import annotations
 
+import hashlib
 import warnings
 import zlib
 from collections.abc import Sequence
@@ -27,6 +36,7 @@ import numpy as np
 from scipy.stats import qmc
 
 SAMPLERS = ("random", "lhs", "sobol")
+#: Draws per block: Monte Carlo chunks are whole blocks, and summaries are merged block by block.
 BLOCK = 4096
 
 
@@ -34,19 +44,40 @@ def _key(name: str) -> int:
     return zlib.crc32(name.encode("utf-8"))
 
 
-def _random_block(seed: int, block: int, name: str) -> np.ndarray:
-    ss = np.random.SeedSequence(seed, spawn_key=(block, _key(name)))
-    u = np.random.Generator(np.random.PCG64(ss)).random(BLOCK)
-    return np.where(u == 0.0, 0.5 / 2**53, u)  # open interval (0, 1)
+_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+_M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 
 
-def _random(seed: int, names: Sequence[str], start: int, stop: int) -> np.ndarray:
-    out = np.empty((stop - start, len(names)))
-    b0, b1 = start // BLOCK, (stop - 1) // BLOCK
-    for j, name in enumerate(names):
-        col = np.concatenate([_random_block(seed, b, name) for b in range(b0, b1 + 1)])
-        out[:, j] = col[start - b0 * BLOCK: stop - b0 * BLOCK]
+def _stream_key(seed: int, name: str) -> int:
+    """64-bit key of parameter ``name``'s random stream under ``seed`` (see the module docstring)."""
+    return int.from_bytes(hashlib.blake2b(f"{seed}/{name}".encode(), digest_size=8).digest(), "little")
+
+
+def _stream_keys(seed: int, names: Sequence[str]) -> np.ndarray:
+    return np.array([_stream_key(seed, n) for n in names], dtype=np.uint64)
+
+
+def _hash_rows(keys: np.ndarray, start: int, n: int) -> np.ndarray:
+    """Uniforms of draws ``start..start+n-1`` of the SplitMix64 streams ``keys``, shape ``(len(keys), n)``."""
+    out = np.empty((len(keys), n))
+    counter = np.arange(start + 1, start + n + 1, dtype=np.uint64)
+    for j, key in enumerate(np.asarray(keys, dtype=np.uint64)):
+        z = counter * _GAMMA
+        z += key
+        z ^= z >> np.uint64(30)
+        z *= _M1
+        z ^= z >> np.uint64(27)
+        z *= _M2
+        z ^= z >> np.uint64(31)
+        z >>= np.uint64(11)
+        z |= np.uint64(1)
+        np.multiply(z, 2.0**-53, out=out[j])
     return out
+
+
+def _random_rows(seed: int, names: Sequence[str], start: int, stop: int) -> np.ndarray:
+    """The ``"random"`` uniforms, one row per name: shape ``(len(names), stop - start)``."""
+    return _hash_rows(_stream_keys(seed, names), start, stop - start)
 
 
 def _sobol(seed: int, names: Sequence[str], start: int, stop: int) -> np.ndarray:
@@ -86,14 +117,37 @@ def permute(i: np.ndarray, n: int, key: int, rounds: int = 4) -> np.ndarray:
     return x.astype(np.int64)
 
 
-def _lhs(seed: int, names: Sequence[str], start: int, stop: int, n_total: int) -> np.ndarray:
-    jitter = _random(seed, names, start, stop)
+def _lhs_rows(seed: int, names: Sequence[str], start: int, stop: int, n_total: int) -> np.ndarray:
+    out = _random_rows(seed, names, start, stop)  # the jitter
     idx = np.arange(start, stop)
-    out = np.empty_like(jitter)
     for j, name in enumerate(names):
         strata = permute(idx, n_total, (seed * 1_000_003 + _key(name)) & 0xFFFFFFFF)
-        out[:, j] = (strata + jitter[:, j]) / n_total
+        out[j] = (strata + out[j]) / n_total
     return out
+
+
+def _rows_checked(sampler: str, seed: int, start: int, stop: int) -> bool:
+    """Raise ``ValueError`` on a bad sampler, seed or draw range; True otherwise."""
+    if sampler not in SAMPLERS:
+        raise ValueError(f"sampler is {sampler!r}; allowed: {', '.join(SAMPLERS)}")
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed is {seed!r}; allowed: an integer >= 0")
+    if not 0 <= start <= stop:
+        raise ValueError(f"draw range [{start}, {stop}) is empty or negative")
+    return True
+
+
+def _rows(sampler: str, seed: int, names: Sequence[str], start: int, stop: int,
+          n_total: int | None) -> np.ndarray:
+    """:func:`uniforms` transposed, shape ``(len(names), stop - start)`` (each row contiguous)."""
+    _rows_checked(sampler, seed, start, stop)
+    if sampler == "random":
+        return _random_rows(int(seed), names, start, stop)
+    if sampler == "sobol":
+        return np.ascontiguousarray(_sobol(int(seed), names, start, stop).T)
+    if n_total is None or stop > n_total:
+        raise ValueError(f"sampler 'lhs' needs n_total >= stop; got n_total={n_total}, stop={stop}")
+    return _lhs_rows(int(seed), names, start, stop, int(n_total))
 
 
 def uniforms(sampler: str, seed: int, names: Sequence[str], start: int, stop: int,
@@ -111,20 +165,13 @@ def uniforms(sampler: str, seed: int, names: Sequence[str], start: int, stop: in
         Draw index range.
     n_total : int, optional
         Total draws of the run (required by ``"lhs"``).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(stop - start, len(names))``, column-major (each parameter's column contiguous).
     """
-    if sampler not in SAMPLERS:
-        raise ValueError(f"sampler is {sampler!r}; allowed: {', '.join(SAMPLERS)}")
-    if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed is {seed!r}; allowed: an integer >= 0")
-    if not 0 <= start <= stop:
-        raise ValueError(f"draw range [{start}, {stop}) is empty or negative")
-    if sampler == "random":
-        return _random(int(seed), names, start, stop)
-    if sampler == "sobol":
-        return _sobol(int(seed), names, start, stop)
-    if n_total is None or stop > n_total:
-        raise ValueError(f"sampler 'lhs' needs n_total >= stop; got n_total={n_total}, stop={stop}")
-    return _lhs(int(seed), names, start, stop, int(n_total))
+    return _rows(sampler, seed, names, start, stop, n_total).T
 
 
 def sample_parameters(params, sampler: str, seed: int, start: int, stop: int,
@@ -135,14 +182,21 @@ def sample_parameters(params, sampler: str, seed: int, start: int, stop: int,
     ----------
     params : iterable of jzsim.params.Parameter
         Only those with a distribution other than ``"fixed"`` are sampled.
+    sampler, seed, start, stop, n_total
+        As in :func:`uniforms`.
 
     Returns
     -------
     dict
-        Name -> array of ``stop - start`` values in the parameter's units.
+        Name -> contiguous array of ``stop - start`` values in the parameter's units.
     """
-    from jzsim.uncertainty.distributions import ppf
+    from jzsim.uncertainty.distributions import ppf_rows
 
     unc = [p for p in params if p.uncertain]
-    u = uniforms(sampler, seed, [p.name for p in unc], start, stop, n_total)
-    return {p.name: ppf(p, u[:, j]) for j, p in enumerate(unc)}
+    names = [p.name for p in unc]
+    if sampler == "random" and _rows_checked(sampler, seed, start, stop):
+        x = ppf_rows(unc, None, keys=_stream_keys(int(seed), names), start=start, n=stop - start)
+    else:
+        u = _rows(sampler, seed, names, start, stop, n_total)
+        x = ppf_rows(unc, u, out=u)
+    return {p.name: x[j] for j, p in enumerate(unc)}
