@@ -177,8 +177,7 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
                 out[nk + i, :, 0] = 0.0  # no growth rate in the first year: reported as NaN below
             if acc.lo is None:
                 acc.set_edges(out[:, : min(BLOCK, b - a), :])
-            for s in range(0, b - a, BLOCK):
-                acc.add_block(out[:, s: s + BLOCK, :])
+            acc.add_blocks(out, BLOCK)
             if checks is not None:
                 met_counts += checks.counts(out)
             if kept is not None:

@@ -7,7 +7,9 @@
   first :data:`~jzsim.uncertainty.sampling.BLOCK` draws, widened by half their range on each side,
   plus an underflow and an overflow bin) and the exact minimum and maximum. Integer counts add
   exactly, so quantiles are independent of chunking too; their resolution is one bin width
-  (reported in ``attrs``), within the exact minimum and maximum;
+  (reported in ``attrs``), within the exact minimum and maximum. A value ``x`` goes to bin
+  ``floor((x - lo) * inv_width)`` (``inv_width = 1 / width``), clamped to the underflow and overflow
+  bins;
 * target counts: the number of draws meeting each target (integers).
 """
 
@@ -37,6 +39,7 @@ class Accumulator:
         self.max = np.full(self.shape, -np.inf)
         self.lo: np.ndarray | None = None
         self.width: np.ndarray | None = None
+        self.inv_width: np.ndarray | None = None
         self.hist = np.zeros((n_vars, n_times, n_bins + 2), dtype=np.int64)
 
     def set_edges(self, pilot: np.ndarray) -> None:
@@ -46,27 +49,41 @@ class Accumulator:
         pad = np.where(span > 0, 0.5 * span, np.maximum(np.abs(lo) * 1e-6, 1e-12))
         self.lo = lo - pad
         self.width = (hi + pad - self.lo) / self.n_bins
+        self.inv_width = 1.0 / self.width
 
     def add_block(self, x: np.ndarray) -> None:
         """Add one block of draws, ``x`` of shape ``(n_vars, n_draws, n_times)``."""
+        self.add_blocks(x, max(x.shape[1], 1))
+
+    def add_blocks(self, x: np.ndarray, block: int) -> None:
+        """Add consecutive blocks of ``block`` draws (the last may be shorter), ``x`` of shape
+        ``(n_vars, n_draws, n_times)``: each block's (count, mean, M2) is merged in order with
+        :meth:`_merge`'s arithmetic, so the result does not depend on how blocks are grouped into
+        calls.
+
+        With numba, one compiled call does every block, parallel over variables; without it, numpy
+        does one block at a time. Both bin identically (same floating-point expression); the block
+        sums differ only in rounding order.
+        """
         n = x.shape[1]
         if n == 0:
             return
-        fast = _compiled_block_stats()
+        if block < 1:
+            raise ValueError(f"block is {block!r}; allowed: an integer >= 1")
+        fast = _compiled_chunk_stats()
         if fast is not None:
-            bmean, bm2 = np.empty(self.shape), np.empty(self.shape)
-            bmin, bmax = np.empty(self.shape), np.empty(self.shape)
-            fast(x, self.lo, self.width, self.n_bins, bmean, bm2, bmin, bmax, self.hist)
-            self._merge(n, bmean, bm2)
-            np.minimum(self.min, bmin, out=self.min)
-            np.maximum(self.max, bmax, out=self.max)
+            fast(x, int(block), self.count, self.lo, self.inv_width, self.n_bins, self.mean, self.m2, self.min,
+                 self.max, self.hist)
+            self.count += n
             return
-        bmean = x.mean(axis=1)
-        bm2 = ((x - bmean[:, None, :]) ** 2).sum(axis=1)
-        self._merge(n, bmean, bm2)
-        np.minimum(self.min, x.min(axis=1), out=self.min)
-        np.maximum(self.max, x.max(axis=1), out=self.max)
-        self._histogram(x)
+        for s in range(0, n, block):
+            xb = x[:, s: s + block, :]
+            bmean = xb.mean(axis=1)
+            bm2 = ((xb - bmean[:, None, :]) ** 2).sum(axis=1)
+            self._merge(xb.shape[1], bmean, bm2)
+            np.minimum(self.min, xb.min(axis=1), out=self.min)
+            np.maximum(self.max, xb.max(axis=1), out=self.max)
+            self._histogram(xb)
 
     def _merge(self, n: int, bmean: np.ndarray, bm2: np.ndarray) -> None:
         """Chan et al.'s update: fold a block's (n, mean, M2) into the running totals."""
@@ -80,7 +97,7 @@ class Accumulator:
         """numpy path of the histogram (the compiled path bins in the same loop as the moments)."""
         nv, n, nt = x.shape
         nb = self.n_bins + 2
-        idx = np.floor((x - self.lo[:, None, :]) / self.width[:, None, :])
+        idx = np.floor((x - self.lo[:, None, :]) * self.inv_width[:, None, :])
         idx = np.clip(idx, -1, self.n_bins).astype(np.int64) + 1
         offset = (np.arange(nv)[:, None, None] * nt + np.arange(nt)[None, None, :]) * nb
         counts = np.bincount((idx + offset).ravel(), minlength=nv * nt * nb)
@@ -126,53 +143,71 @@ def wilson_interval(k: np.ndarray, n: int, z: float = 1.959963984540054) -> tupl
     return centre - half, centre + half
 
 
-_COMPILED = None
+_COMPILED_CHUNK = None
 
 
-def _compiled_block_stats():
-    """A numba kernel computing a block's mean, M2, min, max and histogram counts in one pass per
-    variable, parallel over variables (None without numba: the numpy path is used).
+def _compiled_chunk_stats():
+    """A numba kernel doing :meth:`Accumulator.add_blocks` in one call, parallel over variables
+    (None without numba).
 
-    Both paths bin identically (same floating-point expression); the sums differ only in rounding
-    order, so a run's summaries are reproducible on a given installation whatever the chunking.
+    Per variable and block: the block mean (first pass), then M2, min, max and the histogram
+    counts (second pass, on the block while it is in cache), then the block folded into the running
+    mean and M2 with :meth:`Accumulator._merge`'s arithmetic; everything is updated in place.
     """
-    global _COMPILED
-    if _COMPILED is None:
+    global _COMPILED_CHUNK
+    if _COMPILED_CHUNK is None:
         try:
             import numba
         except ImportError:
-            _COMPILED = False
+            _COMPILED_CHUNK = False
             return None
 
         @numba.njit(parallel=True, cache=True)
-        def block_stats(x, lo, width, n_bins, mean, m2, mn, mx, hist):  # pragma: no cover - compiled
+        def chunk_stats(x, block, count, lo, inv_width, n_bins, mean, m2, mn, mx, hist):  # pragma: no cover
             nv, n, nt = x.shape
+            top = float(n_bins)
             for v in numba.prange(nv):
-                for t in range(nt):
-                    mean[v, t] = 0.0
-                    m2[v, t] = 0.0
-                    mn[v, t] = np.inf
-                    mx[v, t] = -np.inf
-                for d in range(n):
+                bmean = np.empty(nt)
+                bm2 = np.empty(nt)
+                idx = np.empty(nt, np.int64)
+                low, high = mn[v].copy(), mx[v].copy()
+                edge, inv = lo[v].copy(), inv_width[v].copy()
+                h = hist[v]
+                c = count
+                for s in range(0, n, block):
+                    e = min(n, s + block)
+                    nb = e - s
                     for t in range(nt):
-                        mean[v, t] += x[v, d, t]
-                for t in range(nt):
-                    mean[v, t] /= n
-                for d in range(n):
+                        bmean[t] = 0.0
+                        bm2[t] = 0.0
+                    for d in range(s, e):
+                        xd = x[v, d]
+                        for t in range(nt):
+                            bmean[t] += xd[t]
                     for t in range(nt):
-                        val = x[v, d, t]
-                        dev = val - mean[v, t]
-                        m2[v, t] += dev * dev
-                        if val < mn[v, t]:
-                            mn[v, t] = val
-                        if val > mx[v, t]:
-                            mx[v, t] = val
-                        b = np.floor((val - lo[v, t]) / width[v, t])
-                        if b < -1.0:
-                            b = -1.0
-                        elif b > n_bins:
-                            b = n_bins
-                        hist[v, t, int(b) + 1] += 1
+                        bmean[t] /= nb
+                    for d in range(s, e):
+                        xd = x[v, d]
+                        for t in range(nt):
+                            val = xd[t]
+                            dev = val - bmean[t]
+                            bm2[t] += dev * dev
+                            low[t] = val if val < low[t] else low[t]
+                            high[t] = val if val > high[t] else high[t]
+                            b = np.floor((val - edge[t]) * inv[t])
+                            b = -1.0 if b < -1.0 else b
+                            b = top if b > top else b
+                            idx[t] = np.int64(b) + 1
+                        for t in range(nt):  # scattered increments apart, so the loop above vectorises
+                            h[t, idx[t]] += 1
+                    tot = c + nb
+                    for t in range(nt):  # Accumulator._merge
+                        delta = bmean[t] - mean[v, t]
+                        mean[v, t] = mean[v, t] + delta * (nb / tot)
+                        m2[v, t] = m2[v, t] + bm2[t] + delta * delta * ((c * nb) / tot)
+                    c = tot
+                mn[v] = low
+                mx[v] = high
 
-        _COMPILED = block_stats
-    return _COMPILED or None
+        _COMPILED_CHUNK = chunk_stats
+    return _COMPILED_CHUNK or None

@@ -1,0 +1,87 @@
+"""Running summaries: independent of how blocks are grouped into calls, compiled and numpy paths
+agree, and both match statistics computed directly from all the draws."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from jzsim.uncertainty import summaries
+from jzsim.uncertainty.summaries import Accumulator
+
+BLOCK = 256
+
+
+def draws(seed: int = 0) -> np.ndarray:
+    """(n_vars, n_draws, n_times): skewed, shifted and constant variables."""
+    rng = np.random.default_rng(seed)
+    x = rng.lognormal(0.0, 0.7, size=(4, 5 * BLOCK + 37, 6))
+    x[1] = 1e6 + 3.0 * x[1]  # large offset, small spread
+    x[2] = -x[2]
+    x[3, :, 0] = 2.5  # constant
+    return x
+
+
+def accumulate(x: np.ndarray, groups: list[int]) -> Accumulator:
+    """Add whole blocks of ``BLOCK`` draws, grouped into calls of ``groups[i]`` blocks each."""
+    acc = Accumulator(x.shape[0], x.shape[2], n_bins=50)
+    acc.set_edges(x[:, :BLOCK])
+    s = 0
+    for g in groups:
+        acc.add_blocks(x[:, s: s + g * BLOCK], BLOCK)
+        s += g * BLOCK
+    acc.add_blocks(x[:, s:], BLOCK)
+    return acc
+
+
+def fields(acc: Accumulator) -> dict[str, np.ndarray]:
+    return {"count": np.array(acc.count), "mean": acc.mean, "m2": acc.m2, "min": acc.min, "max": acc.max,
+            "hist": acc.hist}
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_summaries_do_not_depend_on_grouping_of_blocks(compiled, monkeypatch):
+    if compiled:
+        pytest.importorskip("numba")
+    else:
+        monkeypatch.setattr(summaries, "_COMPILED_CHUNK", False)
+    x = draws()
+    ref = fields(accumulate(x, [1, 1, 1, 1, 1]))
+    for groups in ([5], [2, 3], [3, 1, 1]):
+        got = fields(accumulate(x, groups))
+        for k in ref:
+            np.testing.assert_array_equal(got[k], ref[k], err_msg=f"{k} {groups}")
+    one = Accumulator(x.shape[0], x.shape[2], n_bins=50)
+    one.set_edges(x[:, :BLOCK])
+    for s in range(0, x.shape[1], BLOCK):
+        one.add_block(x[:, s: s + BLOCK])
+    for k, v in fields(one).items():
+        np.testing.assert_array_equal(v, ref[k], err_msg=k)
+
+
+def test_compiled_and_numpy_summaries_agree_with_direct_statistics(monkeypatch):
+    pytest.importorskip("numba")
+    x = draws(1)
+    fast = accumulate(x, [2, 3])
+    monkeypatch.setattr(summaries, "_COMPILED_CHUNK", False)
+    slow = accumulate(x, [2, 3])
+    for acc in (fast, slow):
+        assert acc.count == x.shape[1]
+        np.testing.assert_allclose(acc.mean, x.mean(axis=1), rtol=1e-13)
+        np.testing.assert_allclose(acc.std, x.std(axis=1, ddof=1), rtol=1e-9, atol=1e-12)
+        np.testing.assert_array_equal(acc.min, x.min(axis=1))
+        np.testing.assert_array_equal(acc.max, x.max(axis=1))
+        assert np.all(acc.hist.sum(axis=-1) == x.shape[1])
+        q = acc.quantiles((0.1, 0.5, 0.9))
+        exact = np.quantile(x, (0.1, 0.5, 0.9), axis=1)
+        assert np.all(np.abs(q - exact) <= acc.width[None] + 1e-9 * np.abs(exact))
+    np.testing.assert_array_equal(fast.hist, slow.hist)  # same binning expression
+    np.testing.assert_allclose(fast.mean, slow.mean, rtol=1e-14)
+    np.testing.assert_allclose(fast.m2, slow.m2, rtol=1e-10, atol=1e-12)
+
+
+def test_block_must_be_positive():
+    acc = Accumulator(1, 1)
+    acc.set_edges(np.ones((1, 3, 1)))
+    with pytest.raises(ValueError, match="block is 0"):
+        acc.add_blocks(np.ones((1, 3, 1)), 0)
