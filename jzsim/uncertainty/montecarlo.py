@@ -233,6 +233,8 @@ def _target_checks(cm, rs, names: list[str], targets):
 
 
 def _counts(met: xr.DataArray, targets) -> np.ndarray:
+    """Draws meeting each target, from :func:`jzsim.analysis.targets.target_met` on a Dataset (the
+    xarray path that :func:`_target_checks` replaces in the loop; kept as its reference)."""
     ids = list(targets["id"]) if "id" in targets else list(targets.index)
     out = np.zeros(len(ids), dtype=np.int64)
     summed = met.sum("draw")
