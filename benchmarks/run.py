@@ -309,12 +309,15 @@ def pysd_setup(model_name: str, model, tmp: Path):
 
 
 def plain_python_kernel(cm):
-    """The compiled kernel's generated source, run by CPython with numba stubbed out."""
+    """The compiled kernel's generated source, run by CPython with numba stubbed out (and libm's
+    exp, log and ** in place of the vectorisable intrinsics)."""
     from jzsim.backends.numba_kernel import generate_source
 
     stub = ("class _nb:\n    @staticmethod\n    def njit(*a, **k):\n        return lambda f: f\n"
             "    prange = range\n")
-    src = generate_source(cm).replace("import numba as _nb", stub)
+    vm = "_vexp = _math.exp\n_vlog = _math.log\n\n\ndef _vpow(x, y):\n    return x ** y\n"
+    src = generate_source(cm).replace("import numba as _nb", stub).replace(
+        "from jzsim.backends.vmath import vexp as _vexp, vlog as _vlog, vpow as _vpow", vm)
     ns: dict = {}
     exec(compile(src, "<jzsim kernel, plain python>", "exec"), ns)
     return ns["kernel"]
@@ -493,16 +496,16 @@ def main(argv=None):
                            min_total=1.0)
         rows.append(row("scalar reference (backend='scalar')", n, None, ts, "", name))
     try:
+        from jzsim.backends.numba_kernel import LANES
+
         pk = plain_python_kernel(cm)
         for n in ([100, 1000] if quick else [100, 1000, 10000]):
             log(f"  plain python draws={n} ...")
             Ps, _ = sampled_arrays(cm, n)
-            Pm = np.ascontiguousarray(np.stack(Ps, axis=1))
-            nsel = len(cm.output_names)
-            o = np.empty((nsel, n, len(rs.save_times)))
-            sel = np.arange(nsel, dtype=np.int64)
+            Pm = np.stack(Ps)
+            o = np.empty((len(cm.output_names), n, len(rs.save_times)))
             args_k = (Pm, float(rs.start), float(rs.dt), int(rs.n_steps), int(rs.save_stride),
-                      rs.method == "rk4", sel, o)
+                      rs.method == "rk4", o, LANES)
             ts = repeat_timing(lambda: pk(*args_k), min_reps=3, max_reps=5, min_total=1.0)
             rows.append(row("plain-Python loop (generated kernel source, numba stubbed out)", n, None, ts, "", name))
     except Exception as exc:

@@ -2,8 +2,12 @@
 
 ``numpy``: every name is an array over draws (or a scalar broadcast against them); used by the
 numpy kernel, which loops in Python over time steps only.
-``scalar``: every name is a Python float for one draw; used inside the numba kernel (which loops
-over draws and time) and readable as plain Python.
+``scalar``: every name is a Python float for one draw; used by the scalar reference and readable as
+plain Python.
+``lanes``: the scalar dialect for the body of the compiled kernel's loop over the lanes of a block
+of draws: ``exp``, ``log`` and ``**`` call the vectorisable functions of
+:mod:`jzsim.backends.vmath` (``_vexp``, ``_vlog``, ``_vpow``) and a lookup is an unrolled chain of
+selects (``_lookupK``) with the formula of ``numpy.interp``, so that LLVM can vectorise the loop.
 
 Both dialects emit the same operations in the same order, so the kernels agree to rounding.
 """
@@ -23,7 +27,7 @@ class Emitter:
     ----------
     names : dict
         Variable name -> local identifier in the generated code.
-    dialect : {"numpy", "scalar"}
+    dialect : {"numpy", "scalar", "lanes"}
     """
 
     def __init__(self, names: dict[str, str], dialect: str):
@@ -47,11 +51,15 @@ class Emitter:
             return "t"
         if isinstance(e, Lookup):
             k = self.table_index(e)
+            if self.dialect == "lanes":
+                return f"_lookup{k}({self.emit(e.x)})"
             fn = "_np.interp" if np_ else "_interp"
             return f"{fn}({self.emit(e.x)}, _XS{k}, _YS{k})"
         assert isinstance(e, Op)
         a = [self.emit(x) for x in e.args]
         op = e.op
+        if self.dialect == "lanes" and op == "pow":
+            return f"_vpow({a[0]}, {a[1]})"
         if op in _BIN:
             return f"({a[0]} {_BIN[op]} {a[1]})"
         if op == "neg":
@@ -71,6 +79,8 @@ class Emitter:
         else:
             simple = {"min": "min", "max": "max", "exp": "_math.exp", "log": "_math.log",
                       "sqrt": "_math.sqrt", "abs": "abs"}
+            if self.dialect == "lanes":
+                simple.update(exp="_vexp", log="_vlog")
             if op in simple:
                 return f"{simple[op]}({', '.join(a)})"
             if op == "and":
@@ -90,6 +100,8 @@ class Emitter:
         raise AssertionError(op)  # pragma: no cover
 
     def table_source(self) -> str:
+        if self.dialect == "lanes":
+            return "\n\n".join(lookup_select_source(k, xs, ys) for k, (xs, ys) in enumerate(self.tables))
         lines = []
         for k, (xs, ys) in enumerate(self.tables):
             lines.append(f"_XS{k} = _np.array({list(xs)!r})")
@@ -109,3 +121,22 @@ def interp_scalar(x, xs, ys):
         j += 1
     slope = (ys[j + 1] - ys[j]) / (xs[j + 1] - xs[j])
     return slope * (x - xs[j]) + ys[j]
+
+
+def lookup_select_source(k: int, xs, ys) -> str:
+    """Source of ``_lookup{k}(x)``: table ``k`` as an unrolled chain of selects.
+
+    Same result as :func:`interp_scalar` (and ``numpy.interp``) bit for bit: below the first point
+    ``ys[0]``, from the last point on ``ys[-1]``, between points ``slope * (x - xs[j]) + ys[j]``
+    on the last segment whose start is ``<= x``; the slopes are the same divisions, done here.
+    """
+    xs, ys = [float(v) for v in xs], [float(v) for v in ys]
+    lines = ["@_nb.njit(cache=True, error_model=\"numpy\")", f"def _lookup{k}(x):", f"    y = {ys[0]!r}"]
+    for j in range(len(xs) - 1):
+        dx = xs[j + 1] - xs[j]
+        slope = (ys[j + 1] - ys[j]) / dx if dx != 0.0 else 0.0  # a later segment always overrides
+        lines.append(f"    y = ({slope!r} * (x - {xs[j]!r}) + {ys[j]!r}) if x >= {xs[j]!r} else y")
+    lines.append(f"    y = {ys[-1]!r} if x >= {xs[-1]!r} else y")
+    lines.append(f"    y = {ys[0]!r} if x <= {xs[0]!r} else y")
+    lines.append("    return y if x == x else x  # nan in, nan out, as numpy.interp")
+    return "\n".join(lines)
