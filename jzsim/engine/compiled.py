@@ -373,7 +373,8 @@ class CompiledModel:
                      names: list[str] | None = None) -> None:
         """Raise a clear error for non-finite values or negative nonnegative stocks."""
         names = self.output_names if names is None else names
-        bad = ~np.isfinite(out)
+        # a sum is finite iff every value is, unless the sum itself overflows: then look closer
+        bad = np.zeros(0, dtype=bool) if np.isfinite(out.sum()) else ~np.isfinite(out)
         if bad.any():
             v, d, k = (int(i[0]) for i in np.nonzero(bad))
             raise FloatingPointError(
@@ -383,7 +384,7 @@ class CompiledModel:
         rows = {n: i for i, n in enumerate(names)}
         for s in self.stocks:
             i = rows.get(s.name)
-            if s.nonnegative and i is not None:
+            if s.nonnegative and i is not None and out[i].size and out[i].min() < 0:
                 neg = out[i] < 0
                 if neg.any():
                     d, k = (int(x[0]) for x in np.nonzero(neg))
