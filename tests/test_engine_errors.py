@@ -332,3 +332,10 @@ def test_scalar_backend_reports_nan_power_like_numpy():
     for backend in ("numpy", "scalar"):
         with np.errstate(all="ignore"), pytest.raises(FloatingPointError, match=r"'root' is nan at time 0"):
             m.build().run(backend=backend)
+
+
+def test_huge_finite_results_whose_sum_overflows_are_not_reported_as_nonfinite():
+    m = Model("u", stop=2.0)
+    m.stock("x", 1e308, units="t")
+    ds = m.run(params=None, draws=3)  # the sum of all values overflows; every value is finite
+    assert np.all(ds["x"].values == 1e308)
