@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 pytest.importorskip("numba", reason="numba is in the test extra; the compiled kernel is tested with it")
 
-from jzsim.backends.numba_kernel import LANES, generate_source, hoist_constants  # noqa: E402
+from jzsim.backends.numba_kernel import LANES, generate_source  # noqa: E402
+from jzsim.engine.hoist import hoist_constants  # noqa: E402
 from tests.test_engine_properties import (  # noqa: E402
     SETTINGS,
     power_model,

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from jzsim.engine.expr import Expr
+from jzsim.engine.hoist import hoist_constants
 
 SAVE_GROUP = 40  # outputs stored by one vectorised loop
 LANES = 16  # draws advanced together by one vectorised loop (two AVX-512 vectors of doubles)
@@ -141,7 +141,7 @@ def kernel(P, start, dt, n_steps, stride, rk4, out, lanes):
     for b in _nb.prange(n_blocks):
         d0 = b * L
         m = min(L, n - d0)
-        W = _np.empty(NW * L)
+        W = _np.zeros(NW * L)
         for i in range(NP):
             for l in range(L):
                 W[i * L + l] = P[i, d0 + min(l, m - 1)]  # a partial block repeats its last draw
@@ -156,7 +156,8 @@ def kernel(P, start, dt, n_steps, stride, rk4, out, lanes):
                 if k == n_steps:
                     break
                 th = start + (k + 0.5) * dt
-                _stage(W, O_K, 0.0, lanes)
+                for i in range(NS * L):  # stage 1 state: S itself
+                    W[O_X * L + i] = W[O_S * L + i]
                 _deriv(t, W, lanes)
                 _keep_k(W, 0, lanes)
                 _stage(W, O_K, half, lanes)
@@ -178,75 +179,6 @@ def kernel(P, start, dt, n_steps, stride, rk4, out, lanes):
 
 def _tuple(items: list[str]) -> str:
     return ", ".join(items) + ("," if len(items) == 1 else "")
-
-
-def hoist_constants(cm, em) -> tuple[dict[str, Expr], list[tuple[str, str]]]:
-    """Split out the parts of the equations that depend on parameters only.
-
-    Returns the rewritten equations (auxiliaries, flows and derivatives; each maximal
-    parameter-only subexpression replaced by a reference ``__cK``) and the constants as
-    ``(local name, source)`` in evaluation order. The constants are computed once per block, with
-    exactly the operations they replace, except that a division by a parameter-only expression
-    becomes a multiplication by its reciprocal (within an ulp of the division).
-    """
-    from jzsim.engine.expr import Const, Lookup, Op, Ref, Time
-
-    var = cm.variables
-    static: dict[int, bool] = {}
-    consts: dict[str, str] = {}  # source -> local name
-
-    def is_static(e) -> bool:
-        k = id(e)
-        if k not in static:
-            if isinstance(e, Const):
-                static[k] = True
-            elif isinstance(e, Time):
-                static[k] = False
-            elif isinstance(e, Ref):
-                v = var[e.name]
-                static[k] = v.kind == "param" or (v.kind in ("aux", "flow") and is_static(cm.lowered[e.name]))
-            elif isinstance(e, Lookup):
-                static[k] = is_static(e.x)
-            else:
-                static[k] = all(is_static(a) for a in e.args)
-        return static[k]
-
-    def rewrite(e):
-        if isinstance(e, (Const, Time)):
-            return e
-        if isinstance(e, Ref):
-            if var[e.name].kind in ("aux", "flow") and is_static(e):
-                return rewrite_static(cm.lowered[e.name])
-            return e
-        if is_static(e):
-            return rewrite_static(e)
-        if isinstance(e, Lookup):
-            return Lookup(rewrite(e.x), e.xs, e.ys, e.x_units, e.units)
-        if e.op == "div" and is_static(e.args[1]) and not isinstance(e.args[1], Const):
-            # x / c -> x * (1 / c): a division is 4-8 times the cost of a multiplication
-            return Op("mul", (rewrite(e.args[0]), rewrite_static(Op("div", (Const(1.0), e.args[1])))))
-        return Op(e.op, tuple(rewrite(a) for a in e.args))
-
-    def rewrite_static(e):
-        src = em.emit(_inline_static(e))
-        if src not in consts:
-            consts[src] = f"c_{len(consts)}"
-            em.names[f"__c{len(consts) - 1}"] = consts[src]
-        return Ref(f"__c{list(consts).index(src)}")
-
-    def _inline_static(e):
-        # a static expression referring to static auxiliaries: write them out (parameters only)
-        if isinstance(e, Ref) and var[e.name].kind in ("aux", "flow"):
-            return _inline_static(cm.lowered[e.name])
-        if isinstance(e, Op):
-            return Op(e.op, tuple(_inline_static(a) for a in e.args))
-        if isinstance(e, Lookup):
-            return Lookup(_inline_static(e.x), e.xs, e.ys, e.x_units, e.units)
-        return e
-
-    eqs = {n: rewrite(cm.lowered[n]) for n in (v.name for v in cm.computed)}
-    eqs.update({f"d/{s.name}": rewrite(cm.derivatives[s.name]) for s in cm.stocks})
-    return eqs, [(name, src) for src, name in consts.items()]
 
 
 def generate_source(cm, outputs: tuple[int, ...] | None = None, lanes: int = LANES) -> str:
@@ -274,7 +206,7 @@ def generate_source(cm, outputs: tuple[int, ...] | None = None, lanes: int = LAN
     nm = em.names
     L = int(lanes)
     ind = "        "
-    eqs, consts = hoist_constants(cm, em)
+    eqs, consts = hoist_constants(cm, em, reciprocals=True)
     names = list(cm.output_names)
     outputs = tuple(range(len(names))) if outputs is None else tuple(int(i) for i in outputs)
     saved = [names[i] for i in outputs]

@@ -19,50 +19,64 @@ def _unpack(names: list[str], src: str) -> list[str]:
 
 
 def generate_source(cm, dialect: str = "numpy", select=None) -> tuple[str, object]:
-    """Source of ``_init(t, P)``, ``_rates(t, S, P)`` and ``_save(t, S, P, buf, j)``.
+    """Source of ``_consts(P)``, ``_init(t, P)``, ``_rates(t, S, PC)`` and ``_save(t, S, PC, buf, j)``.
 
-    ``_save`` computes only what the selected outputs need and writes output ``i`` of
-    ``cm.output_names`` into ``buf[j, select[i], :]`` (skipped where ``select[i] < 0``; default:
-    every output, in order), so each saved row is a contiguous write.
+    ``_consts`` computes the parameter-only subexpressions once per chunk
+    (:func:`jzsim.engine.hoist.hoist_constants`, same operations, same bits); ``PC`` is the
+    parameters followed by those constants. ``_save`` computes only what the selected outputs need
+    and writes output ``i`` of ``cm.output_names`` into ``buf[j, select[i], :]`` (skipped where
+    ``select[i] < 0``; default: every output, in order), so each saved row is a contiguous write.
     """
+    from jzsim.engine.hoist import hoist_constants
+
     em = cm.emitter(dialect)
     nm = em.names
+    eqs, consts = hoist_constants(cm, em)
     pnames = [nm[p.name] for p in cm.params]
+    cnames = [c for c, _ in consts]
     snames = [nm[s.name] for s in cm.stocks]
     var = cm.variables
     select = list(range(len(cm.output_names))) if select is None else [int(i) for i in select]
 
-    def assign(name: str) -> str:
+    def assign_init(name: str) -> str:
         v = var[name]
         e = cm.initial[name] if v.kind == "stock" else cm.lowered[name]
         return f"    {nm[name]} = {em.emit(e)}  # {v.kind} {name} [{v.units}]"
 
+    def assign(name: str) -> str:
+        v = var[name]
+        return f"    {nm[name]} = {em.emit(eqs[name])}  # {v.kind} {name} [{v.units}]"
+
+    const = ["def _consts(P):", *_unpack(pnames, "P")]
+    const += [f"    {c} = {src}" for c, src in consts]
+    const.append(f"    return ({', '.join(cnames)}{',' if len(cnames) == 1 else ''})")
+
     init = ["def _init(t, P):", *_unpack(pnames, "P")]
-    init += [assign(n) for n in cm.init_order]
+    init += [assign_init(n) for n in cm.init_order]
     init.append(f"    return ({', '.join(snames)}{',' if len(snames) == 1 else ''})")
 
-    rates = ["def _rates(t, S, P):", *_unpack(pnames, "P"), *_unpack(snames, "S")]
+    rates = ["def _rates(t, S, P):", *_unpack(pnames + cnames, "P"), *_unpack(snames, "S")]
     rates += [assign(n) for n in cm.rate_names]
-    ders = [em.emit(cm.derivatives[s.name]) for s in cm.stocks]
+    ders = [em.emit(eqs[f"d/{s.name}"]) for s in cm.stocks]
     rates.append(f"    return ({', '.join(ders)}{',' if len(ders) == 1 else ''})")
 
     wanted = [(n, r) for n, r in zip(cm.output_names, select) if r >= 0]
     needed = cm.closure([n for n, _ in wanted])
-    save = ["def _save(t, S, P, buf, j):", *_unpack(pnames, "P"), *_unpack(snames, "S")]
+    save = ["def _save(t, S, P, buf, j):", *_unpack(pnames + cnames, "P"), *_unpack(snames, "S")]
     save += [assign(v.name) for v in cm.computed if v.name in needed]
     save += [f"    buf[j, {r}, :] = {nm[n]}" for n, r in wanted]
     save.append("    return None")
-    src = "\n".join([em.table_source(), "", *init, "", *rates, "", *save, ""])
+    src = "\n".join([em.table_source(), "", *const, "", *init, "", *rates, "", *save, ""])
     return src, em
 
 
 def generate(cm, select=None):
-    """Compile the generated source into ``(init, rates, save, source)``."""
+    """Compile the generated source into ``(consts, init, rates, save, source)``."""
     src, _ = generate_source(cm, "numpy", select)
     ns: dict = {"_np": np, "_interp": interp_scalar}
     code = compile(src, f"<jzsim numpy kernel of {cm.name}>", "exec")
     exec(code, ns)
-    return ns["_init"], ns["_rates"], ns["_save"], src
+    return ns["_consts"], ns["_init"], ns["_rates"], ns["_save"], src
 
 
 def integrate(cm, P: list[np.ndarray], rs, out: np.ndarray, select=None) -> None:
@@ -71,12 +85,13 @@ def integrate(cm, P: list[np.ndarray], rs, out: np.ndarray, select=None) -> None
     ``select[i]`` is the row of ``out`` for output ``i`` of ``cm.output_names`` (-1: not saved);
     default all outputs in order.
     """
-    init, rates, save, _ = cm.numpy_functions(select)
+    consts, init, rates, save, _ = cm.numpy_functions(select)
     n = out.shape[1]
     buf = np.empty((out.shape[2], out.shape[0], n))  # (time, output, draw): contiguous row writes
     P = tuple(P)
     start, dt = rs.start, rs.dt
     S = tuple(np.array(np.broadcast_to(s, (n,)), dtype=np.float64) for s in init(start, P))
+    P = P + consts(P)  # parameters, then the parameter-only expressions, computed once
     stride, n_steps = rs.save_stride, rs.n_steps
     half, sixth = dt / 2.0, dt / 6.0
     rk4 = rs.method == "rk4"
