@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import statistics
@@ -316,8 +317,9 @@ def plain_python_kernel(cm):
     stub = ("class _nb:\n    @staticmethod\n    def njit(*a, **k):\n        return lambda f: f\n"
             "    prange = range\n")
     vm = "_vexp = _math.exp\n_vlog = _math.log\n\n\ndef _vpow(x, y):\n    return x ** y\n"
-    src = generate_source(cm).replace("import numba as _nb", stub).replace(
-        "from jzsim.backends.vmath import vexp as _vexp, vlog as _vlog, vpow as _vpow", vm)
+    vm += "\n\ndef _wide():\n    return None\n"
+    src = re.sub(r"^from jzsim\.backends\.vmath import .*$", vm, generate_source(cm), flags=re.M)
+    src = src.replace("import numba as _nb", stub)
     ns: dict = {}
     exec(compile(src, "<jzsim kernel, plain python>", "exec"), ns)
     return ns["kernel"]
