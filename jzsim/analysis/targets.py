@@ -374,18 +374,21 @@ def _compare(x: xr.DataArray, comparison: str, y, tolerance: float) -> xr.DataAr
     ``>=``, ``<=`` and ``approx`` allow a relative slack of 1e-9 for floating-point rounding;
     the strict ``>`` and ``<`` allow none.
     """
+    return _within(x, comparison, y, tolerance) & x.notnull()
+
+
+def _within(x, comparison: str, y, tolerance: float):
+    """``x`` (a DataArray or an array) meets ``comparison`` against ``y``, NaN aside."""
     slack = _RTOL * np.maximum(1.0, np.abs(y))
     if comparison == ">=":
-        ok = x >= y - slack
-    elif comparison == ">":
-        ok = x > y  # strict: no slack in the permissive direction
-    elif comparison == "<=":
-        ok = x <= y + slack
-    elif comparison == "<":
-        ok = x < y
-    else:  # approx
-        ok = np.abs(x - y) <= tolerance + slack
-    return ok & x.notnull()
+        return x >= y - slack
+    if comparison == ">":
+        return x > y  # strict: no slack in the permissive direction
+    if comparison == "<=":
+        return x <= y + slack
+    if comparison == "<":
+        return x < y
+    return np.abs(x - y) <= tolerance + slack  # approx
 
 
 def _assess_one(ds: xr.Dataset, row: pd.Series, tdim: str, times: set) -> _Assessment:
@@ -741,15 +744,4 @@ def _growth_np(end: np.ndarray, start: np.ndarray, years: int) -> np.ndarray:
 
 def _compare_np(x: np.ndarray, comparison: str, y, tolerance: float) -> np.ndarray:
     """:func:`_compare` on plain arrays (same operations)."""
-    slack = _RTOL * np.maximum(1.0, np.abs(y))
-    if comparison == ">=":
-        ok = x >= y - slack
-    elif comparison == ">":
-        ok = x > y
-    elif comparison == "<=":
-        ok = x <= y + slack
-    elif comparison == "<":
-        ok = x < y
-    else:  # approx
-        ok = np.abs(x - y) <= tolerance + slack
-    return ok & ~np.isnan(x)
+    return _within(x, comparison, y, tolerance) & ~np.isnan(x)
