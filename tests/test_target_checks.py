@@ -17,13 +17,18 @@ from jzsim.analysis.targets import TargetChecks, evaluate_targets, load_targets,
 from jzsim.engine import Model
 from jzsim.engine.results import growth_rows, to_dataset
 from jzsim.params import Parameter
-from jzsim.uncertainty.montecarlo import _counts, monte_carlo
+from jzsim.uncertainty.montecarlo import monte_carlo
 
 YEARS = np.arange(2020.0, 2031.0)
 
 
 def xarray_counts(ds: xr.Dataset, targets: pd.DataFrame) -> np.ndarray:
-    return _counts(target_met(ds, targets), validate_targets(targets))
+    """Draws meeting each target by the xarray path (``target_met`` on a Dataset): the reference."""
+    targets = validate_targets(targets)
+    summed = target_met(ds, targets).sum("draw")
+    ids = list(targets["id"]) if "id" in targets else list(targets.index)
+    return np.array([int(summed.sel(target=t)) if t in summed["target"].values else 0 for t in ids],
+                    dtype=np.int64)
 
 
 def kept_out(ds: xr.Dataset) -> tuple[list[str], np.ndarray]:

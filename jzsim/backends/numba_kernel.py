@@ -177,10 +177,6 @@ def kernel(P, start, dt, n_steps, stride, rk4, out, lanes):
 """
 
 
-def _tuple(items: list[str]) -> str:
-    return ", ".join(items) + ("," if len(items) == 1 else "")
-
-
 def generate_source(cm, outputs: tuple[int, ...] | None = None, lanes: int = LANES) -> str:
     """Python source of the fused kernel module for compiled model ``cm``.
 
@@ -239,7 +235,7 @@ def generate_source(cm, outputs: tuple[int, ...] | None = None, lanes: int = LAN
                 f"    _wide()\n    for l in range(nl):\n" + "\n".join(body))
 
     ders = [em.emit(eqs[f"d/{s.name}"]) for s in cm.stocks]
-    init = load(pnames, 0) + [assign_init(cm, em, n, ind) for n in _init_needed(cm)]
+    init = load(pnames, 0) + [_assign_init(cm, em, n, ind) for n in _init_needed(cm)]
     init += [f"{ind}{c} = {src}" for c, src in consts]
     init += store(o_c, cnames) + store(o_s, snames)
     head = load(pnames, 0) + load(cnames, o_c)
@@ -252,7 +248,7 @@ def generate_source(cm, outputs: tuple[int, ...] | None = None, lanes: int = LAN
     groups = [list(enumerate(saved))[g: g + SAVE_GROUP] for g in range(0, NO, SAVE_GROUP)]
     saves, calls = [], []
     for k, group in enumerate(groups):
-        body = head + load(snames, o_s) + computed(_needed(cm, eqs, [n for _, n in group]))
+        body = head + load(snames, o_s) + computed(cm.closure([n for _, n in group]))
         body += [f"{ind}W[{(o_o + i) * L} + l] = {nm[n]}" for i, n in group]
         saves.append(fn(f"_save{k}", "t, W, nl", body))
         calls.append(f"    _save{k}(t, W, nl)")
@@ -266,22 +262,7 @@ def generate_source(cm, outputs: tuple[int, ...] | None = None, lanes: int = LAN
     return src.replace("{digest}", digest)
 
 
-def _needed(cm, eqs, names) -> set[str]:
-    """Auxiliaries and flows the rewritten equations of ``names`` need (not through stocks)."""
-    from jzsim.engine.expr import refs
-
-    need: set[str] = set()
-    stack = list(names)
-    while stack:
-        n = stack.pop()
-        if n in need or cm.variables[n].kind not in ("aux", "flow"):
-            continue
-        need.add(n)
-        stack.extend(r for r in refs(eqs[n]) if r in cm.variables)
-    return need
-
-
-def assign_init(cm, em, name, ind):
+def _assign_init(cm, em, name, ind):
     v = cm.variables[name]
     e = cm.initial[name] if v.kind == "stock" else cm.lowered[name]
     return f"{ind}{em.names[name]} = {em.emit(e)}"

@@ -243,18 +243,6 @@ def _target_checks(cm, rs, names: list[str], targets):
     return TargetChecks(template, targets, rows, growth, rs.save_every)
 
 
-def _counts(met: xr.DataArray, targets) -> np.ndarray:
-    """Draws meeting each target, from :func:`jzsim.analysis.targets.target_met` on a Dataset (the
-    xarray path that :func:`_target_checks` replaces in the loop; kept as its reference)."""
-    ids = list(targets["id"]) if "id" in targets else list(targets.index)
-    out = np.zeros(len(ids), dtype=np.int64)
-    summed = met.sum("draw")
-    for i, t in enumerate(ids):
-        if t in summed["target"].values:
-            out[i] = int(summed.sel(target=t))
-    return out
-
-
 def _summary_dataset(cm, rs, names, acc: Accumulator, qs, targets, met_counts, n) -> xr.Dataset:
     tdim = cm.time_dim
     labels = ["mean", "std", "min", "max"] + [f"p{round(q * 100):02d}" for q in qs]
