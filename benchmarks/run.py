@@ -468,11 +468,13 @@ def main(argv=None):
         for a in range(0, n_raw, ch):
             sample_parameters(unc, "random", 0, a, min(n_raw, a + ch), n_raw)
 
+    chunks = [np.ascontiguousarray(outarr[:, a: a + ch]) for a in range(0, n_raw, ch)]  # as monte_carlo's
+
     def t_summaries():
         acc = Accumulator(len(sel_names), len(rs.save_times), 1000)
-        acc.set_edges(outarr[:, :BLOCK, :])
-        for s in range(0, n_raw, BLOCK):
-            acc.add_block(outarr[:, s: s + BLOCK, :])
+        acc.set_edges(chunks[0][:, :BLOCK, :])
+        for c in chunks:
+            acc.add_blocks(c, BLOCK)
 
     def t_check():
         for a in range(0, n_raw, ch):
@@ -480,7 +482,7 @@ def main(argv=None):
 
     results["breakdown"] = {"draws": n_raw, "chunk": ch}
     for label, fn in (("sampling (sample_parameters)", t_sampling),
-                      ("summaries (Accumulator.add_block)", t_summaries),
+                      ("summaries (Accumulator.add_blocks per chunk)", t_summaries),
                       ("checks (CompiledModel.check_output)", t_check)):
         ts = repeat_timing(fn, min_reps=3, max_reps=7, min_total=1.0)
         results["breakdown"][label] = statistics.median(ts)
