@@ -34,6 +34,19 @@ class Emitter:
         self.names = names
         self.dialect = dialect
         self.tables: list[tuple[tuple[float, ...], tuple[float, ...]]] = []
+        self.fills: list[float] = []  # numpy: constants passed to minimum/maximum as full arrays
+        self.use_fills = False
+
+    def fill(self, value: float) -> str:
+        """Name of a full-width array of ``value`` (numpy dialect with ``use_fills``; ``_F{k}``, made
+        once per chunk by the numpy kernel's ``_consts``).
+
+        ``np.maximum(x, 0.0)`` takes numpy's slow broadcasting loop (about 2.5x the cost of
+        ``np.maximum(x, y)`` for 4096 draws); an array of zeros gives the same values the fast way.
+        """
+        if value not in self.fills:
+            self.fills.append(value)
+        return f"_F{self.fills.index(value)}"
 
     def table_index(self, e: Lookup) -> int:
         key = (e.xs, e.ys)
@@ -68,6 +81,8 @@ class Emitter:
             simple = {"min": "_np.minimum", "max": "_np.maximum", "exp": "_np.exp", "log": "_np.log",
                       "sqrt": "_np.sqrt", "abs": "_np.abs", "and": "_np.logical_and",
                       "or": "_np.logical_or", "not": "_np.logical_not", "where": "_np.where"}
+            if op in ("min", "max") and self.use_fills:
+                a = [self.fill(float(x.value)) if isinstance(x, Const) else s for x, s in zip(e.args, a)]
             if op in simple:
                 return f"{simple[op]}({', '.join(a)})"
             if op == "step":
