@@ -130,7 +130,7 @@ def _keep_k(W, slot, nl):
         W[(O_K1 + slot * NS) * L + i] = W[O_K * L + i]
 
 
-@_nb.njit(cache=True, parallel=True, error_model="numpy")
+@_nb.njit(cache=True, parallel=True, nogil=True, error_model="numpy")
 def kernel(P, start, dt, n_steps, stride, rk4, out, lanes):
     if lanes != L:
         raise ValueError("lanes must equal the L this kernel was generated for")

@@ -156,7 +156,7 @@ def _compiled_ppf():
         s30, s27, s31, s11, one = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11), np.uint64(1)
         unit = 2.0**-53
 
-        @numba.njit(parallel=True, cache=True)
+        @numba.njit(parallel=True, nogil=True, cache=True)
         def kernel(u, gen, keys, start, kinds, coef, out):  # pragma: no cover - compiled
             k, n = out.shape
             for j in numba.prange(k):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import platform
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -160,47 +161,57 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
                desc=f"jzsim {backend}")
     done = 0
     interrupted = False
-    buf = pbuf = None  # buffers reused by all full chunks: fresh pages cost about 1 s per 10^6 draws
+    nk = len(kernel_names)
+    # Two sets of buffers, reused by all full chunks (fresh pages cost about 1 s per 10^6 draws):
+    # while the main thread checks and summarises chunk i, a worker thread samples and integrates
+    # chunk i + 1 in the other set. Per-draw values do not depend on this; summaries are still
+    # folded in chunk order.
+    bufs: list[dict] = [{}, {}]
+
+    def integrate_chunk(a: int, b: int, slot: int):
+        sampled = sample_parameters(uncertain, sampler, seed, a, b, draws)
+        Pm = _buffer(bufs[slot], "P", (len(cm.params), chunk), b - a)
+        for i, p in enumerate(cm.params):  # parameter-major rows: the compiled kernel takes them as is
+            Pm[i] = sampled[p.name] if p.name in sampled else nominal[p.name]
+        out = _buffer(bufs[slot], "out", (len(names), chunk, nt), b - a)
+        cm.simulate(list(Pm), rs, backend=backend, names=kernel_names, chunk_size=KERNEL_CHUNK, check=False,
+                    out=out[:nk])
+        return sampled, out
+
+    starts = list(range(0, draws, chunk))
+    pipelined = len(starts) > 1 and _can_overlap(backend)
     t0 = time.perf_counter()
-    try:
-        for a in range(0, draws, chunk):
-            b = min(draws, a + chunk)
-            sampled = sample_parameters(uncertain, sampler, seed, a, b, draws)
-            if b - a == chunk:  # parameter-major rows of one array: the compiled kernel takes it as is
-                pbuf = np.empty((len(cm.params), chunk)) if pbuf is None else pbuf
-                Pm = pbuf
-            else:
-                Pm = np.empty((len(cm.params), b - a))
-            for i, p in enumerate(cm.params):
-                Pm[i] = sampled[p.name] if p.name in sampled else nominal[p.name]
-            P = list(Pm)
-            if b - a == chunk:
-                buf = np.empty((len(names), chunk, nt)) if buf is None else buf
-                out = buf
-            else:
-                out = np.empty((len(names), b - a, nt))
-            nk = len(kernel_names)
-            cm.simulate(P, rs, backend=backend, names=kernel_names, chunk_size=KERNEL_CHUNK, check=False,
-                        out=out[:nk])
-            cm.check_output(out[:nk], rs, first_draw=a, names=kernel_names)
-            for i, d in enumerate(derived.values()):
-                out[nk + i] = growth_rows(out[rows[d.of]], rs.save_every)
-                out[nk + i, :, 0] = 0.0  # no growth rate in the first year: reported as NaN below
-            if acc.lo is None:
-                acc.set_edges(out[:, : min(BLOCK, b - a), :])
-            acc.add_blocks(out, BLOCK)
-            if checks is not None:
-                met_counts += checks.counts(out)
-            if kept is not None:
-                kept.write(a, b, out, sampled)
-            done = b
-            bar.update(b - a)
-    except KeyboardInterrupt:
-        interrupted = True
-        warnings.warn(f"Monte Carlo interrupted: summaries cover the first {done} of {draws} draws",
-                      RuntimeWarning, stacklevel=2)
-    finally:
-        bar.close()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="jzsim-kernel") as pool:
+        try:
+            nxt = pool.submit(integrate_chunk, 0, min(draws, chunk), 0) if pipelined else None
+            for c, a in enumerate(starts):
+                b = min(draws, a + chunk)
+                if pipelined:
+                    sampled, out = nxt.result()
+                    if c + 1 < len(starts):
+                        nxt = pool.submit(integrate_chunk, b, min(draws, b + chunk), (c + 1) % 2)
+                else:
+                    sampled, out = integrate_chunk(a, b, 0)
+                cm.check_output(out[:nk], rs, first_draw=a, names=kernel_names)
+                for i, d in enumerate(derived.values()):
+                    out[nk + i] = growth_rows(out[rows[d.of]], rs.save_every)
+                    out[nk + i, :, 0] = 0.0  # no growth rate in the first year: reported as NaN below
+                if acc.lo is None:
+                    acc.set_edges(out[:, : min(BLOCK, b - a), :])
+                acc.add_blocks(out, BLOCK)
+                if checks is not None:
+                    met_counts += checks.counts(out)
+                if kept is not None:
+                    kept.write(a, b, out, sampled)
+                done = b
+                bar.update(b - a)
+        except KeyboardInterrupt:
+            interrupted = True
+            warnings.warn(f"Monte Carlo interrupted: summaries cover the first {done} of {draws} draws",
+                          RuntimeWarning, stacklevel=2)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)  # a chunk being integrated finishes, unused
+            bar.close()
     if done == 0:
         raise KeyboardInterrupt("Monte Carlo interrupted before the first chunk finished")
     elapsed = time.perf_counter() - t0
@@ -220,6 +231,35 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
                         f"{min(BLOCK, draws)} draws widened by half their range each side",
     )
     return ds
+
+
+def _buffer(store: dict, key: str, shape: tuple[int, int, ...], n: int) -> np.ndarray:
+    """``store[key]`` (made once) for a full chunk, where ``shape[1]`` is the chunk; else a new array
+    with ``n`` draws."""
+    if n != shape[1]:
+        return np.empty((shape[0], n) + shape[2:])
+    if key not in store:
+        store[key] = np.empty(shape)
+    return store[key]
+
+
+def _can_overlap(backend: str) -> bool:
+    """Whether the next chunk may be integrated while this one is summarised.
+
+    numpy releases the GIL inside its loops. The compiled kernel and the compiled summaries are both
+    parallel numba functions: running two at once from two threads is safe with numba's ``omp`` and
+    ``tbb`` threading layers, but the ``workqueue`` layer aborts the process, so we overlap only when
+    a thread-safe layer is available.
+    """
+    if backend != "numba":
+        return True
+    import numba
+
+    try:
+        numba.np.ufunc.parallel._launch_threads()
+        return numba.threading_layer() in ("omp", "tbb")
+    except Exception:  # pragma: no cover - numba internals moved: do not overlap
+        return False
 
 
 def _target_checks(cm, rs, names: list[str], targets):

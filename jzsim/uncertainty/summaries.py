@@ -162,7 +162,7 @@ def _compiled_chunk_stats():
             _COMPILED_CHUNK = False
             return None
 
-        @numba.njit(parallel=True, cache=True)
+        @numba.njit(parallel=True, nogil=True, cache=True)
         def chunk_stats(x, block, count, lo, inv_width, n_bins, mean, m2, mn, mx, hist):  # pragma: no cover
             nv, n, nt = x.shape
             top = float(n_bins)
