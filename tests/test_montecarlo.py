@@ -187,3 +187,42 @@ def test_integrating_the_next_chunk_while_summarising_changes_nothing(monkeypatc
     serial = run(**kw)
     for name in overlapped.data_vars:
         np.testing.assert_array_equal(overlapped[name].values, serial[name].values, err_msg=name)
+
+
+def _rare_failure_model(kind: str) -> Model:
+    """A model that fails only in draws with ``x < 2e-4`` (``x`` uniform on 0-1): a log of a
+    negative number, or a nonnegative stock drained below zero."""
+    from jzsim.engine import functions as F
+
+    m = Model("rare", start=0.0, stop=4.0, dt=0.25)
+    m.add_parameter(Parameter("x", "1", 0.5, 0.0, 1.0, "uniform", "assumption: test range"))
+    x = m.params.x
+    s = m.stock("s", initial=1.0, units="t", nonnegative=True)
+    if kind == "nan":
+        m.aux("bad", F.log(x - F.const(2e-4, "1")), units="1")
+    else:
+        m.flow("drain", F.where(x < F.const(2e-4, "1"), F.const(1.0, "t/year"), F.const(0.0, "t/year")),
+               units="t/year", out_of="s")
+    m.aux("level", s * 1.0, units="t")
+    return m
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("kind", ["nan", "negative"])
+def test_a_bad_draw_in_a_later_chunk_is_reported_by_its_index(backend, kind):
+    """Output checks run on the chunk's summaries and look at the draws only when those show a
+    problem: the error still names the first bad draw, counted from the start of the run."""
+    from jzsim.uncertainty.sampling import sample_parameters
+
+    m = _rare_failure_model(kind)
+    draws, par = 12 * BLOCK, m.build().params[0].extra["parameter"]
+    for seed in range(100):  # the first seed whose first bad draw is past the first chunk
+        bad = np.flatnonzero(sample_parameters([par], "random", seed, 0, draws, draws)["x"] < 2e-4)
+        if bad.size and bad[0] >= BLOCK:
+            break
+    assert bad.size and bad[0] >= BLOCK
+    pattern = rf"'bad' is nan at time 0 in draw {bad[0]}" if kind == "nan" else \
+        rf"stock 's' is negative .* in draw {bad[0]}; allowed: >= 0"
+    with np.errstate(all="ignore"), pytest.raises(FloatingPointError, match=pattern):
+        monte_carlo(model=m, draws=draws, seed=seed, chunk_size=BLOCK, backend=backend, progress=False,
+                    outputs=["bad" if kind == "nan" else "s", "level"])

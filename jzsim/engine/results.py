@@ -22,11 +22,18 @@ def variable_attrs(v) -> dict:
     return attrs
 
 
-def growth_rows(x: np.ndarray, save_every: float) -> np.ndarray:
-    """Growth rate per time unit between saved times along the last axis; NaN at the first."""
-    g = np.full(x.shape, np.nan)
+def growth_rows(x: np.ndarray, save_every: float, out: np.ndarray | None = None) -> np.ndarray:
+    """Growth rate per time unit between saved times along the last axis; NaN at the first.
+
+    ``out`` (same shape as ``x``, not overlapping it) receives the result without a new array.
+    """
+    g = np.empty(x.shape) if out is None else out
+    g[..., 0] = np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
-        g[..., 1:] = (x[..., 1:] / x[..., :-1]) ** (1.0 / save_every) - 1.0
+        np.divide(x[..., 1:], x[..., :-1], out=g[..., 1:])
+        if save_every != 1.0:  # x ** 1.0 is x: skip numpy's general power
+            np.power(g[..., 1:], 1.0 / save_every, out=g[..., 1:])
+        np.subtract(g[..., 1:], 1.0, out=g[..., 1:])
     return g
 
 

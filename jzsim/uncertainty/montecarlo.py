@@ -168,7 +168,13 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
     # folded in chunk order.
     bufs: list[dict] = [{}, {}]
 
+    errstate = np.geterr()  # the caller's floating-point error handling, applied in the worker too
+
     def integrate_chunk(a: int, b: int, slot: int):
+        with np.errstate(**errstate):
+            return _integrate_chunk(a, b, slot)
+
+    def _integrate_chunk(a: int, b: int, slot: int):
         sampled = sample_parameters(uncertain, sampler, seed, a, b, draws)
         Pm = _buffer(bufs[slot], "P", (len(cm.params), chunk), b - a)
         for i, p in enumerate(cm.params):  # parameter-major rows: the compiled kernel takes them as is
@@ -178,6 +184,12 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
                     out=out[:nk])
         return sampled, out
 
+    # The compiled summaries see every value (NaN-safe): check the draws themselves only when a mean
+    # is not finite or a nonnegative stock's minimum is negative; numpy's histogram needs clean input.
+    from jzsim.uncertainty.summaries import _compiled_chunk_stats
+
+    stats_check = _compiled_chunk_stats() is not None
+    nonneg = [rows[s.name] for s in cm.stocks if s.nonnegative and s.name in rows and rows[s.name] < nk]
     starts = list(range(0, draws, chunk))
     pipelined = len(starts) > 1 and _can_overlap(backend)
     t0 = time.perf_counter()
@@ -192,13 +204,16 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
                         nxt = pool.submit(integrate_chunk, b, min(draws, b + chunk), (c + 1) % 2)
                 else:
                     sampled, out = integrate_chunk(a, b, 0)
-                cm.check_output(out[:nk], rs, first_draw=a, names=kernel_names)
+                if not stats_check:
+                    cm.check_output(out[:nk], rs, first_draw=a, names=kernel_names)
                 for i, d in enumerate(derived.values()):
-                    out[nk + i] = growth_rows(out[rows[d.of]], rs.save_every)
+                    growth_rows(out[rows[d.of]], rs.save_every, out=out[nk + i])
                     out[nk + i, :, 0] = 0.0  # no growth rate in the first year: reported as NaN below
                 if acc.lo is None:
                     acc.set_edges(out[:, : min(BLOCK, b - a), :])
                 acc.add_blocks(out, BLOCK)
+                if stats_check and acc.suspicious(slice(0, nk), nonneg):
+                    cm.check_output(out[:nk], rs, first_draw=a, names=kernel_names)  # raises, naming the draw
                 if checks is not None:
                     met_counts += checks.counts(out)
                 if kept is not None:

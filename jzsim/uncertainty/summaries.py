@@ -103,6 +103,13 @@ class Accumulator:
         counts = np.bincount((idx + offset).ravel(), minlength=nv * nt * nb)
         self.hist += counts.reshape(nv, nt, nb)
 
+    def suspicious(self, rows, nonnegative_rows) -> bool:
+        """Whether the summaries so far show a non-finite value in ``rows`` (its mean is not
+        finite; also when a sum of finite values overflows) or a negative value in
+        ``nonnegative_rows``: then look at the draws themselves
+        (:meth:`jzsim.engine.compiled.CompiledModel.check_output`)."""
+        return bool(not np.isfinite(self.mean[rows]).all() or (self.min[nonnegative_rows] < 0).any())
+
     @property
     def std(self) -> np.ndarray:
         return np.sqrt(self.m2 / max(self.count - 1, 1))
@@ -196,7 +203,7 @@ def _compiled_chunk_stats():
                             high[t] = val if val > high[t] else high[t]
                             b = np.floor((val - edge[t]) * inv[t])
                             b = -1.0 if b < -1.0 else b
-                            b = top if b > top else b
+                            b = b if b <= top else top  # NaN too: never an index out of range
                             idx[t] = np.int64(b) + 1
                         for t in range(nt):  # scattered increments apart, so the loop above vectorises
                             h[t, idx[t]] += 1
