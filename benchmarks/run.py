@@ -483,7 +483,8 @@ def main(argv=None):
     results["breakdown"] = {"draws": n_raw, "chunk": ch}
     for label, fn in (("sampling (sample_parameters)", t_sampling),
                       ("summaries (Accumulator.add_blocks per chunk)", t_summaries),
-                      ("checks (CompiledModel.check_output)", t_check)):
+                      ("checks (CompiledModel.check_output; monte_carlo calls it only when a chunk's "
+                       "summaries show a non-finite mean or a negative stock)", t_check)):
         ts = repeat_timing(fn, min_reps=3, max_reps=7, min_total=1.0)
         results["breakdown"][label] = statistics.median(ts)
     results["breakdown"]["numba kernel (CompiledModel.simulate)"] = next(
