@@ -2,7 +2,9 @@
 
 The generated functions hold the model's equations as straight-line numpy code; the only Python
 loop is over time steps (the lake-model shape). Auxiliaries that no flow needs are computed only at
-save times.
+save times, and at a save time one pass computes the rates and the saved outputs. Each array is
+deleted after its last use, so numpy reuses memory still in cache (4096 draws: 26k -> 40k draws/s
+on the plan model); ``minimum``/``maximum`` take constants as full arrays, the fast path.
 """
 
 from __future__ import annotations

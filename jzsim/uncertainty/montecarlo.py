@@ -4,6 +4,11 @@ Draws are processed in chunks (whole blocks of :data:`~jzsim.uncertainty.samplin
 each chunk samples its parameters from ``(seed, draw index)``, runs through the numpy or compiled
 kernel, and is folded into running summaries (:mod:`jzsim.uncertainty.summaries`). Per-draw
 trajectories are kept only when asked for: in memory, or streamed to a ``.npy`` file on disk.
+
+A worker thread samples and integrates chunk i + 1 while the calling thread checks and summarises
+chunk i (two sets of buffers); summaries are folded in chunk order and per-draw values do not depend
+on it. Output checks read the chunk's summaries and look at the draws only when a mean is not
+finite or a nonnegative stock's minimum is negative.
 """
 
 from __future__ import annotations
