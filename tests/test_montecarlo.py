@@ -180,8 +180,9 @@ def test_integrating_the_next_chunk_while_summarising_changes_nothing(monkeypatc
     trajectories and the same summaries, bit for bit, as doing one chunk after the other."""
     import jzsim.uncertainty.montecarlo as mc
 
+    if not mc._can_overlap(backend):
+        pytest.skip("numba's threading layer here is not thread-safe (workqueue): chunks are not overlapped")
     kw = dict(draws=5 * BLOCK + 7, seed=11, chunk_size=BLOCK, keep=True, backend=backend)
-    assert mc._can_overlap("numpy")
     overlapped = run(**kw)
     monkeypatch.setattr(mc, "_can_overlap", lambda backend: False)
     serial = run(**kw)

@@ -247,11 +247,10 @@ def generate_source(cm, outputs: tuple[int, ...] | None = None, lanes: int = LAN
     euler = head + load(snames, o_s) + rates + step
     # at a save time: the outputs alone (last step, RK4), or the outputs and the Euler step in one
     # loop, every auxiliary computed once
-    save = fn("_save", "t, W, nl", head + load(snames, o_s) + computed(cm.closure(saved))
-              + [f"{ind}W[_u({(o_o + i) * L}) + l] = {nm[n]}" for i, n in enumerate(saved)])
-    fused = head + load(snames, o_s) + computed(cm.closure(saved) | set(cm.rate_names))
-    fused += [f"{ind}W[_u({(o_o + i) * L}) + l] = {nm[n]}" for i, n in enumerate(saved)] + step
-    euler_save = fn("_euler_save", "t, dt, W, nl", fused)
+    keep = store(o_o, [nm[n] for n in saved])
+    save = fn("_save", "t, W, nl", head + load(snames, o_s) + computed(cm.closure(saved)) + keep)
+    euler_save = fn("_euler_save", "t, dt, W, nl", head + load(snames, o_s)
+                    + computed(cm.closure(saved) | set(cm.rate_names)) + keep + step)
     vm = hashlib.sha256(Path(vmath.__file__).read_bytes()).hexdigest()[:12]
     src = _TEMPLATE.format(
         name=cm.name, digest="{digest}", vmath=vm, lanes=L, n_params=NP, n_stocks=NS, n_outputs=NO,

@@ -34,21 +34,20 @@ def _straight_line(assigns: list[tuple[str, str]], saved: dict[str, int], ret: s
     in cache instead of growing the working set by one array per equation (the same values, fewer
     cache misses).
     """
-    names = [line.split("=", 1)[0].strip() for _, line in assigns]
-    local = set(names)
+    local = {nm[var] for var, _ in assigns}
     used = [set(_IDENT.findall(line.split("=", 1)[1].split("  #", 1)[0])) & local for _, line in assigns]
-    last = {n: i for i, n in enumerate(names)}  # an unused name dies where it is defined
+    last = {nm[var]: i for i, (var, _) in enumerate(assigns)}  # an unused name dies where it is defined
     for i, u in enumerate(used):
         for n in u:
             last[n] = i
     live_at_end = set(_IDENT.findall(ret)) & local
     assigned = {var for var, _ in assigns}
     lines = [f"    buf[j, {r}, :] = {nm[var]}" for var, r in saved.items() if var not in assigned]
-    for i, ((var, line), nm) in enumerate(zip(assigns, names)):
+    for i, (var, line) in enumerate(assigns):
         lines.append(line)
         if var in saved:
-            lines.append(f"    buf[j, {saved[var]}, :] = {nm}")
-        dead = sorted(n for n in used[i] | {nm} if last[n] == i and n not in live_at_end)
+            lines.append(f"    buf[j, {saved[var]}, :] = {nm[var]}")
+        dead = sorted(n for n in used[i] | {nm[var]} if last[n] == i and n not in live_at_end)
         if dead:
             lines.append(f"    del {', '.join(dead)}")
     lines.append(ret)

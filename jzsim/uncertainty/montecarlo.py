@@ -176,25 +176,20 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
     errstate = np.geterr()  # the caller's floating-point error handling, applied in the worker too
 
     def integrate_chunk(a: int, b: int, slot: int):
-        with np.errstate(**errstate):
-            return _integrate_chunk(a, b, slot)
-
-    def _integrate_chunk(a: int, b: int, slot: int):
         sampled = sample_parameters(uncertain, sampler, seed, a, b, draws)
         Pm = _buffer(bufs[slot], "P", (len(cm.params), chunk), b - a)
         for i, p in enumerate(cm.params):  # parameter-major rows: the compiled kernel takes them as is
             Pm[i] = sampled[p.name] if p.name in sampled else nominal[p.name]
         out = _buffer(bufs[slot], "out", (len(names), chunk, nt), b - a)
-        cm.simulate(list(Pm), rs, backend=backend, names=kernel_names, chunk_size=KERNEL_CHUNK, check=False,
-                    out=out[:nk])
+        with np.errstate(**errstate):
+            cm.simulate(list(Pm), rs, backend=backend, names=kernel_names, chunk_size=KERNEL_CHUNK,
+                        check=False, out=out[:nk])
         return sampled, out
 
-    # The compiled summaries see every value (NaN-safe): check the draws themselves only when a mean
-    # is not finite or a nonnegative stock's minimum is negative; numpy's histogram needs clean input.
-    from jzsim.uncertainty.summaries import _compiled_chunk_stats
-
-    stats_check = _compiled_chunk_stats() is not None
-    nonneg = [rows[s.name] for s in cm.stocks if s.nonnegative and s.name in rows and rows[s.name] < nk]
+    # Summaries that take any value: check the draws themselves only when a mean is not finite or a
+    # nonnegative stock's minimum is negative. Otherwise check each chunk before summarising it.
+    stats_check = acc.nan_safe
+    nonneg = [rows[s.name] for s in cm.stocks if s.nonnegative and s.name in rows]
     starts = list(range(0, draws, chunk))
     pipelined = len(starts) > 1 and _can_overlap(backend)
     t0 = time.perf_counter()

@@ -103,6 +103,13 @@ class Accumulator:
         counts = np.bincount((idx + offset).ravel(), minlength=nv * nt * nb)
         self.hist += counts.reshape(nv, nt, nb)
 
+    @property
+    def nan_safe(self) -> bool:
+        """Whether :meth:`add_blocks` takes NaN and infinite values (the compiled path: they go to
+        the overflow bin and make the mean non-finite, see :meth:`suspicious`); numpy's histogram
+        path needs finite input."""
+        return _compiled_chunk_stats() is not None
+
     def suspicious(self, rows, nonnegative_rows) -> bool:
         """Whether the summaries so far show a non-finite value in ``rows`` (its mean is not
         finite; also when a sum of finite values overflows) or a negative value in
