@@ -687,13 +687,13 @@ class TargetChecks:
             int64, one count per target in table order (0 for targets not judged).
         """
         res = np.zeros(len(self.ids), dtype=np.int64)
-        cache: dict[int, np.ndarray] = {}
+        cache: dict = {}  # growth rows by row; contiguous copies of columns by (row, time)
         for c in self._checks:
             met = self._met(c, out, cache)
             res[c.index] = int(np.count_nonzero(met))
         return res
 
-    def _series(self, s: _Source, out: np.ndarray, t: int, cache: dict[int, np.ndarray]) -> np.ndarray:
+    def _series(self, s: _Source, out: np.ndarray, t: int, cache: dict) -> np.ndarray:
         if s.growth:
             if s.row not in cache:
                 from jzsim.engine.results import growth_rows
@@ -701,10 +701,15 @@ class TargetChecks:
                 cache[s.row] = growth_rows(out[s.row], self._save_every)
             x = cache[s.row][:, t]
         else:
-            x = out[s.row, :, t]
+            # out[row, :, t] strides over whole rows of times: copied once, the comparisons on it
+            # run on contiguous memory (about 4x faster for a chunk that is not in cache)
+            key = (s.row, t)
+            if key not in cache:
+                cache[key] = np.ascontiguousarray(out[s.row, :, t])
+            x = cache[key]
         return x if s.factor is None else x * s.factor
 
-    def _met(self, c: _Check, out: np.ndarray, cache: dict[int, np.ndarray]) -> np.ndarray:
+    def _met(self, c: _Check, out: np.ndarray, cache: dict) -> np.ndarray:
         """Mirror of ``_assess_one``'s arithmetic for one judged target."""
         if c.kind in _GROWTH_KINDS:
             value = _growth_np(self._series(c.ind, out, c.t_end, cache), self._series(c.ind, out, c.t_base, cache),
