@@ -227,3 +227,22 @@ def test_a_bad_draw_in_a_later_chunk_is_reported_by_its_index(backend, kind):
     with np.errstate(all="ignore"), pytest.raises(FloatingPointError, match=pattern):
         monte_carlo(model=m, draws=draws, seed=seed, chunk_size=BLOCK, backend=backend, progress=False,
                     outputs=["bad" if kind == "nan" else "s", "level"])
+
+
+def test_numpy_threads_change_nothing():
+    """With threads, each chunk's draws are integrated in parts by several threads (parts of at
+    least MIN_THREAD_PART draws): trajectories and summaries are the same bits as with one."""
+    import jzsim.uncertainty.montecarlo as mc
+
+    chunk = 2 * mc.MIN_THREAD_PART + BLOCK  # parts of 10,240 draws for two threads
+    kw = dict(draws=2 * chunk + 77, seed=3, chunk_size=chunk, keep=True, backend="numpy")
+    one = run(threads=1, **kw)
+    two = run(threads=2, **kw)
+    assert one.attrs["kernel_threads"] == 1 and two.attrs["kernel_threads"] == 2
+    for name in one.data_vars:
+        np.testing.assert_array_equal(two[name].values, one[name].values, err_msg=name)
+    # parts would be smaller than MIN_THREAD_PART: one thread, in cache-sized pieces
+    assert mc._numpy_kernel_split(mc.MIN_THREAD_PART, 2) == (1, mc.KERNEL_CHUNK)
+    for bad in (0, 1.5, True, "2"):
+        with pytest.raises(ValueError, match="threads is .*; allowed: an integer >= 1"):
+            run(draws=10, threads=bad)

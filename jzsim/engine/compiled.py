@@ -331,14 +331,21 @@ class CompiledModel:
 
     def simulate(self, P: list[np.ndarray], rs: RunSettings, *, chunk_size: int = DEFAULT_CHUNK,
                  backend: str = "numpy", names: list[str] | None = None, check: bool = True,
-                 out: np.ndarray | None = None) -> np.ndarray:
+                 out: np.ndarray | None = None, threads: int = 1) -> np.ndarray:
         """Integrate and return saved values, shape ``(len(names), n_draws, n_times)``.
 
         ``names`` defaults to :attr:`output_names`; ``out``, if given, is filled instead of a new
         array. Draws are independent: splitting them into chunks does not change any value.
+        ``threads`` (numpy backend only, default 1): the draws are split into that many contiguous
+        parts, each integrated in ``chunk_size`` pieces by its own thread (numpy releases the GIL
+        inside its loops, so with pieces of about 16,384 draws or more two threads run about 1.3-1.9x
+        as fast as one; with small pieces they contend for the GIL). The numba backend runs on all
+        cores anyway.
         """
         if not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
             raise ValueError(f"chunk_size is {chunk_size!r}; allowed: an integer >= 1")
+        if not isinstance(threads, (int, np.integer)) or threads < 1:
+            raise ValueError(f"threads is {threads!r}; allowed: an integer >= 1")
         n = P[0].shape[0] if P else 1
         nt = len(rs.save_times)
         sel = self.selection(names)
@@ -350,9 +357,26 @@ class CompiledModel:
         if backend == "numpy":
             from jzsim.engine.kernel_numpy import integrate
 
-            for a in range(0, n, chunk_size):
-                b = min(n, a + chunk_size)
-                integrate(self, [p[a:b] for p in P], rs, out[:, a:b, :], sel)
+            def part(lo: int, hi: int) -> None:
+                for a in range(lo, hi, chunk_size):
+                    b = min(hi, a + chunk_size)
+                    integrate(self, [p[a:b] for p in P], rs, out[:, a:b, :], sel)
+
+            cuts = np.linspace(0, n, min(int(threads), max(n, 1)) + 1).astype(int)
+            if len(cuts) <= 2:
+                part(0, n)
+            else:
+                from concurrent.futures import ThreadPoolExecutor
+
+                errstate = np.geterr()  # the caller's floating-point error handling, in every thread
+
+                def part_in_thread(lo: int, hi: int) -> None:
+                    with np.errstate(**errstate):
+                        part(lo, hi)
+
+                with ThreadPoolExecutor(len(cuts) - 1, thread_name_prefix="jzsim-numpy") as pool:
+                    for f in [pool.submit(part_in_thread, lo, hi) for lo, hi in zip(cuts[:-1], cuts[1:])]:
+                        f.result()  # re-raises a part's error
         elif backend == "numba":
             from jzsim.backends.numba_kernel import integrate_numba
 

@@ -9,10 +9,17 @@ A worker thread samples and integrates chunk i + 1 while the calling thread chec
 chunk i (two sets of buffers); summaries are folded in chunk order and per-draw values do not depend
 on it. Output checks read the chunk's summaries and look at the draws only when a mean is not
 finite or a nonnegative stock's minimum is negative.
+
+With the numpy backend each chunk is integrated by ``threads`` threads (default: every usable CPU),
+each taking a contiguous part of at least :data:`MIN_THREAD_PART` draws in one piece: numpy
+releases the GIL inside its loops, and on arrays that long the loops, not the interpreter,
+dominate. On the 2-core benchmark machine this took the numpy ``monte_carlo`` from about 38,000 to
+49,000 draws/s (10^6 plan draws). The compiled kernel runs on numba's threads.
 """
 
 from __future__ import annotations
 
+import os
 import platform
 import time
 import warnings
@@ -37,7 +44,8 @@ HEADLINE = ("gdp_real", "gdp_nominal", "gdp_growth", "va_primary", "va_secondary
             "groundwater_recharge", "aquifer_storage", "reclaimed_share", "water_per_wanyuan_gdp")
 BACKENDS = ("numpy", "numba")
 DEFAULT_CHUNK = 32768  # draws per chunk: sampled, integrated, summarised and checked together
-KERNEL_CHUNK = 4096  # draws the numpy kernel advances at once, sized to stay in cache
+KERNEL_CHUNK = 4096  # draws the numpy kernel advances at once in one thread, sized to stay in cache
+MIN_THREAD_PART = 8192  # fewest draws per thread when the numpy kernel runs a chunk on several threads
 
 
 def _default_outputs(cm, targets) -> list[str]:
@@ -63,7 +71,7 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
                 outputs: Sequence[str] | None = None, keep: bool | str | Path = False,
                 quantiles: Sequence[float] = QUANTILES, progress: bool | None = None,
                 params: Mapping[str, Any] | None = None, model=None, targets=None,
-                n_bins: int = 1000, **settings: Any) -> xr.Dataset:
+                n_bins: int = 1000, threads: int | None = None, **settings: Any) -> xr.Dataset:
     """Run ``draws`` draws of the uncertain parameters and summarise them.
 
     Parameters
@@ -99,6 +107,10 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
         Target registry (default: the plan's, :func:`jzsim.analysis.targets.load_targets`).
     n_bins : int, default 1000
         Histogram bins per variable and year for quantiles.
+    threads : int, optional
+        numpy backend: threads integrating each chunk, each a contiguous part of at least 8192
+        draws (default: the CPUs this process may use). Results do not depend on it. The numba
+        backend uses numba's threads (``NUMBA_NUM_THREADS``).
     **settings
         ``start``, ``stop``, ``dt``, ``method`` of the run.
 
@@ -149,6 +161,9 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
     chunk = DEFAULT_CHUNK if chunk_size is None else int(chunk_size)
     if chunk < 1:
         raise ValueError(f"chunk_size is {chunk_size!r}; allowed: an integer >= 1")
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, (int, np.integer))
+                                or threads < 1):
+        raise ValueError(f"threads is {threads!r}; allowed: an integer >= 1, or None for all usable CPUs")
     chunk = -(-chunk // BLOCK) * BLOCK
     declared = [v.extra.get("parameter") for v in cm.params]
     uncertain = [p for p in declared if p is not None and p.uncertain]
@@ -172,6 +187,7 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
     # chunk i + 1 in the other set. Per-draw values do not depend on this; summaries are still
     # folded in chunk order.
     bufs: list[dict] = [{}, {}]
+    kernel_threads, kernel_chunk = _numpy_kernel_split(chunk, threads) if backend == "numpy" else (1, KERNEL_CHUNK)
 
     errstate = np.geterr()  # the caller's floating-point error handling, applied in the worker too
 
@@ -182,8 +198,8 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
             Pm[i] = sampled[p.name] if p.name in sampled else nominal[p.name]
         out = _buffer(bufs[slot], "out", (len(names), chunk, nt), b - a)
         with np.errstate(**errstate):
-            cm.simulate(list(Pm), rs, backend=backend, names=kernel_names, chunk_size=KERNEL_CHUNK,
-                        check=False, out=out[:nk])
+            cm.simulate(list(Pm), rs, backend=backend, names=kernel_names, chunk_size=kernel_chunk,
+                        check=False, out=out[:nk], threads=kernel_threads)
         return sampled, out
 
     # Summaries that take any value: check the draws themselves only when a mean is not finite or a
@@ -238,6 +254,7 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
     ds.attrs.update(
         scenario=scenario, model=cm.name, seed=int(seed), sampler=sampler, backend=backend,
         draws_requested=int(draws), draws=int(done), interrupted=int(interrupted), chunk_size=chunk,
+        kernel_threads=int(kernel_threads if backend != "numba" else _numba_threads()),
         method=rs.method, dt=rs.dt, jzsim_version=__version__, numpy_version=np.__version__,
         numba_version=_version("numba") if backend == "numba" else "", python_version=platform.python_version(),
         data_hash=data_hash(), elapsed_seconds=elapsed, draws_per_second=done / elapsed if elapsed else np.nan,
@@ -256,6 +273,30 @@ def _buffer(store: dict, key: str, shape: tuple[int, int, ...], n: int) -> np.nd
     if key not in store:
         store[key] = np.empty(shape)
     return store[key]
+
+
+def _numpy_kernel_split(chunk: int, threads: int | None) -> tuple[int, int]:
+    """``(threads, pieces)`` for the numpy kernel on one chunk: with several threads each takes a
+    contiguous part of the chunk in one piece, but only if parts have at least
+    :data:`MIN_THREAD_PART` draws (smaller arrays make the threads contend for the GIL); otherwise
+    one thread in cache-sized pieces of :data:`KERNEL_CHUNK`."""
+    n = _usable_cpus() if threads is None else int(threads)
+    if n > 1 and chunk // n >= MIN_THREAD_PART:
+        return n, -(-chunk // n)
+    return 1, KERNEL_CHUNK
+
+
+def _numba_threads() -> int:
+    import numba
+
+    return int(numba.get_num_threads())
+
+
+def _usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
 
 
 def _can_overlap(backend: str) -> bool:
