@@ -48,3 +48,9 @@ def test_a_target_without_a_number_is_not_given_a_probability(capsys):
     assert main(["run", "--draws", "2000", "--no-progress"]) == 0
     line = next(x for x in capsys.readouterr().out.splitlines() if x.strip().startswith("water_per_gdp_2025"))
     assert "threshold unknown" in line
+
+
+def test_bad_thread_count_is_one_clear_error(capsys):
+    assert main(["run", "--draws", "100", "--threads", "0", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "threads is 0; allowed: an integer >= 1" in err

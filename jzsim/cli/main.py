@@ -77,7 +77,7 @@ def cmd_run(a) -> int:
     from jzsim.uncertainty.montecarlo import monte_carlo
 
     ds = monte_carlo(draws=a.draws, seed=a.seed, sampler=a.sampler, backend=a.backend,
-                     chunk_size=a.chunk_size, progress=not a.no_progress, params=params)
+                     chunk_size=a.chunk_size, progress=not a.no_progress, params=params, threads=a.threads)
     n = ds.attrs["draws"]
     head = f"Jizhou plan scenario: {n:,} draws, seed {a.seed}, {a.sampler} sampler, {a.backend} backend"
     if ds.attrs["interrupted"]:
@@ -149,6 +149,8 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--sampler", choices=("random", "lhs", "sobol"), default="random")
     r.add_argument("--backend", choices=("numpy", "numba"), default="numpy")
     r.add_argument("--chunk-size", type=int, default=None)
+    r.add_argument("--threads", type=int, default=None,
+                   help="numpy backend: threads per chunk (default: every usable CPU)")
     r.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a parameter's nominal value")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
     r.add_argument("--output", "-o", help="write the result Dataset to this netCDF file")

@@ -338,13 +338,13 @@ class CompiledModel:
         array. Draws are independent: splitting them into chunks does not change any value.
         ``threads`` (numpy backend only, default 1): the draws are split into that many contiguous
         parts, each integrated in ``chunk_size`` pieces by its own thread (numpy releases the GIL
-        inside its loops, so with pieces of about 16,384 draws or more two threads run about 1.3-1.9x
-        as fast as one; with small pieces they contend for the GIL). The numba backend runs on all
+        inside its loops: on the 2-core benchmark machine, two threads with pieces of 16,384 draws
+        or more ran 1.2-2x as fast as one; with pieces of 4096 they contend for the GIL). The numba backend runs on all
         cores anyway.
         """
         if not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
             raise ValueError(f"chunk_size is {chunk_size!r}; allowed: an integer >= 1")
-        if not isinstance(threads, (int, np.integer)) or threads < 1:
+        if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
             raise ValueError(f"threads is {threads!r}; allowed: an integer >= 1")
         n = P[0].shape[0] if P else 1
         nt = len(rs.save_times)
