@@ -337,15 +337,14 @@ class CompiledModel:
         ``names`` defaults to :attr:`output_names`; ``out``, if given, is filled instead of a new
         array. Draws are independent: splitting them into chunks does not change any value.
         ``threads`` (numpy backend only, default 1): the draws are split into that many contiguous
-        parts, each integrated in ``chunk_size`` pieces by its own thread (numpy releases the GIL
-        inside its loops: on the 2-core benchmark machine, two threads with pieces of 16,384 draws
-        or more ran 1.2-2x as fast as one; with pieces of 4096 they contend for the GIL). The numba backend runs on all
-        cores anyway.
+        parts, each integrated in ``chunk_size`` pieces by its own thread, the calling thread taking
+        the last (numpy releases the GIL inside its loops: on the 2-core benchmark machine, two
+        threads with pieces of 16,384 draws or more ran 1.2-2x as fast as one; with pieces of 4096
+        they contend for the GIL). The numba backend runs on all cores anyway.
         """
         if not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
             raise ValueError(f"chunk_size is {chunk_size!r}; allowed: an integer >= 1")
-        if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
-            raise ValueError(f"threads is {threads!r}; allowed: an integer >= 1")
+        check_threads(threads)
         n = P[0].shape[0] if P else 1
         nt = len(rs.save_times)
         sel = self.selection(names)
@@ -374,8 +373,10 @@ class CompiledModel:
                     with np.errstate(**errstate):
                         part(lo, hi)
 
-                with ThreadPoolExecutor(len(cuts) - 1, thread_name_prefix="jzsim-numpy") as pool:
-                    for f in [pool.submit(part_in_thread, lo, hi) for lo, hi in zip(cuts[:-1], cuts[1:])]:
+                with ThreadPoolExecutor(len(cuts) - 2, thread_name_prefix="jzsim-numpy") as pool:
+                    futures = [pool.submit(part_in_thread, lo, hi) for lo, hi in zip(cuts[:-2], cuts[1:-1])]
+                    part(cuts[-2], n)
+                    for f in futures:
                         f.result()  # re-raises a part's error
         elif backend == "numba":
             from jzsim.backends.numba_kernel import integrate_numba
@@ -416,6 +417,15 @@ class CompiledModel:
                         f"stock {s.name!r} is negative ({out[i, d, k]:.6g} {s.units}) at {self.time_dim} "
                         f"{rs.save_times[k]:g} in draw {first_draw + d}; allowed: >= 0. Its outflows "
                         "should be limited by the stock (e.g. minimum(rate, stock / dt)) or dt made smaller")
+
+
+def check_threads(threads, allow_none: bool = False) -> None:
+    """Raise one clear ``ValueError`` unless ``threads`` is an integer >= 1 (or None, if allowed)."""
+    if threads is None and allow_none:
+        return
+    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
+        raise ValueError(f"threads is {threads!r}; allowed: an integer >= 1"
+                         + (", or None for all usable CPUs" if allow_none else ""))
 
 
 def _to_units(v, p: Variable) -> np.ndarray:

@@ -126,6 +126,7 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
     from jzsim import __version__
     from jzsim.data import data_hash
     from jzsim.engine.results import growth_rows
+    from jzsim.engine.compiled import check_threads
     from jzsim.params import load_parameters, with_overrides
 
     if scenario != "plan":
@@ -161,9 +162,7 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
     chunk = DEFAULT_CHUNK if chunk_size is None else int(chunk_size)
     if chunk < 1:
         raise ValueError(f"chunk_size is {chunk_size!r}; allowed: an integer >= 1")
-    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, (int, np.integer))
-                                or threads < 1):
-        raise ValueError(f"threads is {threads!r}; allowed: an integer >= 1, or None for all usable CPUs")
+    check_threads(threads, allow_none=True)
     chunk = -(-chunk // BLOCK) * BLOCK
     declared = [v.extra.get("parameter") for v in cm.params]
     uncertain = [p for p in declared if p is not None and p.uncertain]
