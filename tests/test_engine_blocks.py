@@ -325,3 +325,53 @@ def test_percent_parameter_is_a_fraction_in_equations():
     a, b = build("percent/year", 5.0), build("1/year", 0.05)
     np.testing.assert_allclose(a["x"].values, b["x"].values, rtol=1e-14)
     assert a["x"].values[0, -1] == pytest.approx(100 * np.exp(0.5), rel=1e-8)
+
+
+# ------------------------------------------------------------------------------- constant stocks
+def _base_stock_model(method: str) -> Model:
+    """A stock with no flows holds a start-year value (the plan model's ``*_base`` stocks); a flow
+    divides by it. Closed form: ``P(t) = P0 * exp(g * t)``, since ``B == b0``."""
+    m = Model("base_stock", stop=5.0, dt=0.125, method=method)
+    g = m.param("g", 0.1, units="1/year")
+    b0 = m.param("b0", 4.0, units="t")
+    m.stock("B", initial=b0, units="t")  # no inflow, no outflow: constant
+    P = m.stock("P", initial=2.0, units="t")
+    m.aux("ratio", m["B"] / b0, units="1")
+    m.flow("grow", g * P * (m["B"] / b0), units="t/year", into="P")
+    return m
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_stock_without_flows_is_a_constant_and_every_backend_agrees(method):
+    cm = _base_stock_model(method).build()
+    assert cm.constant_stocks == {"B"}
+    params = {"g": np.array([0.05, 0.1, 0.2]), "b0": np.array([1.0, 4.0, 1e6])}
+    runs = {b: cm.run(params, backend=b) for b in ("scalar", "numpy", "numba")}
+    for b, ds in runs.items():
+        # the constant stock keeps its initial value exactly, at every saved time
+        np.testing.assert_array_equal(ds["B"].values, np.repeat(params["b0"][:, None], 6, axis=1), err_msg=b)
+        np.testing.assert_array_equal(ds["ratio"].values, 1.0, err_msg=b)
+        for name in ds.data_vars:
+            np.testing.assert_allclose(ds[name].values, runs["scalar"][name].values, rtol=1e-12, err_msg=f"{b} {name}")
+    # and the run is still the model's: Euler/RK4 of dP/dt = g P stays close to the closed form
+    exact = 2.0 * np.exp(params["g"][:, None] * np.arange(6.0))
+    np.testing.assert_allclose(runs["numpy"]["P"].values, exact, rtol=2e-2 if method == "euler" else 1e-8)
+
+
+def test_expressions_of_constant_stocks_are_hoisted_out_of_the_time_loop():
+    pytest.importorskip("numba")
+    from jzsim.backends.numba_kernel import generate_source
+    from jzsim.engine.kernel_numpy import generate_source as numpy_source
+
+    cm = _base_stock_model("euler").build()
+    src = generate_source(cm)
+    euler = src[src.index("def _euler("):src.index("def _save(")]
+    used = [line for line in euler.splitlines() if "s_B" in line and not line.strip().startswith("s_B = W[")]
+    assert used == []  # B / b0 is computed once per block, and B is never stepped
+    init = src[src.index("def _init("):src.index("def _deriv(")]
+    assert "(s_B / p_b0)" in init
+    np_src, _ = numpy_source(cm)
+    rates = np_src[np_src.index("def _rates("):np_src.index("def _save(")]
+    assert "s_B / p_b0" not in rates
+    consts = np_src[np_src.index("def _consts("):np_src.index("def _init(")]
+    assert "(s_B / p_b0)" in consts

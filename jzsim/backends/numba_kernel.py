@@ -13,8 +13,9 @@ Shape of the kernel (measured on the plan model, see ``benchmarks/README.md``):
   straight-line arithmetic, which LLVM vectorises (AVX2/AVX-512). ``exp``, ``log`` and ``**`` are
   the branch-free intrinsics of :mod:`jzsim.backends.vmath`, since numba's libm calls would stop
   the vectoriser.
-* Expressions of parameters only are computed once per block (:func:`hoist_constants`), with
-  exactly the operations they replace.
+* Expressions of parameters only (constant stocks included) are computed once per block
+  (:func:`hoist_constants`), with exactly the operations they replace; constant stocks are never
+  stepped.
 * The outputs to save are compiled in (one kernel per selection, each cached). At a save step of
   an Euler run one loop computes the outputs and the step, each auxiliary once.
 * Lane indices are unsigned (``_u``): with signed ones numba emits negative-index wraparound code,
@@ -242,7 +243,8 @@ def generate_source(cm, outputs: tuple[int, ...] | None = None, lanes: int = LAN
     init += store(o_c, cnames) + store(o_s, snames)
     head = load(pnames, 0) + load(cnames, o_c)
     rates = [assign(n) for n in cm.rate_names]
-    step = [f"{ind}W[_u({(o_s + i) * L}) + l] = {s} + dt * ({d})" for i, (s, d) in enumerate(zip(snames, ders))]
+    step = [f"{ind}W[_u({(o_s + i) * L}) + l] = {s} + dt * ({d})" for i, (s, d) in enumerate(zip(snames, ders))
+            if cm.stocks[i].name not in cm.constant_stocks]  # a constant stock keeps its slot's value
     deriv = head + load(snames, o_x) + rates + store(o_k, ders)
     euler = head + load(snames, o_s) + rates + step
     # at a save time: the outputs alone (last step, RK4), or the outputs and the Euler step in one

@@ -84,6 +84,9 @@ class CompiledModel:
         Parameters, stocks, and flows/auxiliaries in evaluation order.
     derivatives : dict
         Stock name -> lowered expression of its net rate, in stock units per time unit.
+    constant_stocks : frozenset of str
+        Stocks with no inflow or outflow (net rate identically 0): they keep their initial value,
+        so the kernels treat them as per-draw constants (computed once, never stepped).
     """
 
     def __init__(self, model: Model):
@@ -112,6 +115,8 @@ class CompiledModel:
             self.initial[v.name] = lw.lower_to(v.initial, units[v.name],
                                                f"initial value of stock {v.name!r} = {to_text(v.initial)}")
         self.derivatives = self._derivatives(vars_, units, tu)
+        self.constant_stocks = frozenset(n for n, d in self.derivatives.items()
+                                         if isinstance(d, Const) and d.value == 0.0)
         for d in self.derived.values():
             if d.of not in vars_ or vars_[d.of].kind == "param":
                 raise ModelError(f"growth rate {d.name!r}: {d.of!r} is not a stock, flow or auxiliary of the model")

@@ -1,5 +1,9 @@
 """Parameter-only subexpressions, split out of the equations so that kernels compute them once per
-chunk (numpy) or per block of draws (compiled) instead of at every time step."""
+chunk (numpy) or per block of draws (compiled) instead of at every time step.
+
+"Parameter-only" includes the stocks with no flows (:attr:`CompiledModel.constant_stocks`): they
+keep their initial value, so an expression of parameters and such stocks is a per-draw constant
+too. The kernels compute the constants after the initial values."""
 
 from __future__ import annotations
 
@@ -13,7 +17,8 @@ def hoist_constants(cm, em, reciprocals: bool = False) -> tuple[dict[str, Expr],
     """Split out the parts of the equations that depend on parameters only.
 
     Returns the rewritten equations (auxiliaries, flows and derivatives; each maximal
-    parameter-only subexpression replaced by a reference ``__cK``) and the constants as
+    parameter-only subexpression replaced by a reference ``__cK``; parameters include the
+    constant stocks) and the constants as
     ``(local name, source)`` in evaluation order. The constants are computed once per block, with
     exactly the operations they replace, so results are the same bit for bit; with
     ``reciprocals``, a division by a parameter-only expression becomes a multiplication by its
@@ -39,7 +44,8 @@ def hoist_constants(cm, em, reciprocals: bool = False) -> tuple[dict[str, Expr],
                 static[k] = False
             elif isinstance(e, Ref):
                 v = var[e.name]
-                static[k] = v.kind == "param" or (v.kind in ("aux", "flow") and is_static(cm.lowered[e.name]))
+                static[k] = (v.kind == "param" or e.name in cm.constant_stocks
+                             or (v.kind in ("aux", "flow") and is_static(cm.lowered[e.name])))
             elif isinstance(e, Lookup):
                 static[k] = is_static(e.x)
             elif e.op in TIME_OPS:

@@ -55,11 +55,12 @@ def _straight_line(assigns: list[tuple[str, str]], saved: dict[str, int], ret: s
 
 
 def generate_source(cm, dialect: str = "numpy", select=None) -> tuple[str, object]:
-    """Source of ``_consts(P, n)``, ``_init(t, P)``, ``_rates(t, S, PC)``, ``_save(t, S, PC, buf, j)``
+    """Source of ``_consts(P, S, n)``, ``_init(t, P)``, ``_rates(t, S, PC)``, ``_save(t, S, PC, buf, j)``
     and ``_step_save(t, S, PC, buf, j)``.
 
-    ``_consts`` computes the parameter-only subexpressions once per chunk
-    (:func:`jzsim.engine.hoist.hoist_constants`, same operations, same bits) and the ``n``-wide
+    ``_consts`` computes the parameter-only subexpressions once per chunk from the parameters and
+    the initial stocks ``S`` (:func:`jzsim.engine.hoist.hoist_constants`, same operations, same
+    bits; constant stocks count as parameters) and the ``n``-wide
     arrays of the constants that ``minimum``/``maximum`` take; ``PC`` is the parameters followed
     by those constants. ``_save`` computes only what the selected outputs need
     and writes output ``i`` of ``cm.output_names`` into ``buf[j, select[i], :]`` (skipped where
@@ -107,7 +108,7 @@ def generate_source(cm, dialect: str = "numpy", select=None) -> tuple[str, objec
     step = ["def _step_save(t, S, P, buf, j):", "HEAD",
             *_straight_line([(v.name, assign(v.name)) for v in cm.computed if v.name in both],
                             wanted, ret, nm)]
-    const = ["def _consts(P, n):", *_unpack(pnames, "P")]
+    const = ["def _consts(P, S, n):", *_unpack(pnames, "P"), *_unpack(snames, "S")]
     const += [f"    {c} = {src}" for c, src in consts]
     fills = [f"_F{k}" for k in range(len(em.fills))]
     const += [f"    {f} = _np.full(n, {v!r})" for f, v in zip(fills, em.fills)]
@@ -141,7 +142,8 @@ def integrate(cm, P: list[np.ndarray], rs, out: np.ndarray, select=None) -> None
     P = tuple(P)
     start, dt = rs.start, rs.dt
     S = tuple(np.array(np.broadcast_to(s, (n,)), dtype=np.float64) for s in init(start, P))
-    P = P + consts(P, n)  # parameters, then the parameter-only expressions, computed once
+    P = P + consts(P, S, n)  # parameters, then the parameter-only expressions, computed once
+    moving = [s.name not in cm.constant_stocks for s in cm.stocks]  # constant stocks are never stepped
     stride, n_steps = rs.save_stride, rs.n_steps
     half, sixth = dt / 2.0, dt / 6.0
     rk4 = rs.method == "rk4"
@@ -153,10 +155,17 @@ def integrate(cm, P: list[np.ndarray], rs, out: np.ndarray, select=None) -> None
         k1 = step_save(t, S, P, buf, k // stride) if k % stride == 0 else rates(t, S, P)
         if rk4:
             th = start + (k + 0.5) * dt
-            k2 = rates(th, tuple(s + half * d for s, d in zip(S, k1)), P)
-            k3 = rates(th, tuple(s + half * d for s, d in zip(S, k2)), P)
-            k4 = rates(start + (k + 1) * dt, tuple(s + dt * d for s, d in zip(S, k3)), P)
-            S = tuple(s + sixth * (a + 2.0 * b + 2.0 * c + d) for s, a, b, c, d in zip(S, k1, k2, k3, k4))
+            k2 = rates(th, _advance(S, half, k1, moving), P)
+            k3 = rates(th, _advance(S, half, k2, moving), P)
+            k4 = rates(start + (k + 1) * dt, _advance(S, dt, k3, moving), P)
+            S = tuple(s + sixth * (a + 2.0 * b + 2.0 * c + d) if m else s
+                      for s, a, b, c, d, m in zip(S, k1, k2, k3, k4, moving))
         else:
-            S = tuple(s + dt * d for s, d in zip(S, k1))
+            S = _advance(S, dt, k1, moving)
     out[...] = buf.transpose(1, 2, 0)
+
+
+def _advance(S: tuple, h: float, D: tuple, moving: list[bool]) -> tuple:
+    """``S + h * D``, stock by stock; a constant stock (net rate identically 0) is kept as it is,
+    which is the same value: ``s + h * 0.0 == s``."""
+    return tuple(s + h * d if m else s for s, d, m in zip(S, D, moving))
