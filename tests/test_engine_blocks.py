@@ -375,3 +375,43 @@ def test_expressions_of_constant_stocks_are_hoisted_out_of_the_time_loop():
     assert "s_B / p_b0" not in rates
     consts = np_src[np_src.index("def _consts("):np_src.index("def _init(")]
     assert "(s_B / p_b0)" in consts
+
+
+# ------------------------------------------------------------------------------- numpy buffer pool
+def _aliasing_model() -> Model:
+    """Names that share arrays: a flow that is a stock itself (``dX/dt = V``, with V stepped
+    before X), an auxiliary that is another auxiliary, and a chain long enough that pool buffers
+    are reused. Harmonic oscillator: ``X'' = -w^2 X``."""
+    m = Model("aliases", stop=3.0, dt=0.25)
+    w = m.param("w", 1.5, units="1/year")
+    V = m.stock("V", initial=0.0, units="t/year")  # declared first: stepped before X
+    X = m.stock("X", initial=1.0, units="t")
+    m.flow("fx", V, units="t/year", into="X")  # the derivative of X is V's own array
+    m.flow("fv", -w * w * X, units="t/year/year", into="V")
+    a = m.aux("a", X * 2.0 + V * F.const(1.0, "year"), units="t")
+    b = m.aux("b", a, units="t")  # a bare reference: b shares a's array
+    m.aux("c", (b - a) + X / (X * X / F.const(1.0, "t") + F.const(10.0, "t")) * F.const(1.0, "t"), units="t")
+    return m
+
+
+def test_numpy_buffer_pool_reads_every_derivative_at_the_old_state():
+    cm = _aliasing_model().build()
+    params = {"w": np.array([0.5, 1.5, 3.0])}
+    ref = cm.run(params, backend="scalar")
+    got = cm.run(params, backend="numpy")
+    for name in ref.data_vars:
+        np.testing.assert_allclose(got[name].values, ref[name].values, rtol=1e-14, atol=1e-300, err_msg=name)
+    np.testing.assert_array_equal(got["c"].values, ref["c"].values)
+
+
+def test_numpy_step_functions_write_into_a_bounded_pool_of_buffers():
+    from jzsim.engine.kernel_numpy import generate_source
+    from jzsim.plan import plan_model
+
+    cm = plan_model().build()
+    src, _ = generate_source(cm)
+    rates = src[src.index("def _rates("):src.index("def _save(")]
+    ops = rates.count("out=_b")
+    n_buffers = int(src.split("N_BUFFERS = ")[1].split()[0])
+    assert ops > 200  # every arithmetic operation of the rates
+    assert n_buffers < len(cm.rate_names) / 2  # buffers are reused once their values are dead

@@ -2,9 +2,12 @@
 
 The generated functions hold the model's equations as straight-line numpy code; the only Python
 loop is over time steps (the lake-model shape). Auxiliaries that no flow needs are computed only at
-save times, and at a save time one pass computes the rates and the saved outputs. Each array is
-deleted after its last use, so numpy reuses memory still in cache (4096 draws: 26k -> 40k draws/s
-on the plan model); ``minimum``/``maximum`` take constants as full arrays, the fast path.
+save times, and at a save time one pass computes the rates and the saved outputs. Every array
+operation writes into a buffer of a preallocated pool (``out=``, :class:`_Buffered`), reused once
+its value is dead, and the Euler step updates the stock arrays in place: no array is allocated
+inside the time loop, and the working set stays in cache (plan model, one thread, 16,384 draws:
+16.1 -> 14.3 s per 10^6 draws, best of 15 runs). ``minimum``/``maximum`` take constants as full
+arrays, the fast path.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import re
 import numpy as np
 
 from jzsim.engine.codegen import interp_scalar
+from jzsim.engine.expr import Const, Op, Ref, Time, refs, walk
 
 
 def _unpack(names: list[str], src: str) -> list[str]:
@@ -25,33 +29,124 @@ def _unpack(names: list[str], src: str) -> list[str]:
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def _straight_line(assigns: list[tuple[str, str]], saved: dict[str, int], ret: str,
-                   nm: dict[str, str]) -> list[str]:
-    """Assignments in order, each saved output written to ``buf[j, row, :]`` as soon as it is
-    computed (stocks and parameters first), and each array deleted after its last use.
+_UFUNCS = {"add": "_np.add", "sub": "_np.subtract", "mul": "_np.multiply", "div": "_np.divide",
+           "pow": "_np.power", "neg": "_np.negative", "min": "_np.minimum", "max": "_np.maximum",
+           "exp": "_np.exp", "log": "_np.log", "sqrt": "_np.sqrt", "abs": "_np.absolute"}
+_NOT_IN_PLACE = frozenset({"pow", "exp", "log", "sqrt"})
 
-    Deleting frees an array while the next ones are allocated, so numpy reuses memory that is still
-    in cache instead of growing the working set by one array per equation (the same values, fewer
-    cache misses).
+
+class _Buffered:
+    """Straight-line numpy code in which every array operation writes into a preallocated buffer
+    (``out=``), one of the pool ``_b0, _b1, ...``, instead of a new array.
+
+    A new array per operation costs numpy an allocation and a working set that grows out of cache;
+    numpy's own reuse of temporaries starts at 256 KiB, above the kernel's arrays. With a pool the
+    same ufuncs run on the same operands, so the values are the same bits. A temporary's buffer is
+    reused for the result of the operation that consumes it (in place, but for ``exp``, ``log``,
+    ``sqrt`` and ``**``: numpy's power of a single element in place takes its scalar loop); a variable's buffer goes
+    back to the pool after the variable's last use, most recently freed first (still in cache).
+    Operations numpy cannot write into a buffer as they are (comparisons, ``where``, lookups, a
+    power with a scalar exponent, which numpy computes by its own fast paths) keep numpy's
+    expression.
     """
-    local = {nm[var] for var, _ in assigns}
-    used = [set(_IDENT.findall(line.split("=", 1)[1].split("  #", 1)[0])) & local for _, line in assigns]
-    last = {nm[var]: i for i, (var, _) in enumerate(assigns)}  # an unused name dies where it is defined
-    for i, u in enumerate(used):
-        for n in u:
-            last[n] = i
-    live_at_end = set(_IDENT.findall(ret)) & local
-    assigned = {var for var, _ in assigns}
-    lines = [f"    buf[j, {r}, :] = {nm[var]}" for var, r in saved.items() if var not in assigned]
-    for i, (var, line) in enumerate(assigns):
-        lines.append(line)
-        if var in saved:
-            lines.append(f"    buf[j, {saved[var]}, :] = {nm[var]}")
-        dead = sorted(n for n in used[i] | {nm[var]} if last[n] == i and n not in live_at_end)
-        if dead:
-            lines.append(f"    del {', '.join(dead)}")
-    lines.append(ret)
-    return lines
+
+    def __init__(self, em, scalars: set[str]):
+        self.em = em
+        self.scalars = set(scalars)  # local names that hold Python floats, not arrays
+        self.free: list[int] = []
+        self.n = 0
+        self.lines: list[str] = []
+        self.holders: dict[int, int] = {}  # buffer -> number of variables bound to it
+
+    def _take(self) -> int:
+        if self.free:
+            return self.free.pop()
+        self.n += 1
+        return self.n - 1
+
+    def _scalar(self, e) -> bool:
+        return not any(isinstance(x, Ref) and self.em.names[x.name] not in self.scalars for x in walk(e))
+
+    def value(self, e) -> tuple[str, int | None]:
+        """Emit the operations of ``e``; return its source (a name, a literal or an expression)
+        and the pool buffer it occupies if it is a temporary of this evaluation."""
+        if isinstance(e, Const):
+            return repr(float(e.value)), None
+        if isinstance(e, Time):
+            return "t", None
+        if isinstance(e, Ref):
+            return self.em.names[e.name], None
+        plain = (not isinstance(e, Op) or e.op not in _UFUNCS or self._scalar(e)
+                 or (e.op == "pow" and self._scalar(e.args[1])))
+        if plain:
+            return self.em.emit(e), None
+        srcs, temps = [], []
+        for a in e.args:
+            if e.op in ("min", "max") and isinstance(a, Const) and self.em.use_fills:
+                srcs.append(self.em.fill(float(a.value)))
+                continue
+            src, buf = self.value(a)
+            srcs.append(src)
+            if buf is not None:
+                temps.append(buf)
+        # in place (out= an operand's buffer) except for the transcendental functions: numpy's
+        # power of one element in place skips its SIMD loop, so a lone draw would differ in the last bit
+        out = temps.pop(0) if temps and e.op not in _NOT_IN_PLACE else self._take()
+        self.free.extend(temps)
+        self.lines.append(f"    {_UFUNCS[e.op]}({', '.join(srcs)}, out=_b{out})")
+        return f"_b{out}", out
+
+    def assign(self, name: str, local: str, e, comment: str) -> int | None:
+        """``local = e``; returns the buffer ``local`` is bound to, if any."""
+        src, buf = self.value(e)
+        self.lines.append(f"    {local} = {src}  # {comment}")
+        if buf is None and isinstance(e, Ref):  # a bare reference shares the other name's buffer
+            buf = self._bound.get(self.em.names[e.name])
+        if buf is not None:
+            self.holders[buf] = self.holders.get(buf, 0) + 1
+        elif self._scalar(e):
+            self.scalars.add(local)
+        return buf
+
+    def release(self, buf: int) -> None:
+        self.holders[buf] -= 1
+        if not self.holders[buf]:
+            self.free.append(buf)
+
+
+def _buffered_straight_line(cm, em, eqs, names: list[str], saved: dict[str, int], ders: list | None,
+                            scalars: set[str]) -> tuple[list[str], int]:
+    """Assignments of ``names`` in order through :class:`_Buffered`, each saved output copied to
+    ``buf[j, row, :]`` once computed (stocks and parameters first), then ``return`` of the
+    derivative expressions ``ders`` (None: return None). Returns the lines and the pool size."""
+    nm = em.names
+    var = cm.variables
+    exprs = [eqs[n] for n in names]
+    last: dict[str, int] = {n: i for i, n in enumerate(names)}
+    for i, e in enumerate(exprs):
+        for r in refs(e):
+            last[r] = i
+    at_end = {r for d in (ders or []) for r in refs(d)}
+    bl = _Buffered(em, scalars)
+    bl._bound = {}
+    assigned = set(names)
+    bl.lines += [f"    buf[j, {r}, :] = {nm[v]}" for v, r in saved.items() if v not in assigned]
+    for i, (n, e) in enumerate(zip(names, exprs)):
+        v = var[n]
+        b = bl.assign(n, nm[n], e, f"{v.kind} {n} [{v.units}]")
+        if b is not None:
+            bl._bound[nm[n]] = b
+        if n in saved:
+            bl.lines.append(f"    buf[j, {saved[n]}, :] = {nm[n]}")
+        for r in [r for r in dict.fromkeys(refs(e) + [n]) if last.get(r) == i and r not in at_end]:
+            if nm.get(r) in bl._bound:
+                bl.release(bl._bound.pop(nm[r]))
+    if ders is None:
+        bl.lines.append("    return None")
+    else:
+        out = [bl.value(d)[0] for d in ders]
+        bl.lines.append(f"    return ({', '.join(out)}{',' if len(out) == 1 else ''})")
+    return bl.lines, bl.n
 
 
 def generate_source(cm, dialect: str = "numpy", select=None) -> tuple[str, object]:
@@ -93,41 +188,45 @@ def generate_source(cm, dialect: str = "numpy", select=None) -> tuple[str, objec
     init.append(f"    return ({', '.join(snames)}{',' if len(snames) == 1 else ''})")
 
     em.use_fills = True  # the step functions get constants of minimum/maximum as arrays in P
-    ders = [em.emit(eqs[f"d/{s.name}"]) for s in cm.stocks]
-    ret = f"    return ({', '.join(ders)}{',' if len(ders) == 1 else ''})"
-    rates = ["def _rates(t, S, P):", "HEAD",
-             *_straight_line([(n, assign(n)) for n in cm.rate_names], {}, ret, nm)]
-
+    ders = [eqs[f"d/{s.name}"] for s in cm.stocks]
+    # constants of Const subexpressions only are Python floats, not arrays
+    arrays = set(pnames) | set(snames)
+    scalars = {c for c, src in consts if not (set(_IDENT.findall(src)) & arrays)}
     wanted = {n: r for n, r in zip(cm.output_names, select) if r >= 0}
     needed = cm.closure(list(wanted))
-    save = ["def _save(t, S, P, buf, j):", "HEAD",
-            *_straight_line([(v.name, assign(v.name)) for v in cm.computed if v.name in needed],
-                            wanted, "    return None", nm)]
-    # at a saved time, the rates and the saved outputs in one pass (nothing computed twice)
-    both = needed | set(cm.rate_names)
-    step = ["def _step_save(t, S, P, buf, j):", "HEAD",
-            *_straight_line([(v.name, assign(v.name)) for v in cm.computed if v.name in both],
-                            wanted, ret, nm)]
+    both = needed | set(cm.rate_names)  # at a saved time, the rates and the saved outputs in one pass
+    bodies = {
+        "_rates(t, S, P, B)": ([n for n in cm.rate_names], {}, ders),
+        "_save(t, S, P, B, buf, j)": ([v.name for v in cm.computed if v.name in needed], wanted, None),
+        "_step_save(t, S, P, B, buf, j)": ([v.name for v in cm.computed if v.name in both], wanted, ders),
+    }
+    fns, n_buffers = [], 1
+    for sig, (names, saved, ret) in bodies.items():
+        lines, nb = _buffered_straight_line(cm, em, eqs, names, saved, ret, scalars)
+        fns.append([f"def {sig}:", "HEAD", *lines])
+        n_buffers = max(n_buffers, nb)
     const = ["def _consts(P, S, n):", *_unpack(pnames, "P"), *_unpack(snames, "S")]
     const += [f"    {c} = {src}" for c, src in consts]
     fills = [f"_F{k}" for k in range(len(em.fills))]
     const += [f"    {f} = _np.full(n, {v!r})" for f, v in zip(fills, em.fills)]
     cnames += fills
     const.append(f"    return ({', '.join(cnames)}{',' if len(cnames) == 1 else ''})")
-    head = "\n".join([*_unpack(pnames + cnames, "P"), *_unpack(snames, "S")])
-    rates, save, step = ([head if x == "HEAD" else x for x in f] for f in (rates, save, step))
+    head = "\n".join([*_unpack(pnames + cnames, "P"), *_unpack(snames, "S"),
+                      *_unpack([f"_b{k}" for k in range(n_buffers)], "B")])
+    rates, save, step = ([head if x == "HEAD" else x for x in f] for f in fns)
 
-    src = "\n".join([em.table_source(), "", *const, "", *init, "", *rates, "", *save, "", *step, ""])
+    src = "\n".join([em.table_source(), "", f"N_BUFFERS = {n_buffers}", "", *const, "", *init, "",
+                     *rates, "", *save, "", *step, ""])
     return src, em
 
 
 def generate(cm, select=None):
-    """Compile the generated source into ``(consts, init, rates, save, step_save, source)``."""
+    """Compile the generated source into ``(consts, init, rates, save, step_save, n_buffers, source)``."""
     src, _ = generate_source(cm, "numpy", select)
     ns: dict = {"_np": np, "_interp": interp_scalar}
     code = compile(src, f"<jzsim numpy kernel of {cm.name}>", "exec")
     exec(code, ns)
-    return ns["_consts"], ns["_init"], ns["_rates"], ns["_save"], ns["_step_save"], src
+    return ns["_consts"], ns["_init"], ns["_rates"], ns["_save"], ns["_step_save"], ns["N_BUFFERS"], src
 
 
 def integrate(cm, P: list[np.ndarray], rs, out: np.ndarray, select=None) -> None:
@@ -136,32 +235,35 @@ def integrate(cm, P: list[np.ndarray], rs, out: np.ndarray, select=None) -> None
     ``select[i]`` is the row of ``out`` for output ``i`` of ``cm.output_names`` (-1: not saved);
     default all outputs in order.
     """
-    consts, init, rates, save, step_save, _ = cm.numpy_functions(select)
+    consts, init, rates, save, step_save, n_buffers, _ = cm.numpy_functions(select)
     n = out.shape[1]
+    pools = [[np.empty(n) for _ in range(n_buffers)] for _ in range(4 if rs.method == "rk4" else 1)]
+    B = pools[0]
     buf = np.empty((out.shape[2], out.shape[0], n))  # (time, output, draw): contiguous row writes
     P = tuple(P)
     start, dt = rs.start, rs.dt
     S = tuple(np.array(np.broadcast_to(s, (n,)), dtype=np.float64) for s in init(start, P))
     P = P + consts(P, S, n)  # parameters, then the parameter-only expressions, computed once
     moving = [s.name not in cm.constant_stocks for s in cm.stocks]  # constant stocks are never stepped
+    tmp = np.empty(n)
     stride, n_steps = rs.save_stride, rs.n_steps
     half, sixth = dt / 2.0, dt / 6.0
     rk4 = rs.method == "rk4"
     for k in range(n_steps + 1):
         t = start + k * dt
         if k == n_steps:
-            save(t, S, P, buf, k // stride)
+            save(t, S, P, B, buf, k // stride)
             break
-        k1 = step_save(t, S, P, buf, k // stride) if k % stride == 0 else rates(t, S, P)
-        if rk4:
+        k1 = step_save(t, S, P, B, buf, k // stride) if k % stride == 0 else rates(t, S, P, B)
+        if rk4:  # one pool per stage: k1 .. k4 are alive together
             th = start + (k + 0.5) * dt
-            k2 = rates(th, _advance(S, half, k1, moving), P)
-            k3 = rates(th, _advance(S, half, k2, moving), P)
-            k4 = rates(start + (k + 1) * dt, _advance(S, dt, k3, moving), P)
+            k2 = rates(th, _advance(S, half, k1, moving), P, pools[1])
+            k3 = rates(th, _advance(S, half, k2, moving), P, pools[2])
+            k4 = rates(start + (k + 1) * dt, _advance(S, dt, k3, moving), P, pools[3])
             S = tuple(s + sixth * (a + 2.0 * b + 2.0 * c + d) if m else s
                       for s, a, b, c, d, m in zip(S, k1, k2, k3, k4, moving))
         else:
-            S = _advance(S, dt, k1, moving)
+            _step_in_place(S, dt, k1, moving, tmp)
     out[...] = buf.transpose(1, 2, 0)
 
 
@@ -169,3 +271,15 @@ def _advance(S: tuple, h: float, D: tuple, moving: list[bool]) -> tuple:
     """``S + h * D``, stock by stock; a constant stock (net rate identically 0) is kept as it is,
     which is the same value: ``s + h * 0.0 == s``."""
     return tuple(s + h * d if m else s for s, d, m in zip(S, D, moving))
+
+
+def _step_in_place(S: tuple, h: float, D: tuple, moving: list[bool], tmp: np.ndarray) -> None:
+    """Euler step ``s = s + h * d`` into the stock arrays themselves (the same operations as
+    :func:`_advance`, without new arrays). A derivative that is itself one of the stock arrays is
+    copied first, so every derivative is read at the old state."""
+    own = {id(s) for s in S}
+    D = [d.copy() if id(d) in own else d for d in D]
+    for s, d, m in zip(S, D, moving):
+        if m:
+            np.multiply(d, h, out=tmp)
+            np.add(s, tmp, out=s)

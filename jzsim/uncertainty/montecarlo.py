@@ -23,8 +23,8 @@ import os
 import platform
 import time
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -125,8 +125,8 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
     """
     from jzsim import __version__
     from jzsim.data import data_hash
-    from jzsim.engine.results import growth_rows
     from jzsim.engine.compiled import check_threads
+    from jzsim.engine.results import growth_rows
     from jzsim.params import load_parameters, with_overrides
 
     if scenario != "plan":
