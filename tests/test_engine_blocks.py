@@ -415,3 +415,25 @@ def test_numpy_step_functions_write_into_a_bounded_pool_of_buffers():
     n_buffers = int(src.split("N_BUFFERS = ")[1].split()[0])
     assert ops > 200  # every arithmetic operation of the rates
     assert n_buffers < len(cm.rate_names) / 2  # buffers are reused once their values are dead
+
+
+def test_numpy_kernel_computes_a_repeated_subexpression_once():
+    from jzsim.engine.kernel_numpy import generate_source
+
+    m = Model("repeats", stop=2.0, dt=0.5)
+    g = m.param("g", 0.1, units="1/year")
+    X = m.stock("X", initial=1.0, units="t")
+    Y = m.stock("Y", initial=3.0, units="t")
+    s = X + Y  # occurs in three equations, once inside another repeated one
+    m.flow("fx", g * (s * 2.0), units="t/year", into="X")
+    m.flow("fy", g * (s * 2.0) - g * s, units="t/year", into="Y")
+    m.aux("z", s / F.const(4.0, "t"), units="1")
+    cm = m.build()
+    src, _ = generate_source(cm)
+    rates = src[src.index("def _rates("):src.index("def _save(")]
+    assert rates.count("_np.add(s_X, s_Y") == 1
+    assert rates.count(", 2.0, out=") == 1  # (X + Y) * 2.0 once
+    params = {"g": np.array([0.1, 0.3])}
+    a, b = cm.run(params, backend="numpy"), cm.run(params, backend="scalar")
+    for name in a.data_vars:
+        np.testing.assert_array_equal(a[name].values, b[name].values, err_msg=name)

@@ -47,16 +47,28 @@ class _Buffered:
     back to the pool after the variable's last use, most recently freed first (still in cache).
     Operations numpy cannot write into a buffer as they are (comparisons, ``where``, lookups, a
     power with a scalar exponent, which numpy computes by its own fast paths) keep numpy's
-    expression.
+    expression. An array operation that occurs more than once in a function (the same source
+    text, so the same operands) is computed once and its buffer kept until its last occurrence.
     """
 
-    def __init__(self, em, scalars: set[str]):
+    def __init__(self, em, scalars: set[str], exprs=()):
         self.em = em
         self.scalars = set(scalars)  # local names that hold Python floats, not arrays
         self.free: list[int] = []
         self.n = 0
         self.lines: list[str] = []
-        self.holders: dict[int, int] = {}  # buffer -> number of variables bound to it
+        self.holders: dict[int, int] = {}  # buffer -> number of names (or shared values) holding it
+        self.bound: dict[str, int] = {}  # local name -> its buffer
+        # common subexpressions: an array operation that occurs more than once in the function is
+        # computed once and kept in its buffer until its last occurrence
+        count: dict[str, int] = {}
+        for e in exprs:
+            for x in walk(e):
+                if self._bufferable(x):
+                    k = em.emit(x)
+                    count[k] = count.get(k, 0) + 1
+        self.remaining = {k: c for k, c in count.items() if c > 1}
+        self.shared: dict[str, int] = {}  # key -> buffer of a common subexpression computed already
 
     def _take(self) -> int:
         if self.free:
@@ -67,26 +79,46 @@ class _Buffered:
     def _scalar(self, e) -> bool:
         return not any(isinstance(x, Ref) and self.em.names[x.name] not in self.scalars for x in walk(e))
 
-    def value(self, e) -> tuple[str, int | None]:
-        """Emit the operations of ``e``; return its source (a name, a literal or an expression)
-        and the pool buffer it occupies if it is a temporary of this evaluation."""
+    def _bufferable(self, e) -> bool:
+        return (isinstance(e, Op) and e.op in _UFUNCS and not self._scalar(e)
+                and not (e.op == "pow" and self._scalar(e.args[1])))
+
+    def _seen(self, key: str, later: list[int]) -> None:
+        """One occurrence of common subexpression ``key`` is done with; after its last, its
+        buffer is released once the operation reading it has been emitted (``later``)."""
+        self.remaining[key] -= 1
+        if not self.remaining[key] and key in self.shared:
+            later.append(self.shared.pop(key))
+
+    def value(self, e) -> tuple[str, int | None, list[int]]:
+        """Emit the operations of ``e``; return its source (a name, a literal or an expression),
+        the pool buffer it occupies if it is a temporary of this evaluation, and the buffers to
+        release once the operation that reads it has been emitted."""
         if isinstance(e, Const):
-            return repr(float(e.value)), None
+            return repr(float(e.value)), None, []
         if isinstance(e, Time):
-            return "t", None
+            return "t", None, []
         if isinstance(e, Ref):
-            return self.em.names[e.name], None
-        plain = (not isinstance(e, Op) or e.op not in _UFUNCS or self._scalar(e)
-                 or (e.op == "pow" and self._scalar(e.args[1])))
-        if plain:
-            return self.em.emit(e), None
+            return self.em.names[e.name], None, []
+        if not self._bufferable(e):
+            return self.em.emit(e), None, []
+        key = self.em.emit(e)
+        later: list[int] = []
+        if key in self.shared:  # computed already: its inner occurrences are skipped too
+            buf = self.shared[key]
+            for x in walk(e):
+                if x is not e and self._bufferable(x) and self.em.emit(x) in self.remaining:
+                    self._seen(self.em.emit(x), later)
+            self._seen(key, later)
+            return f"_b{buf}", None, later
         srcs, temps = [], []
         for a in e.args:
             if e.op in ("min", "max") and isinstance(a, Const) and self.em.use_fills:
                 srcs.append(self.em.fill(float(a.value)))
                 continue
-            src, buf = self.value(a)
+            src, buf, after = self.value(a)
             srcs.append(src)
+            later += after
             if buf is not None:
                 temps.append(buf)
         # in place (out= an operand's buffer) except for the transcendental functions: numpy's
@@ -94,19 +126,31 @@ class _Buffered:
         out = temps.pop(0) if temps and e.op not in _NOT_IN_PLACE else self._take()
         self.free.extend(temps)
         self.lines.append(f"    {_UFUNCS[e.op]}({', '.join(srcs)}, out=_b{out})")
-        return f"_b{out}", out
+        for b in later:
+            self.release(b)
+        if key in self.remaining:  # kept for its later occurrences: not a temporary any more
+            self.shared[key] = out
+            self.holders[out] = self.holders.get(out, 0) + 1
+            later = []
+            self._seen(key, later)
+            return f"_b{out}", None, later
+        return f"_b{out}", out, []
 
-    def assign(self, name: str, local: str, e, comment: str) -> int | None:
-        """``local = e``; returns the buffer ``local`` is bound to, if any."""
-        src, buf = self.value(e)
+    def assign(self, local: str, e, comment: str) -> None:
+        """``local = e``."""
+        src, buf, later = self.value(e)
         self.lines.append(f"    {local} = {src}  # {comment}")
+        if buf is None and src.startswith("_b"):  # a common subexpression: share its buffer
+            buf = int(src[2:])
         if buf is None and isinstance(e, Ref):  # a bare reference shares the other name's buffer
-            buf = self._bound.get(self.em.names[e.name])
+            buf = self.bound.get(self.em.names[e.name])
         if buf is not None:
             self.holders[buf] = self.holders.get(buf, 0) + 1
+            self.bound[local] = buf
         elif self._scalar(e):
             self.scalars.add(local)
-        return buf
+        for b in later:
+            self.release(b)
 
     def release(self, buf: int) -> None:
         self.holders[buf] -= 1
@@ -127,24 +171,25 @@ def _buffered_straight_line(cm, em, eqs, names: list[str], saved: dict[str, int]
         for r in refs(e):
             last[r] = i
     at_end = {r for d in (ders or []) for r in refs(d)}
-    bl = _Buffered(em, scalars)
-    bl._bound = {}
+    bl = _Buffered(em, scalars, exprs + list(ders or []))
     assigned = set(names)
     bl.lines += [f"    buf[j, {r}, :] = {nm[v]}" for v, r in saved.items() if v not in assigned]
     for i, (n, e) in enumerate(zip(names, exprs)):
         v = var[n]
-        b = bl.assign(n, nm[n], e, f"{v.kind} {n} [{v.units}]")
-        if b is not None:
-            bl._bound[nm[n]] = b
+        bl.assign(nm[n], e, f"{v.kind} {n} [{v.units}]")
         if n in saved:
             bl.lines.append(f"    buf[j, {saved[n]}, :] = {nm[n]}")
         for r in [r for r in dict.fromkeys(refs(e) + [n]) if last.get(r) == i and r not in at_end]:
-            if nm.get(r) in bl._bound:
-                bl.release(bl._bound.pop(nm[r]))
+            if nm.get(r) in bl.bound:
+                bl.release(bl.bound.pop(nm[r]))
     if ders is None:
         bl.lines.append("    return None")
     else:
-        out = [bl.value(d)[0] for d in ders]
+        out = []
+        for d in ders:
+            src, _, later = bl.value(d)
+            out.append(src)
+            bl.holders.update({b: bl.holders[b] + 1 for b in later})  # returned: never released
         bl.lines.append(f"    return ({', '.join(out)}{',' if len(out) == 1 else ''})")
     return bl.lines, bl.n
 
