@@ -259,7 +259,7 @@ class CompiledModel:
 
     # ----------------------------------------------------------------- numpy code
     def numpy_functions(self, select=None):
-        """Generated ``(consts, init, rates, save, step_save, source)`` of the numpy kernel for an output selection
+        """Generated ``(consts, init, rates, save, step_save, n_buffers, source)`` of the numpy kernel for an output selection
         (see :meth:`selection`; built once per selection)."""
         key = None if select is None else tuple(int(i) for i in select)
         if self._numpy is None:
