@@ -43,8 +43,9 @@ class _Buffered:
     numpy's own reuse of temporaries starts at 256 KiB, above the kernel's arrays. With a pool the
     same ufuncs run on the same operands, so the values are the same bits. A temporary's buffer is
     reused for the result of the operation that consumes it (in place, but for ``exp``, ``log``,
-    ``sqrt`` and ``**``: numpy's power of a single element in place takes its scalar loop); a variable's buffer goes
-    back to the pool after the variable's last use, most recently freed first (still in cache).
+    ``sqrt`` and ``**``: numpy's power of a single element in place takes its scalar loop); a
+    variable's buffer goes back to the pool after the variable's last use, most recently freed
+    first (still in cache).
     Operations numpy cannot write into a buffer as they are (comparisons, ``where``, lookups, a
     power with a scalar exponent, which numpy computes by its own fast paths) keep numpy's
     expression. An array operation that occurs more than once in a function (the same source
