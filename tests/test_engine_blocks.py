@@ -391,6 +391,9 @@ def _aliasing_model() -> Model:
     a = m.aux("a", X * 2.0 + V * F.const(1.0, "year"), units="t")
     b = m.aux("b", a, units="t")  # a bare reference: b shares a's array
     m.aux("c", (b - a) + X / (X * X / F.const(1.0, "t") + F.const(10.0, "t")) * F.const(1.0, "t"), units="t")
+    # a is dead after b and c: its buffer must stay b's while b is used below
+    e = m.aux("e", b * 0.0 + F.exp(X / F.const(1.0, "t") * 0.1) * F.const(1.0, "t"), units="t")
+    m.aux("d", b + e, units="t")
     return m
 
 
