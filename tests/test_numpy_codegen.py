@@ -15,6 +15,24 @@ T = F.const(1.0, "t")
 PER_YEAR = F.const(1.0, "t/year")
 
 
+def _combine(op: str, x, y):
+    if op == "add":
+        return (x + y) * 0.5
+    if op == "sub":
+        return x - y
+    if op == "mul":
+        return x * y * 0.25
+    if op == "div":
+        return x / (F.abs_(y) + 1.0)
+    if op == "min":
+        return F.minimum(x, y)
+    if op == "max":
+        return F.maximum(x, y)
+    if op == "exp":
+        return F.exp(F.minimum(x, 1.0)) - 1.0
+    return -x
+
+
 @st.composite
 def equations(draw):
     """Up to 12 dimensionless expressions over two stocks, two parameters and the time, each built
@@ -29,10 +47,7 @@ def equations(draw):
     for _ in range(draw(st.integers(3, 12))):
         x, y = draw(st.sampled_from(pool)), draw(st.sampled_from(pool))
         op = draw(st.sampled_from(["add", "sub", "mul", "div", "min", "max", "exp", "neg"]))
-        e = {"add": lambda: (x + y) * 0.5, "sub": lambda: x - y, "mul": lambda: x * y * 0.25,
-             "div": lambda: x / (F.abs_(y) + 1.0), "min": lambda: F.minimum(x, y),
-             "max": lambda: F.maximum(x, y), "exp": lambda: F.exp(F.minimum(x, 1.0)) - 1.0,
-             "neg": lambda: -x}[op]()
+        e = _combine(op, x, y)
         pool.append(F.minimum(F.maximum(e, -4.0), 4.0) if draw(st.booleans()) else e)
     names = []
     for i, e in enumerate(pool[6:]):
