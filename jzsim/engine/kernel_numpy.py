@@ -86,7 +86,8 @@ class _Buffered:
 
     def _seen(self, key: str, later: list[int]) -> None:
         """One occurrence of common subexpression ``key`` is done with; after its last, its
-        buffer is released once the operation reading it has been emitted (``later``)."""
+        buffer is released once the whole statement reading it has been emitted (``later``):
+        an enclosing operation may still read the same buffer through an earlier occurrence."""
         self.remaining[key] -= 1
         if not self.remaining[key] and key in self.shared:
             later.append(self.shared.pop(key))
@@ -94,7 +95,7 @@ class _Buffered:
     def value(self, e) -> tuple[str, int | None, list[int]]:
         """Emit the operations of ``e``; return its source (a name, a literal or an expression),
         the pool buffer it occupies if it is a temporary of this evaluation, and the buffers to
-        release once the operation that reads it has been emitted."""
+        release once the statement has been emitted."""
         if isinstance(e, Const):
             return repr(float(e.value)), None, []
         if isinstance(e, Time):
@@ -127,15 +128,12 @@ class _Buffered:
         out = temps.pop(0) if temps and e.op not in _NOT_IN_PLACE else self._take()
         self.free.extend(temps)
         self.lines.append(f"    {_UFUNCS[e.op]}({', '.join(srcs)}, out=_b{out})")
-        for b in later:
-            self.release(b)
         if key in self.remaining:  # kept for its later occurrences: not a temporary any more
             self.shared[key] = out
             self.holders[out] = self.holders.get(out, 0) + 1
-            later = []
             self._seen(key, later)
             return f"_b{out}", None, later
-        return f"_b{out}", out, []
+        return f"_b{out}", out, later
 
     def assign(self, local: str, e, comment: str) -> None:
         """``local = e``."""
