@@ -35,28 +35,29 @@ def _combine(op: str, x, y):
 
 @st.composite
 def equations(draw):
-    """Up to 12 dimensionless expressions over two stocks, two parameters and the time, each built
-    from earlier ones (so subtrees repeat within and across equations), kept between about -4
-    and 4 so that ``exp`` stays finite."""
+    """Up to 12 dimensionless expressions over two stocks, a constant stock, two parameters and the
+    time, each built from earlier ones (so subtrees repeat within and across equations), kept
+    between about -4 and 4 so that ``exp`` stays finite."""
     m = Model("random", start=0.0, stop=3.0, dt=0.25, method=draw(st.sampled_from(["euler", "rk4"])))
     a = m.param("a", 0.5, units="1")
     b = m.param("b", 1.5, units="1")
     X = m.stock("X", initial=1.0, units="t")
     Y = m.stock("Y", initial=2.0, units="t")
-    pool = [X / T, Y / T, a, b, m.time / F.const(1.0, "year") * 0.1, F.const(0.25)]
+    B = m.stock("B", initial=(a + 2.0) * T, units="t")  # no flows: a per-draw constant, hoisted
+    pool = [X / T, Y / T, a, b, m.time / F.const(1.0, "year") * 0.1, F.const(0.25), B / T]
     for _ in range(draw(st.integers(3, 12))):
         x, y = draw(st.sampled_from(pool)), draw(st.sampled_from(pool))
         op = draw(st.sampled_from(["add", "sub", "mul", "div", "min", "max", "exp", "neg"]))
         e = _combine(op, x, y)
         pool.append(F.minimum(F.maximum(e, -4.0), 4.0) if draw(st.booleans()) else e)
     names = []
-    for i, e in enumerate(pool[6:]):
+    for i, e in enumerate(pool[7:]):
         if draw(st.booleans()) or i == 0:
             names.append(f"v{i}")
             m.aux(names[-1], e, units="1")
     if len(names) > 1 and draw(st.booleans()):
         m.aux("alias", m[names[0]], units="1")  # a bare reference: shares the other name's buffer
-    fx, fy = draw(st.sampled_from(pool[6:])), draw(st.sampled_from(pool[6:]))
+    fx, fy = draw(st.sampled_from(pool[7:])), draw(st.sampled_from(pool[7:]))
     m.flow("fx", 0.2 * fx * PER_YEAR, units="t/year", into="X")
     m.flow("fy", 0.2 * fy * PER_YEAR, units="t/year", into="Y")
     return m
