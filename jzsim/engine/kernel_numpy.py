@@ -45,8 +45,7 @@ class _Buffered:
     reused for the result of the operation that consumes it (in place, but for ``exp``, ``log``,
     ``sqrt`` and ``**``: numpy's power of a single element in place takes its scalar loop); a
     variable's buffer goes back to the pool after the variable's last use, most recently freed
-    first (still in cache).
-    Operations numpy cannot write into a buffer as they are (comparisons, ``where``, lookups, a
+    first (still in cache). Operations numpy cannot write into a buffer as they are (comparisons, ``where``, lookups, a
     power with a scalar exponent, which numpy computes by its own fast paths) keep numpy's
     expression. An array operation that occurs more than once in a function (the same source
     text, so the same operands) is computed once and its buffer kept until its last occurrence.
@@ -54,19 +53,21 @@ class _Buffered:
 
     def __init__(self, em, scalars: set[str], exprs=()):
         self.em = em
-        self.scalars = set(scalars)  # local names that hold Python floats, not arrays
+        self.scalars = frozenset(scalars)  # local names that hold Python floats, not arrays
         self.free: list[int] = []
         self.n = 0
         self.lines: list[str] = []
         self.holders: dict[int, int] = {}  # buffer -> number of names (or shared values) holding it
         self.bound: dict[str, int] = {}  # local name -> its buffer
+        self._keys: dict[int, str] = {}  # id of a node -> its source text (the trees live as long as self)
+        self._scalars: dict[int, bool] = {}
         # common subexpressions: an array operation that occurs more than once in the function is
         # computed once and kept in its buffer until its last occurrence
         count: dict[str, int] = {}
         for e in exprs:
             for x in walk(e):
                 if self._bufferable(x):
-                    k = em.emit(x)
+                    k = self._key(x)
                     count[k] = count.get(k, 0) + 1
         self.remaining = {k: c for k, c in count.items() if c > 1}
         self.shared: dict[str, int] = {}  # key -> buffer of a common subexpression computed already
@@ -77,8 +78,18 @@ class _Buffered:
         self.n += 1
         return self.n - 1
 
+    def _key(self, e) -> str:
+        k = id(e)
+        if k not in self._keys:
+            self._keys[k] = self.em.emit(e)
+        return self._keys[k]
+
     def _scalar(self, e) -> bool:
-        return not any(isinstance(x, Ref) and self.em.names[x.name] not in self.scalars for x in walk(e))
+        k = id(e)
+        if k not in self._scalars:
+            self._scalars[k] = not any(isinstance(x, Ref) and self.em.names[x.name] not in self.scalars
+                                       for x in walk(e))
+        return self._scalars[k]
 
     def _bufferable(self, e) -> bool:
         return (isinstance(e, Op) and e.op in _UFUNCS and not self._scalar(e)
@@ -92,36 +103,37 @@ class _Buffered:
         if not self.remaining[key] and key in self.shared:
             later.append(self.shared.pop(key))
 
-    def value(self, e) -> tuple[str, int | None, list[int]]:
+    def value(self, e) -> tuple[str, int | None, bool, list[int]]:
         """Emit the operations of ``e``; return its source (a name, a literal or an expression),
-        the pool buffer it occupies if it is a temporary of this evaluation, and the buffers to
-        release once the statement has been emitted."""
+        the pool buffer holding it (None if none), whether that buffer is a temporary of this
+        evaluation (free for the consuming operation to write into), and the buffers to release
+        once the statement has been emitted."""
         if isinstance(e, Const):
-            return repr(float(e.value)), None, []
+            return repr(float(e.value)), None, False, []
         if isinstance(e, Time):
-            return "t", None, []
+            return "t", None, False, []
         if isinstance(e, Ref):
-            return self.em.names[e.name], None, []
+            return self.em.names[e.name], None, False, []
         if not self._bufferable(e):
-            return self.em.emit(e), None, []
-        key = self.em.emit(e)
+            return self._key(e), None, False, []
+        key = self._key(e)
         later: list[int] = []
         if key in self.shared:  # computed already: its inner occurrences are skipped too
             buf = self.shared[key]
             for x in walk(e):
-                if x is not e and self._bufferable(x) and self.em.emit(x) in self.remaining:
-                    self._seen(self.em.emit(x), later)
+                if x is not e and self._bufferable(x) and self._key(x) in self.remaining:
+                    self._seen(self._key(x), later)
             self._seen(key, later)
-            return f"_b{buf}", None, later
+            return f"_b{buf}", buf, False, later
         srcs, temps = [], []
         for a in e.args:
             if e.op in ("min", "max") and isinstance(a, Const) and self.em.use_fills:
                 srcs.append(self.em.fill(float(a.value)))
                 continue
-            src, buf, after = self.value(a)
+            src, buf, temp, after = self.value(a)
             srcs.append(src)
             later += after
-            if buf is not None:
+            if temp:
                 temps.append(buf)
         # in place (out= an operand's buffer) except for the transcendental functions: numpy's
         # power of one element in place skips its SIMD loop, so a lone draw would differ in the last bit
@@ -132,22 +144,18 @@ class _Buffered:
             self.shared[key] = out
             self.holders[out] = self.holders.get(out, 0) + 1
             self._seen(key, later)
-            return f"_b{out}", None, later
-        return f"_b{out}", out, later
+            return f"_b{out}", out, False, later
+        return f"_b{out}", out, True, later
 
     def assign(self, local: str, e, comment: str) -> None:
         """``local = e``."""
-        src, buf, later = self.value(e)
+        src, buf, _, later = self.value(e)
         self.lines.append(f"    {local} = {src}  # {comment}")
-        if buf is None and src.startswith("_b"):  # a common subexpression: share its buffer
-            buf = int(src[2:])
         if buf is None and isinstance(e, Ref):  # a bare reference shares the other name's buffer
             buf = self.bound.get(self.em.names[e.name])
         if buf is not None:
             self.holders[buf] = self.holders.get(buf, 0) + 1
             self.bound[local] = buf
-        elif self._scalar(e):
-            self.scalars.add(local)
         for b in later:
             self.release(b)
 
@@ -170,6 +178,10 @@ def _buffered_straight_line(cm, em, eqs, names: list[str], saved: dict[str, int]
         for r in refs(e):
             last[r] = i
     at_end = {r for d in (ders or []) for r in refs(d)}
+    scalars = set(scalars)
+    for n, e in zip(names, exprs):  # an equation of scalars only (constants, the time) is a scalar
+        if all(nm[r] in scalars for r in refs(e)):
+            scalars.add(nm[n])
     bl = _Buffered(em, scalars, exprs + list(ders or []))
     assigned = set(names)
     bl.lines += [f"    buf[j, {r}, :] = {nm[v]}" for v, r in saved.items() if v not in assigned]
@@ -184,18 +196,16 @@ def _buffered_straight_line(cm, em, eqs, names: list[str], saved: dict[str, int]
     if ders is None:
         bl.lines.append("    return None")
     else:
-        out = []
-        for d in ders:
-            src, _, later = bl.value(d)
-            out.append(src)
-            bl.holders.update({b: bl.holders[b] + 1 for b in later})  # returned: never released
+        # the returned values stay held: buffers in each value's release list are not released
+        out = [bl.value(d)[0] for d in ders]
         bl.lines.append(f"    return ({', '.join(out)}{',' if len(out) == 1 else ''})")
     return bl.lines, bl.n
 
 
 def generate_source(cm, dialect: str = "numpy", select=None) -> tuple[str, object]:
-    """Source of ``_consts(P, S, n)``, ``_init(t, P)``, ``_rates(t, S, PC)``, ``_save(t, S, PC, buf, j)``
-    and ``_step_save(t, S, PC, buf, j)``.
+    """Source of ``_consts(P, S, n)``, ``_init(t, P)``, ``_rates(t, S, PC, B)``,
+    ``_save(t, S, PC, B, buf, j)`` and ``_step_save(t, S, PC, B, buf, j)``; ``B`` is the pool of
+    ``N_BUFFERS`` scratch arrays of the chunk's length (:class:`_Buffered`).
 
     ``_consts`` computes the parameter-only subexpressions once per chunk from the parameters and
     the initial stocks ``S`` (:func:`jzsim.engine.hoist.hoist_constants`, same operations, same
@@ -222,10 +232,6 @@ def generate_source(cm, dialect: str = "numpy", select=None) -> tuple[str, objec
         v = var[name]
         e = cm.initial[name] if v.kind == "stock" else cm.lowered[name]
         return f"    {nm[name]} = {em.emit(e)}  # {v.kind} {name} [{v.units}]"
-
-    def assign(name: str) -> str:
-        v = var[name]
-        return f"    {nm[name]} = {em.emit(eqs[name])}  # {v.kind} {name} [{v.units}]"
 
     init = ["def _init(t, P):", *_unpack(pnames, "P")]
     init += [assign_init(n) for n in cm.init_order]
