@@ -180,13 +180,14 @@ def _compiled_chunk_stats():
         def chunk_stats(x, block, count, lo, inv_width, n_bins, mean, m2, mn, mx, hist):  # pragma: no cover
             nv, n, nt = x.shape
             top = float(n_bins)
+            nbb = n_bins + 2  # bins per variable and time, with underflow and overflow
             for v in numba.prange(nv):
                 bmean = np.empty(nt)
                 bm2 = np.empty(nt)
-                idx = np.empty(nt, np.int64)
+                idx = np.empty(nt, np.uint64)
                 low, high = mn[v].copy(), mx[v].copy()
                 edge, inv = lo[v].copy(), inv_width[v].copy()
-                h = hist[v]
+                h = hist[v].reshape(-1)  # flat (time, bin): bin b of time t is h[t * nbb + b]
                 c = count
                 for s in range(0, n, block):
                     e = min(n, s + block)
@@ -211,9 +212,9 @@ def _compiled_chunk_stats():
                             b = np.floor((val - edge[t]) * inv[t])
                             b = -1.0 if b < -1.0 else b
                             b = b if b <= top else top  # NaN too: never an index out of range
-                            idx[t] = np.int64(b) + 1
-                        for t in range(nt):  # scattered increments apart, so the loop above vectorises
-                            h[t, idx[t]] += 1
+                            idx[t] = np.uint64(np.int64(b) + 1 + t * nbb)
+                        for t in range(nt):  # scattered increments apart, so the loop above vectorises;
+                            h[idx[t]] += 1  # unsigned flat indices: no negative-index wraparound code
                     tot = c + nb
                     for t in range(nt):  # Accumulator._merge
                         delta = bmean[t] - mean[v, t]
