@@ -85,3 +85,26 @@ def test_block_must_be_positive():
     acc.set_edges(np.ones((1, 3, 1)))
     with pytest.raises(ValueError, match="block is 0"):
         acc.add_blocks(np.ones((1, 3, 1)), 0)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_cells_are_copied_in_the_same_pass(compiled, monkeypatch):
+    if compiled:
+        pytest.importorskip("numba")
+    else:
+        monkeypatch.setattr(summaries, "_COMPILED_CHUNK", False)
+    x = draws(2)
+    cells = np.array([[2, 5], [0, 1], [2, 0], [3, 0]])
+    copies = np.full((4, x.shape[1]), np.nan)
+    acc = Accumulator(x.shape[0], x.shape[2], n_bins=50)
+    acc.set_edges(x[:, :BLOCK])
+    acc.add_blocks(x, BLOCK, cells, copies)
+    for j, (v, t) in enumerate(cells):
+        np.testing.assert_array_equal(copies[j], x[v, :, t])
+    plain = accumulate(x, [5])  # asking for copies changes no summary
+    for k, v in fields(plain).items():
+        np.testing.assert_array_equal(fields(acc)[k], v, err_msg=k)
+    with pytest.raises(ValueError, match="cells"):
+        acc.add_blocks(x, BLOCK, np.array([[4, 0]]), np.empty((1, x.shape[1])))
+    with pytest.raises(ValueError, match="copies of shape"):
+        acc.add_blocks(x, BLOCK, cells, np.empty((3, x.shape[1])))

@@ -18,6 +18,7 @@ from jzsim.engine import Model
 from jzsim.engine.results import growth_rows, to_dataset
 from jzsim.params import Parameter
 from jzsim.uncertainty.montecarlo import monte_carlo
+from jzsim.uncertainty.summaries import Accumulator
 
 YEARS = np.arange(2020.0, 2031.0)
 
@@ -133,6 +134,16 @@ def test_hand_built_counts_equal_the_xarray_path(seed):
     expected = xarray_counts(ds, table)
     np.testing.assert_array_equal(checks.counts(out), expected)
     assert 0 < expected.sum() and len(set(expected.tolist())) > 5
+    # the columns copied out by the summaries' pass (as monte_carlo does) give the same counts
+    cells = np.array(checks.cells, dtype=np.int64)
+    assert len(cells) >= 3
+    copies = np.full((len(cells), out.shape[1]), np.nan)
+    acc = Accumulator(out.shape[0], out.shape[2], n_bins=20)
+    acc.set_edges(np.nan_to_num(out))
+    acc.add_blocks(np.nan_to_num(out), 64, cells, copies)
+    given = {(int(r), int(t)): copies[j] for j, (r, t) in enumerate(cells)}
+    np.testing.assert_array_equal(checks.counts(np.nan_to_num(out), given),
+                                  checks.counts(np.nan_to_num(out)))
     ev = evaluate_targets(ds, table)
     judged = {"met", "missed"}
     assert [s in judged for s in checks.status] == [s in judged for s in ev["status"]]

@@ -678,8 +678,27 @@ class TargetChecks:
         raise ValueError(f"target {tid!r}: variable {name!r}{' ' + str(selector) if selector else ''} "
                          "of the template has no row")
 
-    def counts(self, out: np.ndarray) -> np.ndarray:
+    @property
+    def cells(self) -> list[tuple[int, int]]:
+        """The ``(row, time index)`` cells of ``out`` whose per-draw columns the checks read
+        (growth-rate sources aside, which read whole rows), each once, in first-use order."""
+        cells: dict[tuple[int, int], None] = {}
+        for c in self._checks:
+            times = (c.t_end, c.t_base) if c.kind in _GROWTH_KINDS else (c.t_end,)
+            for src in (c.ind, c.ref):
+                if src is not None and not src.growth:
+                    cells.update({(src.row, t): None for t in times})
+        return list(cells)
+
+    def counts(self, out: np.ndarray, columns: Mapping[tuple[int, int], np.ndarray] | None = None) -> np.ndarray:
         """Draws meeting each target in ``out`` (shape ``(n_vars, n_draws, n_times)``).
+
+        Parameters
+        ----------
+        out : numpy.ndarray
+        columns : mapping, optional
+            Contiguous copies ``out[row, :, t]`` already made, by ``(row, t)`` (see :attr:`cells`);
+            the others are copied from ``out``.
 
         Returns
         -------
@@ -687,7 +706,7 @@ class TargetChecks:
             int64, one count per target in table order (0 for targets not judged).
         """
         res = np.zeros(len(self.ids), dtype=np.int64)
-        cache: dict = {}  # growth rows by row; contiguous copies of columns by (row, time)
+        cache: dict = dict(columns or {})  # growth rows by row; contiguous copies of columns by (row, time)
         for c in self._checks:
             met = self._met(c, out, cache)
             res[c.index] = int(np.count_nonzero(met))

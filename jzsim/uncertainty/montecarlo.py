@@ -172,6 +172,9 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
     n_targets = 0 if targets is None else len(targets)
     met_counts = np.zeros(n_targets, dtype=np.int64)
     checks = _target_checks(cm, rs, names, targets) if n_targets else None
+    # the cells the target checks read, copied out by the summaries' pass over each chunk
+    cells = np.array(checks.cells if checks is not None else [], dtype=np.int64).reshape(-1, 2)
+    copies = np.empty((len(cells), chunk))
     kept = _keeper(keep, len(names), draws, nt, [p.name for p in uncertain])
 
     from tqdm.auto import tqdm
@@ -226,11 +229,12 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
                     out[nk + i, :, 0] = 0.0  # no growth rate in the first year: reported as NaN below
                 if acc.lo is None:
                     acc.set_edges(out[:, : min(BLOCK, b - a), :])
-                acc.add_blocks(out, BLOCK)
+                acc.add_blocks(out, BLOCK, cells, copies[:, : b - a])
                 if stats_check and acc.suspicious(slice(0, nk), nonneg):
                     cm.check_output(out[:nk], rs, first_draw=a, names=kernel_names)  # raises, naming the draw
                 if checks is not None:
-                    met_counts += checks.counts(out)
+                    met_counts += checks.counts(out, {(int(r), int(t)): copies[j, : b - a]
+                                                      for j, (r, t) in enumerate(cells)})
                 if kept is not None:
                     kept.write(a, b, out, sampled)
                 done = b

@@ -55,7 +55,8 @@ class Accumulator:
         """Add one block of draws, ``x`` of shape ``(n_vars, n_draws, n_times)``."""
         self.add_blocks(x, max(x.shape[1], 1))
 
-    def add_blocks(self, x: np.ndarray, block: int) -> None:
+    def add_blocks(self, x: np.ndarray, block: int, cells: np.ndarray | None = None,
+                   copies: np.ndarray | None = None) -> None:
         """Add consecutive blocks of ``block`` draws (the last may be shorter), ``x`` of shape
         ``(n_vars, n_draws, n_times)``: each block's (count, mean, M2) is merged in order with
         :meth:`_merge`'s arithmetic, so the result does not depend on how blocks are grouped into
@@ -64,18 +65,36 @@ class Accumulator:
         With numba, one compiled call does every block, parallel over variables; without it, numpy
         does one block at a time. Both bin identically (same floating-point expression); the block
         sums differ only in rounding order.
+
+        ``cells`` (int, shape ``(k, 2)``: variable, time) and ``copies`` (float64, ``(k, n_draws)``)
+        ask for ``copies[j] = x[cells[j, 0], :, cells[j, 1]]`` in the same pass over ``x``: a caller
+        that needs a few per-draw columns (the target checks) then does not read ``x`` again, one
+        cache line per draw and column.
         """
         n = x.shape[1]
         if n == 0:
             return
         if block < 1:
             raise ValueError(f"block is {block!r}; allowed: an integer >= 1")
+        cells = np.zeros((0, 2), dtype=np.int64) if cells is None else np.asarray(cells, dtype=np.int64)
+        if copies is None:
+            copies = np.empty((len(cells), n))
+        if cells.ndim != 2 or cells.shape[1] != 2 or copies.shape != (len(cells), n):
+            raise ValueError(f"cells of shape {cells.shape} and copies of shape {copies.shape}; allowed: "
+                             f"(k, 2) and (k, {n}) for {n} draws")
+        if len(cells) and not ((0 <= cells[:, 0]).all() and (cells[:, 0] < x.shape[0]).all()
+                               and (0 <= cells[:, 1]).all() and (cells[:, 1] < x.shape[2]).all()):
+            raise ValueError(f"cells {cells.tolist()}; allowed: (variable, time) within {x.shape[0]} x {x.shape[2]}")
         fast = _compiled_chunk_stats()
         if fast is not None:
+            order = np.argsort(cells[:, 0], kind="stable")  # cells grouped by variable
+            starts = np.searchsorted(cells[order, 0], np.arange(x.shape[0] + 1))
             fast(x, int(block), self.count, self.lo, self.inv_width, self.n_bins, self.mean, self.m2, self.min,
-                 self.max, self.hist)
+                 self.max, self.hist, starts, cells[order, 1].copy(), order, copies)
             self.count += n
             return
+        for j, (v, t) in enumerate(cells):
+            copies[j] = x[v, :, t]
         for s in range(0, n, block):
             xb = x[:, s: s + block, :]
             bmean = xb.mean(axis=1)
@@ -164,9 +183,11 @@ def _compiled_chunk_stats():
     """A numba kernel doing :meth:`Accumulator.add_blocks` in one call, parallel over variables
     (None without numba).
 
-    Per variable and block: the block mean (first pass), then M2, min, max and the histogram
-    counts (second pass, on the block while it is in cache), then the block folded into the running
-    mean and M2 with :meth:`Accumulator._merge`'s arithmetic; everything is updated in place.
+    Per variable and block: the block mean (first pass), then M2, min, max, the histogram counts
+    and the copies of the cells asked for (second pass, on the block while it is in cache), then
+    the block folded into the running mean and M2 with :meth:`Accumulator._merge`'s arithmetic;
+    everything is updated in place. ``cell_start`` (``n_vars + 1``) indexes ``cell_time`` and
+    ``cell_row`` (the cells grouped by variable: time, row of ``copies``).
     """
     global _COMPILED_CHUNK
     if _COMPILED_CHUNK is None:
@@ -177,7 +198,8 @@ def _compiled_chunk_stats():
             return None
 
         @numba.njit(parallel=True, nogil=True, cache=True)
-        def chunk_stats(x, block, count, lo, inv_width, n_bins, mean, m2, mn, mx, hist):  # pragma: no cover
+        def chunk_stats(x, block, count, lo, inv_width, n_bins, mean, m2, mn, mx, hist,
+                        cell_start, cell_time, cell_row, copies):  # pragma: no cover
             nv, n, nt = x.shape
             top = float(n_bins)
             nbb = n_bins + 2  # bins per variable and time, with underflow and overflow
@@ -215,6 +237,8 @@ def _compiled_chunk_stats():
                             idx[t] = np.uint64(np.int64(b) + 1 + t * nbb)
                         for t in range(nt):  # scattered increments apart, so the loop above vectorises;
                             h[idx[t]] += 1  # unsigned flat indices: no negative-index wraparound code
+                        for j in range(cell_start[v], cell_start[v + 1]):  # the cells asked for of v
+                            copies[cell_row[j], d] = xd[cell_time[j]]
                     tot = c + nb
                     for t in range(nt):  # Accumulator._merge
                         delta = bmean[t] - mean[v, t]
