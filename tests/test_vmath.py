@@ -66,7 +66,9 @@ def test_pow_relative_error_within_a_few_ulp_for_model_like_exponents():
 
 
 @pytest.mark.parametrize("fn, loop, args", [
-    ("exp", _exp_loop, ([np.nan, np.inf, -np.inf, 710.0, -746.0, 0.0, -0.0, 709.78, -745.0, -740.0],)),
+    ("exp", _exp_loop, ([np.nan, np.inf, -np.inf, 710.0, -746.0, 0.0, -0.0, 709.78, -745.0, -740.0,
+                         709.782712893384, 709.7827128933841, 709.79, 1e300, -745.1332191019411,
+                         -745.14, -1e300, -720.5, -1022.5 * np.log(2)],)),
     ("log", _log_loop, ([np.nan, np.inf, -np.inf, 0.0, -0.0, -1.0, 1.0, 5e-324],)),
     ("pow", _pow_loop, ([-8.0, -8.0, 0.0, 0.0, 0.0, np.nan, 1.0, 2.0, -2.0, np.inf, -np.inf, 2.0, 0.5],
                         [3.0, 1 / 3, 2.0, -1.0, 0.0, 0.0, np.nan, np.inf, 2.0, -1.0, 3.0, 0.5, -np.inf])),
