@@ -491,21 +491,49 @@ def main(argv=None):
         for a in range(0, n_raw, ch):
             sample_parameters(unc, "random", 0, a, min(n_raw, a + ch), n_raw)
 
-    chunks = [np.ascontiguousarray(outarr[:, a: a + ch]) for a in range(0, n_raw, ch)]  # as monte_carlo's
+    # monte_carlo's chunk layout: the kernel's rows, then derived growth rates computed from them
+    from jzsim.engine.results import growth_rows
+    from jzsim.uncertainty.montecarlo import _target_checks
 
-    def t_summaries():
-        acc = Accumulator(len(sel_names), len(rs.save_times), 1000)
+    derived = [d for d in cm.derived.values() if d.of in sel_names and d.name in ds0.data_vars]
+    all_names = sel_names + [d.name for d in derived]
+    chunks = []
+    for a in range(0, n_raw, ch):
+        c = np.empty((len(all_names), min(ch, n_raw - a), len(rs.save_times)))
+        c[: len(sel_names)] = outarr[:, a: a + ch]
+        for i, d in enumerate(derived):
+            growth_rows(c[sel_names.index(d.of)], rs.save_every, out=c[len(sel_names) + i])
+            c[len(sel_names) + i, :, 0] = 0.0
+        chunks.append(c)
+    tg = None
+    if name == "plan":
+        from jzsim.analysis.targets import load_targets
+
+        tg = _target_checks(cm, rs, all_names, load_targets())
+    cells = np.array(tg.cells if tg is not None else [], dtype=np.int64).reshape(-1, 2)
+    copies = [np.empty((len(cells), c.shape[1])) for c in chunks]
+
+    def t_summaries():  # as monte_carlo calls it: the target checks' cells copied in the same pass
+        acc = Accumulator(len(all_names), len(rs.save_times), 1000)
         acc.set_edges(chunks[0][:, :BLOCK, :])
-        for c in chunks:
-            acc.add_blocks(c, BLOCK)
+        for c, cp in zip(chunks, copies):
+            acc.add_blocks(c, BLOCK, cells, cp)
+
+    def t_targets():
+        for c, cp in zip(chunks, copies):
+            tg.counts(c, {(int(r), int(t)): cp[j] for j, (r, t) in enumerate(cells)})
 
     def t_check():
         for a in range(0, n_raw, ch):
             cm.check_output(outarr[:, a: a + ch], rs, first_draw=a, names=sel_names)
 
     results["breakdown"] = {"draws": n_raw, "chunk": ch}
-    for label, fn in (("sampling (sample_parameters)", t_sampling),
-                      ("summaries (Accumulator.add_blocks per chunk)", t_summaries),
+    t_summaries()  # fills the copies that t_targets reads
+    pieces = [("sampling (sample_parameters)", t_sampling),
+              ("summaries (Accumulator.add_blocks per chunk, with the target checks' cells)", t_summaries)]
+    if tg is not None:
+        pieces.append(("target counts (TargetChecks.counts on the copied cells)", t_targets))
+    for label, fn in (*pieces,
                       ("checks (CompiledModel.check_output; monte_carlo calls it only when a chunk's "
                        "summaries show a non-finite mean or a negative stock)", t_check)):
         ts = repeat_timing(fn, min_reps=3, max_reps=7, min_total=1.0)
