@@ -39,12 +39,17 @@ def fields(acc: Accumulator) -> dict[str, np.ndarray]:
             "hist": acc.hist}
 
 
-@pytest.mark.parametrize("compiled", [True, False])
-def test_summaries_do_not_depend_on_grouping_of_blocks(compiled, monkeypatch):
-    if compiled:
+@pytest.fixture(params=["compiled", "numpy"])
+def summary_path(request, monkeypatch) -> str:
+    """Run the test on the compiled summaries (numba) and on the numpy path."""
+    if request.param == "compiled":
         pytest.importorskip("numba")
     else:
         monkeypatch.setattr(summaries, "_COMPILED_CHUNK", False)
+    return request.param
+
+
+def test_summaries_do_not_depend_on_grouping_of_blocks(summary_path):
     x = draws()
     ref = fields(accumulate(x, [1, 1, 1, 1, 1]))
     for groups in ([5], [2, 3], [3, 1, 1]):
@@ -87,12 +92,7 @@ def test_block_must_be_positive():
         acc.add_blocks(np.ones((1, 3, 1)), 0)
 
 
-@pytest.mark.parametrize("compiled", [True, False])
-def test_cells_are_copied_in_the_same_pass(compiled, monkeypatch):
-    if compiled:
-        pytest.importorskip("numba")
-    else:
-        monkeypatch.setattr(summaries, "_COMPILED_CHUNK", False)
+def test_cells_are_copied_in_the_same_pass(summary_path):
     x = draws(2)
     cells = np.array([[2, 5], [0, 1], [2, 0], [3, 0]])
     copies = np.full((4, x.shape[1]), np.nan)
