@@ -521,7 +521,7 @@ def main(argv=None):
 
     def t_targets():
         for c, cp in zip(chunks, copies):
-            tg.counts(c, {(int(r), int(t)): cp[j] for j, (r, t) in enumerate(cells)})
+            tg.counts(c, cp)
 
     def t_check():
         for a in range(0, n_raw, ch):

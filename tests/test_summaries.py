@@ -106,5 +106,7 @@ def test_cells_are_copied_in_the_same_pass(summary_path):
         np.testing.assert_array_equal(fields(acc)[k], v, err_msg=k)
     with pytest.raises(ValueError, match="cells"):
         acc.add_blocks(x, BLOCK, np.array([[4, 0]]), np.empty((1, x.shape[1])))
+    with pytest.raises(ValueError, match="pass both or neither"):
+        acc.add_blocks(x, BLOCK, cells)
     with pytest.raises(ValueError, match="copies of shape"):
         acc.add_blocks(x, BLOCK, cells, np.empty((3, x.shape[1])))

@@ -141,9 +141,10 @@ def test_hand_built_counts_equal_the_xarray_path(seed):
     acc = Accumulator(out.shape[0], out.shape[2], n_bins=20)
     acc.set_edges(np.nan_to_num(out))
     acc.add_blocks(np.nan_to_num(out), 64, cells, copies)
-    given = {(int(r), int(t)): copies[j] for j, (r, t) in enumerate(cells)}
-    np.testing.assert_array_equal(checks.counts(np.nan_to_num(out), given),
-                                  checks.counts(np.nan_to_num(out)))
+    np.testing.assert_array_equal(checks.counts(np.nan_to_num(out), copies), checks.counts(np.nan_to_num(out)))
+    assert checks.counts(out, np.full_like(copies, np.nan)).sum() < expected.sum()  # the copies are read
+    with pytest.raises(ValueError, match="copies has shape"):
+        checks.counts(out, copies[:-1])
     ev = evaluate_targets(ds, table)
     judged = {"met", "missed"}
     assert [s in judged for s in checks.status] == [s in judged for s in ev["status"]]

@@ -656,6 +656,13 @@ class TargetChecks:
                 tolerance=float(r["tolerance"]), years=(year - base) if grows else 0,
                 t_end=_time_index(times, year), t_base=_time_index(times, base) if grows else -1,
                 ind=ind, ref=ref))
+        cells: dict[tuple[int, int], None] = {}
+        for c in self._checks:
+            times = (c.t_end, c.t_base) if c.kind in _GROWTH_KINDS else (c.t_end,)
+            for src in (c.ind, c.ref):
+                if src is not None and not src.growth:
+                    cells.update({(src.row, t): None for t in times})
+        self._cells = tuple(cells)
 
     @staticmethod
     def _source(ds: xr.Dataset, name: str, selector: dict[str, str], rows: Mapping, growth: Mapping[str, int],
@@ -682,23 +689,18 @@ class TargetChecks:
     def cells(self) -> list[tuple[int, int]]:
         """The ``(row, time index)`` cells of ``out`` whose per-draw columns the checks read
         (growth-rate sources aside, which read whole rows), each once, in first-use order."""
-        cells: dict[tuple[int, int], None] = {}
-        for c in self._checks:
-            times = (c.t_end, c.t_base) if c.kind in _GROWTH_KINDS else (c.t_end,)
-            for src in (c.ind, c.ref):
-                if src is not None and not src.growth:
-                    cells.update({(src.row, t): None for t in times})
-        return list(cells)
+        return list(self._cells)
 
-    def counts(self, out: np.ndarray, columns: Mapping[tuple[int, int], np.ndarray] | None = None) -> np.ndarray:
+    def counts(self, out: np.ndarray, copies: np.ndarray | None = None) -> np.ndarray:
         """Draws meeting each target in ``out`` (shape ``(n_vars, n_draws, n_times)``).
 
         Parameters
         ----------
         out : numpy.ndarray
-        columns : mapping, optional
-            Contiguous copies ``out[row, :, t]`` already made, by ``(row, t)`` (see :attr:`cells`);
-            the others are copied from ``out``.
+        copies : numpy.ndarray, optional
+            ``copies[j] = out[row, :, t]`` for the ``j``-th of :attr:`cells`, already made (e.g. by
+            :meth:`jzsim.uncertainty.summaries.Accumulator.add_blocks`); without it the columns
+            are copied from ``out``.
 
         Returns
         -------
@@ -706,7 +708,11 @@ class TargetChecks:
             int64, one count per target in table order (0 for targets not judged).
         """
         res = np.zeros(len(self.ids), dtype=np.int64)
-        cache: dict = dict(columns or {})  # growth rows by row; contiguous copies of columns by (row, time)
+        # growth rows by row; contiguous copies of columns by (row, time)
+        if copies is not None and (copies.ndim != 2 or copies.shape != (len(self._cells), out.shape[1])):
+            raise ValueError(f"copies has shape {copies.shape}; allowed: ({len(self._cells)}, {out.shape[1]}), "
+                             "one row per cell of `cells`, one column per draw of `out`")
+        cache: dict = {} if copies is None else dict(zip(self._cells, copies))
         for c in self._checks:
             met = self._met(c, out, cache)
             res[c.index] = int(np.count_nonzero(met))

@@ -233,8 +233,7 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
                 if stats_check and acc.suspicious(slice(0, nk), nonneg):
                     cm.check_output(out[:nk], rs, first_draw=a, names=kernel_names)  # raises, naming the draw
                 if checks is not None:
-                    met_counts += checks.counts(out, {(int(r), int(t)): copies[j, : b - a]
-                                                      for j, (r, t) in enumerate(cells)})
+                    met_counts += checks.counts(out, copies[:, : b - a])
                 if kept is not None:
                     kept.write(a, b, out, sampled)
                 done = b

@@ -76,9 +76,10 @@ class Accumulator:
             return
         if block < 1:
             raise ValueError(f"block is {block!r}; allowed: an integer >= 1")
+        if (cells is None) != (copies is None):
+            raise ValueError("cells and copies go together: pass both or neither")
         cells = np.zeros((0, 2), dtype=np.int64) if cells is None else np.asarray(cells, dtype=np.int64)
-        if copies is None:
-            copies = np.empty((len(cells), n))
+        copies = np.empty((0, n)) if copies is None else copies
         if cells.ndim != 2 or cells.shape[1] != 2 or copies.shape != (len(cells), n):
             raise ValueError(f"cells of shape {cells.shape} and copies of shape {copies.shape}; allowed: "
                              f"(k, 2) and (k, {n}) for {n} draws")
