@@ -96,6 +96,26 @@ def test_summaries_equal_those_from_kept_trajectories():
         assert np.all(np.abs(approx - exact) <= res), (q, np.abs(approx - exact).max(), res)
 
 
+def test_compiled_runs_summarise_in_the_kernel_with_the_bits_of_the_trajectories():
+    """The compiled backend summarises chunks after the first inside the kernel: the summaries are
+    the same bits whatever the chunk size, whether trajectories are kept or not, and as
+    summarising the kept trajectories afterwards."""
+    from jzsim.uncertainty.summaries import Accumulator
+
+    kw = dict(draws=3 * BLOCK + 45, seed=2, backend="numba")
+    kept = run(keep=True, chunk_size=BLOCK, **kw)
+    for other in (run(chunk_size=BLOCK, **kw), run(chunk_size=2 * BLOCK, **kw), run(keep=True, **kw)):
+        for name in ("P", "share", "p_met") if "p_met" in kept else ("P", "share"):
+            np.testing.assert_array_equal(other[name].values, kept[name].values, err_msg=name)
+    x = np.stack([kept["P_draws"].values, kept["share_draws"].values])
+    acc = Accumulator(2, x.shape[2])
+    acc.set_edges(x[:, :BLOCK])
+    acc.add_blocks(x, BLOCK)
+    np.testing.assert_array_equal(kept["P"].sel(statistic="mean").values, acc.mean[0])
+    np.testing.assert_array_equal(kept["share"].sel(statistic="std").values, acc.std[1])
+    np.testing.assert_array_equal(kept["P"].sel(statistic="p50").values, acc.quantiles((0.5,))[0, 0])
+
+
 def test_trajectories_streamed_to_disk(tmp_path):
     path = tmp_path / "traj.npy"
     disk = run(draws=3000, seed=2, keep=path)

@@ -145,6 +145,18 @@ def test_hand_built_counts_equal_the_xarray_path(seed):
     assert checks.counts(out, np.full_like(copies, np.nan)).sum() < expected.sum()  # the copies are read
     with pytest.raises(ValueError, match="copies has shape"):
         checks.counts(out, copies[:-1])
+    # without out (the compiled kernel's own summaries write no trajectories): only when no check
+    # reads a whole row, as a growth rate computed from a row does
+    assert checks.reads_rows
+    with pytest.raises(ValueError, match="out is None; allowed only with copies"):
+        checks.counts(None, copies)
+    levels = table[table["id"] != "growth_level"]
+    lv = TargetChecks(ds.isel(draw=slice(0, 1)), levels, rows, growth, 1.0)
+    assert not lv.reads_rows
+    lv_copies = np.stack([np.nan_to_num(out)[r, :, t] for r, t in lv.cells])
+    np.testing.assert_array_equal(lv.counts(None, lv_copies), lv.counts(np.nan_to_num(out)))
+    with pytest.raises(ValueError, match="out is None"):
+        lv.counts(None)
     ev = evaluate_targets(ds, table)
     judged = {"met", "missed"}
     assert [s in judged for s in checks.status] == [s in judged for s in ev["status"]]

@@ -691,12 +691,19 @@ class TargetChecks:
         (growth-rate sources aside, which read whole rows), each once, in first-use order."""
         return list(self._cells)
 
-    def counts(self, out: np.ndarray, copies: np.ndarray | None = None) -> np.ndarray:
+    @property
+    def reads_rows(self) -> bool:
+        """Whether some check reads whole rows of ``out`` (a growth rate computed from a row), so
+        that :meth:`counts` needs ``out`` even with ``copies``."""
+        return any(s is not None and s.growth for c in self._checks for s in (c.ind, c.ref))
+
+    def counts(self, out: np.ndarray | None, copies: np.ndarray | None = None) -> np.ndarray:
         """Draws meeting each target in ``out`` (shape ``(n_vars, n_draws, n_times)``).
 
         Parameters
         ----------
-        out : numpy.ndarray
+        out : numpy.ndarray or None
+            None when ``copies`` are given and no check reads whole rows (:attr:`reads_rows`).
         copies : numpy.ndarray, optional
             ``copies[j] = out[row, :, t]`` for the ``j``-th of :attr:`cells`, already made (e.g. by
             :meth:`jzsim.uncertainty.summaries.Accumulator.add_blocks`); without it the columns
@@ -708,9 +715,13 @@ class TargetChecks:
             int64, one count per target in table order (0 for targets not judged).
         """
         res = np.zeros(len(self.ids), dtype=np.int64)
+        if out is None and (copies is None or self.reads_rows):
+            raise ValueError("out is None; allowed only with copies, and when no check reads whole rows "
+                             "(reads_rows is False)")
         # growth rows by row; contiguous copies of columns by (row, time)
-        if copies is not None and (copies.ndim != 2 or copies.shape != (len(self._cells), out.shape[1])):
-            raise ValueError(f"copies has shape {copies.shape}; allowed: ({len(self._cells)}, {out.shape[1]}), "
+        n = copies.shape[-1] if out is None else out.shape[1]
+        if copies is not None and (copies.ndim != 2 or copies.shape != (len(self._cells), n)):
+            raise ValueError(f"copies has shape {copies.shape}; allowed: ({len(self._cells)}, {n}), "
                              "one row per cell of `cells`, one column per draw of `out`")
         cache: dict = {} if copies is None else dict(zip(self._cells, copies))
         for c in self._checks:

@@ -2,7 +2,11 @@
 
 * mean and standard deviation: per block of :data:`~jzsim.uncertainty.sampling.BLOCK` draws
   (count, mean, M2), merged in block order with Chan et al.'s parallel update, so the result does
-  not depend on how blocks were grouped into chunks;
+  not depend on how blocks were grouped into chunks. With numba, a block's (count, mean, M2) is
+  itself merged, in draw order, from sub-blocks of :data:`~jzsim.backends.lanestats.SUB` draws
+  (the compiled kernel's lanes; :func:`jzsim.backends.lanestats.fold_block`), which is what lets
+  the compiled kernel summarise its draws as it runs them and give the same bits; without numba,
+  numpy computes each block's mean and M2 in two passes (the same statistics, other rounding);
 * quantiles: integer histograms (``n_bins`` bins per variable and year between edges set from the
   first :data:`~jzsim.uncertainty.sampling.BLOCK` draws, widened by half their range on each side,
   plus an underflow and an overflow bin) and the exact minimum and maximum. Integer counts add
@@ -62,8 +66,10 @@ class Accumulator:
         :meth:`_merge`'s arithmetic, so the result does not depend on how blocks are grouped into
         calls.
 
-        With numba, one compiled call does every block, parallel over variables; without it, numpy
-        does one block at a time. Both bin identically (same floating-point expression); the block
+        With numba, one compiled call does every block, parallel over variables, each block from
+        sub-blocks of :data:`~jzsim.backends.lanestats.SUB` draws (the arithmetic of the compiled
+        kernel's own summaries, :meth:`add_summaries`: same bits); without it, numpy does one block
+        at a time in two passes. Both bin identically (same floating-point expression); the block
         sums differ only in rounding order.
 
         ``cells`` (int, shape ``(k, 2)``: variable, time) and ``copies`` (float64, ``(k, n_draws)``)
@@ -104,6 +110,34 @@ class Accumulator:
             np.minimum(self.min, xb.min(axis=1), out=self.min)
             np.maximum(self.max, xb.max(axis=1), out=self.max)
             self._histogram(xb)
+
+    def add_summaries(self, counts: np.ndarray, b_mean: np.ndarray, b_m2: np.ndarray, b_min: np.ndarray,
+                      b_max: np.ndarray, hist: np.ndarray) -> None:
+        """Add consecutive blocks summarised elsewhere (the compiled kernel's
+        ``kernel_summaries``): block ``i`` has ``counts[i]`` draws and per cell (variable-major,
+        ``n_vars * n_times``) ``b_mean[i]``, ``b_m2[i]``, ``b_min[i]``, ``b_max[i]``; ``hist`` (any
+        number of rows of ``n_vars * n_times * (n_bins + 2)`` counts) is added bin by bin. Blocks
+        are merged in order with the arithmetic of :meth:`add_blocks` (needs numba).
+        """
+        from jzsim.backends.lanestats import merge_into
+
+        cells = self.shape[0] * self.shape[1]
+        nb = len(counts)
+        for name, a in (("b_mean", b_mean), ("b_m2", b_m2), ("b_min", b_min), ("b_max", b_max)):
+            if a.shape[0] < nb or a.shape[1:] != (cells,):
+                raise ValueError(f"{name} has shape {a.shape}; allowed: ({nb} or more, {cells})")
+        if hist.ndim != 2 or hist.shape[1] != cells * (self.n_bins + 2):
+            raise ValueError(f"hist has shape {hist.shape}; allowed: (k, {cells * (self.n_bins + 2)})")
+        mean, m2 = self.mean.reshape(-1), self.m2.reshape(-1)
+        for i in range(nb):
+            n = int(counts[i])
+            if n < 1:
+                raise ValueError(f"block {i} has {n} draws; allowed: >= 1")
+            merge_into(n, b_mean[i], b_m2[i], self.count, mean, m2)
+            self.count += n
+        np.minimum(self.min, b_min[:nb].min(axis=0).reshape(self.shape), out=self.min)
+        np.maximum(self.max, b_max[:nb].max(axis=0).reshape(self.shape), out=self.max)
+        self.hist += hist.sum(axis=0, dtype=np.int64).reshape(self.hist.shape)
 
     def _merge(self, n: int, bmean: np.ndarray, bm2: np.ndarray) -> None:
         """Chan et al.'s update: fold a block's (n, mean, M2) into the running totals."""
@@ -181,73 +215,14 @@ _COMPILED_CHUNK = None
 
 
 def _compiled_chunk_stats():
-    """A numba kernel doing :meth:`Accumulator.add_blocks` in one call, parallel over variables
-    (None without numba).
-
-    Per variable and block: the block mean (first pass), then M2, min, max, the histogram counts
-    and the copies of the cells asked for (second pass, on the block while it is in cache), then
-    the block folded into the running mean and M2 with :meth:`Accumulator._merge`'s arithmetic;
-    everything is updated in place. ``cell_start`` (``n_vars + 1``) indexes ``cell_time`` and
-    ``cell_row`` (the cells grouped by variable: time, row of ``copies``).
-    """
+    """:func:`jzsim.backends.lanestats.chunk_stats`, which does :meth:`Accumulator.add_blocks` in
+    one call, parallel over variables (None without numba)."""
     global _COMPILED_CHUNK
     if _COMPILED_CHUNK is None:
         try:
-            import numba
+            from jzsim.backends.lanestats import chunk_stats
         except ImportError:
             _COMPILED_CHUNK = False
             return None
-
-        @numba.njit(parallel=True, nogil=True, cache=True)
-        def chunk_stats(x, block, count, lo, inv_width, n_bins, mean, m2, mn, mx, hist,
-                        cell_start, cell_time, cell_row, copies):  # pragma: no cover
-            nv, n, nt = x.shape
-            top = float(n_bins)
-            nbb = n_bins + 2  # bins per variable and time, with underflow and overflow
-            for v in numba.prange(nv):
-                bmean = np.empty(nt)
-                bm2 = np.empty(nt)
-                idx = np.empty(nt, np.uint64)
-                low, high = mn[v].copy(), mx[v].copy()
-                edge, inv = lo[v].copy(), inv_width[v].copy()
-                h = hist[v].reshape(-1)  # flat (time, bin): bin b of time t is h[t * nbb + b]
-                c = count
-                for s in range(0, n, block):
-                    e = min(n, s + block)
-                    nb = e - s
-                    for t in range(nt):
-                        bmean[t] = 0.0
-                        bm2[t] = 0.0
-                    for d in range(s, e):
-                        xd = x[v, d]
-                        for t in range(nt):
-                            bmean[t] += xd[t]
-                    for t in range(nt):
-                        bmean[t] /= nb
-                    for d in range(s, e):
-                        xd = x[v, d]
-                        for t in range(nt):
-                            val = xd[t]
-                            dev = val - bmean[t]
-                            bm2[t] += dev * dev
-                            low[t] = val if val < low[t] else low[t]
-                            high[t] = val if val > high[t] else high[t]
-                            b = np.floor((val - edge[t]) * inv[t])
-                            b = -1.0 if b < -1.0 else b
-                            b = b if b <= top else top  # NaN too: never an index out of range
-                            idx[t] = np.uint64(np.int64(b) + 1 + t * nbb)
-                        for t in range(nt):  # scattered increments apart, so the loop above vectorises;
-                            h[idx[t]] += 1  # unsigned flat indices: no negative-index wraparound code
-                        for j in range(cell_start[v], cell_start[v + 1]):  # the cells asked for of v
-                            copies[cell_row[j], d] = xd[cell_time[j]]
-                    tot = c + nb
-                    for t in range(nt):  # Accumulator._merge
-                        delta = bmean[t] - mean[v, t]
-                        mean[v, t] = mean[v, t] + delta * (nb / tot)
-                        m2[v, t] = m2[v, t] + bm2[t] + delta * delta * ((c * nb) / tot)
-                    c = tot
-                mn[v] = low
-                mx[v] = high
-
         _COMPILED_CHUNK = chunk_stats
     return _COMPILED_CHUNK or None
