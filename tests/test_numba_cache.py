@@ -1,5 +1,5 @@
-"""The compiled kernel, its summarising run and the compiled summaries are cached on disk: a
-second process loads them instead of compiling again."""
+"""The compiled kernel, its summarising run, the compiled summaries and the compiled sampler are
+cached on disk: a second process loads them instead of compiling again."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ pytest.importorskip("numba", reason="numba is in the test extra")
 SCRIPT = textwrap.dedent("""
     import json
     from jzsim import monte_carlo
-    from jzsim.backends import lanestats
+    from jzsim.backends import lanestats, sampling_kernel
     from jzsim.backends.numba_kernel import load_module
     from jzsim.engine import Model
     from jzsim.params import Parameter
@@ -28,7 +28,7 @@ SCRIPT = textwrap.dedent("""
     ds = cm.run({"k": [0.1, 0.2]}, backend="numba")
     mc = monte_carlo(model=m, draws=9000, outputs=["x"], backend="numba", progress=False)
     compiled = [load_module(cm, (cm.output_names.index("x"),)), load_module(cm),
-                lanestats.chunk_stats]
+                lanestats.chunk_stats, sampling_kernel.ppf_kernel]
     used = [f for mod in compiled for f in ((mod._blocks,) if hasattr(mod, "_blocks") else (mod,))]
     print(json.dumps({"hits": sum(sum(f.stats.cache_hits.values()) for f in used),
                       "misses": sum(sum(f.stats.cache_misses.values()) for f in used),

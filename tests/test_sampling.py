@@ -152,6 +152,21 @@ def test_compiled_and_numpy_sampling_give_identical_numbers(sampler, monkeypatch
     for name in fast:
         assert fast[name].flags.c_contiguous
         np.testing.assert_array_equal(fast[name], slow[name], err_msg=name)
+    # written into given rows of a parameter matrix (as monte_carlo does), compiled or not: the same
+    rows = np.random.default_rng(0).permutation(len(params) + 3)[: len(params)]
+    for compiled in (False, None):
+        monkeypatch.setattr(distributions, "_COMPILED", compiled)
+        Pm = np.full((len(params) + 3, 3000), -7.0)
+        into = sample_parameters(params, sampler, 5, 1000, 4000, n_total=5000, out=Pm, rows=rows)
+        for j, p in enumerate(params):
+            assert np.shares_memory(into[p.name], Pm)
+            np.testing.assert_array_equal(Pm[rows[j]], slow[p.name], err_msg=p.name)
+        assert np.all(np.delete(Pm, rows, axis=0) == -7.0)  # other rows untouched
+    with pytest.raises(ValueError, match="allowed: .* distinct rows"):
+        sample_parameters(params, sampler, 5, 0, 10, n_total=10, out=np.empty((len(params), 10)),
+                          rows=[0] * len(params))
+    with pytest.raises(ValueError, match="out and rows go together"):
+        sample_parameters(params, sampler, 5, 0, 10, n_total=10, out=np.empty((len(params), 10)))
     u = uniforms(sampler, 5, [p.name for p in params], 1000, 4000, n_total=5000)  # sobol: dims in this order
     for j, p in enumerate(ALL_KINDS):  # the one-parameter inverse CDF gives the same numbers too
         np.testing.assert_array_equal(ppf(p, u[:, j]), slow[p.name], err_msg=p.name)

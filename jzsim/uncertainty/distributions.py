@@ -9,7 +9,6 @@ operations per distribution; :func:`ppf` is the one-parameter case and gives the
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -37,7 +36,8 @@ def ppf(p: Parameter, u: np.ndarray) -> np.ndarray:
 
 
 def ppf_rows(params: Sequence[Parameter], u: np.ndarray | None, out: np.ndarray | None = None, *,
-             keys: np.ndarray | None = None, start: int = 0, n: int | None = None) -> np.ndarray:
+             keys: np.ndarray | None = None, start: int = 0, n: int | None = None,
+             rows: np.ndarray | None = None) -> np.ndarray:
     """Values of each parameter at its row of uniform quantiles.
 
     Parameters
@@ -47,17 +47,21 @@ def ppf_rows(params: Sequence[Parameter], u: np.ndarray | None, out: np.ndarray 
     u : ndarray or None
         Numbers in (0, 1), shape ``(len(params), n)``; None with ``keys``.
     out : ndarray, optional
-        Where to write the values, shape of ``u`` (may be ``u`` itself: it is then overwritten).
+        Where to write the values, shape of ``u`` (may be ``u`` itself: it is then overwritten);
+        with ``rows``, any number of rows of ``n`` columns.
     keys, start, n : optional
         Instead of ``u``: the ``"random"`` sampler's stream keys (one per parameter, uint64), first
         draw index and number of draws (see :mod:`jzsim.uncertainty.sampling`); the uniforms are
         then generated in the same loop as the inverse CDFs when numba is installed.
+    rows : ndarray of int, optional
+        The row of ``out`` that receives each parameter (e.g. its row in a kernel's parameter
+        matrix); default ``0 .. len(params) - 1``. ``out`` must not be ``u`` then.
 
     Returns
     -------
     numpy.ndarray
-        float64, shape ``(len(params), n)``: row ``j`` in ``params[j].units``. Identical numbers
-        with and without numba.
+        ``out``: float64, row ``rows[j]`` (default ``j``) in ``params[j].units``. Identical
+        numbers with and without numba.
     """
     k = len(params)
     if u is None:
@@ -69,16 +73,28 @@ def ppf_rows(params: Sequence[Parameter], u: np.ndarray | None, out: np.ndarray 
         shape = u.shape
     if len(shape) != 2 or shape[0] != k:
         raise ValueError(f"u has shape {shape}; allowed: ({k}, n), one row per parameter")
-    if out is None:
-        out = np.empty(shape)
+    if rows is None:
+        rows = np.arange(k)
+        if out is None:
+            out = np.empty(shape)
+        elif out.shape != shape:
+            raise ValueError(f"out has shape {out.shape}; allowed: {shape}")
+    else:
+        rows = np.asarray(rows, dtype=np.int64)
+        if out is None or out.ndim != 2 or out.shape[1] != shape[1] or rows.shape != (k,) or \
+                (k and not (0 <= rows.min() and rows.max() < out.shape[0])) or len(set(rows.tolist())) != k:
+            raise ValueError(f"rows {rows.tolist()} into out of shape {None if out is None else out.shape}; "
+                             f"allowed: {k} distinct rows of an out with {shape[1]} columns")
+        if u is not None and np.shares_memory(u, out):
+            raise ValueError("out must not be u when rows are given")
     kinds, coef = _plan(params)
     fast = _compiled_ppf()
     if fast is not None:
         gen = u is None
         fast(np.empty((0, 0)) if gen else u, gen, np.zeros(k, np.uint64) if keys is None else keys,
-             np.uint64(start), kinds, coef, out)
+             np.uint64(start), kinds, coef, out, rows)
         for j in np.flatnonzero(kinds == _OTHER):
-            out[j] = _one(params[j], out[j])  # out[j] holds the uniforms
+            out[rows[j]] = _one(params[j], out[rows[j]])  # the row holds the uniforms
         return out
     if u is None:
         from jzsim.uncertainty.sampling import _hash_rows
@@ -87,9 +103,9 @@ def ppf_rows(params: Sequence[Parameter], u: np.ndarray | None, out: np.ndarray 
     for kind, code in (("uniform", _UNIFORM), ("triangular", _TRIANGULAR)):
         js = np.flatnonzero(kinds == code)
         if js.size:
-            out[js] = _uniform(u[js], coef[js]) if kind == "uniform" else _triangular(u[js], coef[js])
+            out[rows[js]] = _uniform(u[js], coef[js]) if kind == "uniform" else _triangular(u[js], coef[js])
     for j in np.flatnonzero(kinds == _OTHER):
-        out[j] = _one(params[j], u[j])
+        out[rows[j]] = _one(params[j], u[j])
     return out
 
 
@@ -136,8 +152,9 @@ _COMPILED = None
 
 
 def _compiled_ppf():
-    """A numba kernel generating the ``"random"`` uniforms (when ``gen``) and applying the uniform
-    and triangular inverse CDFs in one loop, parallel over parameters (None without numba).
+    """:func:`jzsim.backends.sampling_kernel.ppf_kernel` (None without numba): it generates the
+    ``"random"`` uniforms (when ``gen``) and applies the uniform and triangular inverse CDFs in one
+    loop, parallel over parameters, parameter ``j`` into row ``rows[j]`` of ``out``.
 
     It performs the same integer and floating-point operations, in the same order, as the numpy
     path (:func:`jzsim.uncertainty.sampling._hash_rows`, :func:`_uniform`, :func:`_triangular`),
@@ -146,49 +163,11 @@ def _compiled_ppf():
     global _COMPILED
     if _COMPILED is None:
         try:
-            import numba
+            from jzsim.backends.sampling_kernel import ppf_kernel
         except ImportError:
             _COMPILED = False
             return None
-        from jzsim.uncertainty.sampling import _GAMMA, _M1, _M2
-
-        gamma, m1, m2 = _GAMMA, _M1, _M2
-        s30, s27, s31, s11, one = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11), np.uint64(1)
-        unit = 2.0**-53
-
-        @numba.njit(parallel=True, nogil=True, cache=True)
-        def kernel(u, gen, keys, start, kinds, coef, out):  # pragma: no cover - compiled
-            k, n = out.shape
-            for j in numba.prange(k):
-                kind, key = kinds[j], keys[j]
-                c0, c1, c2, c3, c4 = coef[j, 0], coef[j, 1], coef[j, 2], coef[j, 3], coef[j, 4]
-                row = out[j]
-                if gen:
-                    for i in range(n):
-                        z = (start + np.uint64(i) + one) * gamma
-                        z += key
-                        z ^= z >> s30
-                        z *= m1
-                        z ^= z >> s27
-                        z *= m2
-                        z ^= z >> s31
-                        z >>= s11
-                        z |= one
-                        row[i] = float(z) * unit
-                else:
-                    for i in range(n):
-                        row[i] = u[j, i]
-                if kind == 1:
-                    for i in range(n):
-                        row[i] = row[i] * c0 + c1
-                elif kind == 2:
-                    for i in range(n):  # both products computed, then selected: no unpredictable branch
-                        x = row[i]
-                        left = x < c0
-                        r = math.sqrt(x * c1 if left else (1.0 - x) * c2)
-                        row[i] = c3 + r if left else c4 - r
-
-        _COMPILED = kernel
+        _COMPILED = ppf_kernel
     return _COMPILED or None
 
 

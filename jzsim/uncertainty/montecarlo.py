@@ -208,11 +208,19 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
 
     errstate = np.geterr()  # the caller's floating-point error handling, applied in the worker too
 
+    param_row = {p.name: i for i, p in enumerate(cm.params)}
+    sampled_rows = [param_row[p.name] for p in uncertain]
+    fixed_rows = sorted(set(range(len(cm.params))) - set(sampled_rows))
+
     def parameters(a: int, b: int, slot: int):
-        sampled = sample_parameters(uncertain, sampler, seed, a, b, draws)
+        # parameter-major rows, as the compiled kernel takes them: the sampler writes its rows in
+        # place; the nominal rows are filled once per buffer
         Pm = _buffer(bufs[slot], "P", (len(cm.params), chunk), b - a)
-        for i, p in enumerate(cm.params):  # parameter-major rows: the compiled kernel takes them as is
-            Pm[i] = sampled[p.name] if p.name in sampled else nominal[p.name]
+        if bufs[slot].get("P_filled") is not Pm:
+            for i in fixed_rows:
+                Pm[i] = nominal[cm.params[i].name]
+            bufs[slot]["P_filled"] = Pm
+        sampled = sample_parameters(uncertain, sampler, seed, a, b, draws, out=Pm, rows=sampled_rows)
         return sampled, Pm
 
     def trajectories(Pm: np.ndarray, slot: int) -> np.ndarray:

@@ -175,7 +175,8 @@ def uniforms(sampler: str, seed: int, names: Sequence[str], start: int, stop: in
 
 
 def sample_parameters(params, sampler: str, seed: int, start: int, stop: int,
-                      n_total: int | None = None) -> dict[str, np.ndarray]:
+                      n_total: int | None = None, *, out: np.ndarray | None = None,
+                      rows: Sequence[int] | None = None) -> dict[str, np.ndarray]:
     """Values of the uncertain parameters for draws ``start..stop-1``.
 
     Parameters
@@ -184,19 +185,26 @@ def sample_parameters(params, sampler: str, seed: int, start: int, stop: int,
         Only those with a distribution other than ``"fixed"`` are sampled.
     sampler, seed, start, stop, n_total
         As in :func:`uniforms`.
+    out, rows : optional
+        Write the ``j``-th uncertain parameter's values into ``out[rows[j]]`` (``out`` of
+        ``stop - start`` columns, e.g. a kernel's parameter matrix) instead of a new array.
 
     Returns
     -------
     dict
-        Name -> contiguous array of ``stop - start`` values in the parameter's units.
+        Name -> contiguous array of ``stop - start`` values in the parameter's units (rows of
+        ``out`` when given).
     """
     from jzsim.uncertainty.distributions import ppf_rows
 
     unc = [p for p in params if p.uncertain]
     names = [p.name for p in unc]
+    if (out is None) != (rows is None):
+        raise ValueError("out and rows go together: pass both or neither")
+    idx = None if rows is None else np.asarray(rows, dtype=np.int64)
     if sampler == "random" and _rows_checked(sampler, seed, start, stop):
-        x = ppf_rows(unc, None, keys=_stream_keys(int(seed), names), start=start, n=stop - start)
+        x = ppf_rows(unc, None, out, keys=_stream_keys(int(seed), names), start=start, n=stop - start, rows=idx)
     else:
         u = _rows(sampler, seed, names, start, stop, n_total)
-        x = ppf_rows(unc, u, out=u)
-    return {p.name: x[j] for j, p in enumerate(unc)}
+        x = ppf_rows(unc, u, out=u if out is None else out, rows=idx)
+    return {p.name: x[j if idx is None else idx[j]] for j, p in enumerate(unc)}
