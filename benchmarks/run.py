@@ -220,9 +220,9 @@ def child_compile(spec: dict) -> dict:
     t3 = time.perf_counter()
     cm.simulate(P, rs, backend="numba", check=False)
     second = time.perf_counter() - t3
-    from jzsim.backends.numba_kernel import load_kernel
+    from jzsim.backends.numba_kernel import load_module
 
-    k = load_kernel(cm)
+    k = load_module(cm)._blocks  # the compiled work of the generated module (kernel and kernel_summaries)
     return {"import_s": t_import, "build_s": t_build, "first_call_s": first, "second_call_s": second,
             "cache_hits": int(sum(k.stats.cache_hits.values())),
             "cache_misses": int(sum(k.stats.cache_misses.values()))}
@@ -315,7 +315,7 @@ def plain_python_kernel(cm):
     from jzsim.backends.numba_kernel import generate_source
 
     stub = ("class _nb:\n    @staticmethod\n    def njit(*a, **k):\n        return lambda f: f\n"
-            "    prange = range\n")
+            "    prange = range\n\n    @staticmethod\n    def get_num_threads():\n        return 1\n")
     vm = "_vexp = _math.exp\n_vlog = _math.log\n\n\ndef _vpow(x, y):\n    return x ** y\n"
     vm += "\n\ndef _wide():\n    return None\n"
     src = re.sub(r"^from jzsim\.backends\.vmath import .*$", vm, generate_source(cm), flags=re.M)
@@ -487,9 +487,14 @@ def main(argv=None):
     ch = DEFAULT_CHUNK
     outarr = cm.simulate(P, rs, backend="numba", names=sel_names, chunk_size=ch, check=False)
 
-    def t_sampling():
+    prow = {p.name: i for i, p in enumerate(cm.params)}
+    Ps_buf = np.empty((len(cm.params), ch))
+
+    def t_sampling():  # as monte_carlo samples: into the rows of a reused parameter matrix
         for a in range(0, n_raw, ch):
-            sample_parameters(unc, "random", 0, a, min(n_raw, a + ch), n_raw)
+            b = min(n_raw, a + ch)
+            sample_parameters(unc, "random", 0, a, b, n_raw, out=Ps_buf[:, : b - a],
+                              rows=[prow[p.name] for p in unc])
 
     # monte_carlo's chunk layout: the kernel's rows, then derived growth rates computed from them
     from jzsim.engine.results import growth_rows
@@ -523,6 +528,26 @@ def main(argv=None):
         for c, cp in zip(chunks, copies):
             tg.counts(c, cp)
 
+    # the compiled backend's chunks: the kernel summarises its draws as it runs them (monte_carlo
+    # runs only its first BLOCK draws the plain way, to set the bin edges)
+    from jzsim.backends.numba_kernel import KernelSummaries
+
+    acc_k = Accumulator(len(all_names), len(rs.save_times), 1000)
+    acc_k.set_edges(chunks[0][:, :BLOCK, :])
+    cells_flat = cells[:, 0] * len(rs.save_times) + cells[:, 1]
+    ks = KernelSummaries(cm, rs, cm.selection(sel_names), len(sel_names),
+                         [sel_names.index(d.of) for d in derived], cells_flat, BLOCK, ch, acc_k)
+    Pk = [np.stack([p[a: a + ch] for p in P]) for a in range(0, n_raw, ch)]
+
+    def t_kernel_summaries():
+        for M, cp in zip(Pk, copies):
+            ks.run(M, cp)
+
+    def t_fold():
+        for M in Pk:
+            ks.n = M.shape[1]
+            ks.add_to(acc_k)
+
     def t_check():
         for a in range(0, n_raw, ch):
             cm.check_output(outarr[:, a: a + ch], rs, first_draw=a, names=sel_names)
@@ -530,7 +555,11 @@ def main(argv=None):
     results["breakdown"] = {"draws": n_raw, "chunk": ch}
     t_summaries()  # fills the copies that t_targets reads
     pieces = [("sampling (sample_parameters)", t_sampling),
-              ("summaries (Accumulator.add_blocks per chunk, with the target checks' cells)", t_summaries)]
+              ("numba kernel summarising its draws (KernelSummaries.run per chunk, with the target checks' "
+               "cells; what monte_carlo runs on the compiled backend)", t_kernel_summaries),
+              ("folding those summaries in (KernelSummaries.add_to per chunk)", t_fold),
+              ("summaries (Accumulator.add_blocks per chunk, with the target checks' cells; the numpy "
+               "backend's way)", t_summaries)]
     if tg is not None:
         pieces.append(("target counts (TargetChecks.counts on the copied cells)", t_targets))
     for label, fn in (*pieces,
@@ -542,7 +571,7 @@ def main(argv=None):
         r["median_s"] for r in rows if r["engine"].startswith("numba kernel alone"))
     results["breakdown"]["numpy kernel (CompiledModel.simulate)"] = next(
         r["median_s"] for r in rows if r["engine"].startswith("numpy kernel alone"))
-    del outarr
+    del outarr, Pk
 
     # ---- 5. scalar reference and plain Python
     for n in ([100] if quick else [100, 1000]):

@@ -67,48 +67,52 @@ def merge_into(n, bmean, bm2, c, mean, m2):  # pragma: no cover
 
 
 @numba.njit(parallel=True, nogil=True, cache=True, error_model="numpy")
-def chunk_stats(x, block, count, lo, inv_width, n_bins, mean, m2, mn, mx, hist,
-                cell_start, cell_time, cell_row, copies):  # pragma: no cover
-    """:meth:`jzsim.uncertainty.summaries.Accumulator.add_blocks` on ``x`` (variables, draws,
-    times) in one call, parallel over variables, everything updated in place.
+def chunk_stats(x, block, edge, inv, n_bins, b_mean, b_m2, b_min, b_max, hist, cells, copies):  # pragma: no cover
+    """Summaries of ``x`` (variables, draws, times) per block of ``block`` draws, parallel over
+    blocks: the arithmetic of the compiled kernel's own summaries on values read back from memory.
 
-    Per variable and block of ``block`` draws: the block's (mean, M2) from its sub-blocks of
-    :data:`SUB` draws folded in order (:func:`fold_block`, which also takes min, max and histogram
-    counts), then merged into the running ``(count, mean, m2)`` (:func:`merge_into`); the copies of
-    the cells asked for are made on the sub-block while it is in cache. ``cell_start``
-    (``n_vars + 1``) indexes ``cell_time`` and ``cell_row`` (the cells grouped by variable: time,
-    row of ``copies``).
+    Each sub-block of :data:`SUB` draws is copied into a draws x cells tile (cell ``v * n_times +
+    t``: the layout the kernel folds) and folded into its block's summaries (:func:`fold_block`);
+    block ``b``'s mean, M2, min and max per cell go to ``b_*[b]``. ``hist.shape[0]`` parallel
+    parts each run a contiguous range of blocks and add their histogram counts into their own row
+    of ``hist``. ``copies[j, d]`` receives draw ``d``'s value in flat cell ``cells[j]``.
     """
     nv, n, nt = x.shape
+    nc = nv * nt
     top = float(n_bins)
-    nbb = n_bins + 2  # bins per variable and time, with underflow and overflow
-    for v in numba.prange(nv):
-        sub_mean = np.empty(nt)
-        sub_q = np.empty(nt)
-        bmean = np.empty(nt)
-        bm2 = np.empty(nt)
-        idx = np.empty(nt, np.uint64)
-        low, high = mn[v].copy(), mx[v].copy()
-        edge, inv = lo[v].copy(), inv_width[v].copy()
-        h = hist[v].reshape(-1)  # flat (time, bin): bin b of time t is h[t * nbb + b]
-        mv, m2v = mean[v].copy(), m2[v].copy()
-        c = count
-        for s in range(0, n, block):
-            e = min(n, s + block)
-            bmean[:] = 0.0
-            bm2[:] = 0.0
-            cb = 0
-            for d0 in range(s, e, SUB):  # sub-blocks of SUB draws, as the compiled kernel's
+    nbb = n_bins + 2
+    n_b = (n + block - 1) // block
+    parts = hist.shape[0]
+    for part in numba.prange(parts):
+        h = hist[part]
+        tile = np.zeros((SUB, nc))
+        mean = np.empty(nc)
+        m2 = np.empty(nc)
+        mn = np.empty(nc)
+        mx = np.empty(nc)
+        bmean = np.empty(nc)
+        bq = np.empty(nc)
+        idx = np.empty(nc, np.uint64)
+        for bb in range(part * n_b // parts, (part + 1) * n_b // parts):
+            mean[:] = 0.0
+            m2[:] = 0.0
+            mn[:] = np.inf
+            mx[:] = -np.inf
+            a = bb * block
+            e = min(n, a + block)
+            c = 0
+            for d0 in range(a, e, SUB):
                 m = min(SUB, e - d0)
-                fold_block(x[v, d0: d0 + m, :], m, cb, bmean, bm2, low, high, edge, inv, top, nbb, h,
-                           sub_mean, sub_q, idx)
-                cb += m
-                for d in range(d0, d0 + m):
-                    for j in range(cell_start[v], cell_start[v + 1]):  # the cells asked for of v
-                        copies[cell_row[j], d] = x[v, d, cell_time[j]]
-            merge_into(e - s, bmean, bm2, c, mv, m2v)
-            c += e - s
-        mean[v] = mv
-        m2[v] = m2v
-        mn[v] = low
-        mx[v] = high
+                for d in range(m):
+                    for v in range(nv):
+                        for t in range(nt):
+                            tile[d, v * nt + t] = x[v, d0 + d, t]
+                fold_block(tile, m, c, mean, m2, mn, mx, edge, inv, top, nbb, h, bmean, bq, idx)
+                c += m
+                for j in range(cells.shape[0]):
+                    for d in range(m):
+                        copies[j, d0 + d] = tile[d, cells[j]]
+            b_mean[bb] = mean
+            b_m2[bb] = m2
+            b_min[bb] = mn
+            b_max[bb] = mx

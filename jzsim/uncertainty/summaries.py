@@ -45,6 +45,7 @@ class Accumulator:
         self.width: np.ndarray | None = None
         self.inv_width: np.ndarray | None = None
         self.hist = np.zeros((n_vars, n_times, n_bins + 2), dtype=np.int64)
+        self._hist_parts: np.ndarray | None = None  # the compiled path's per-thread counts, reused
 
     def set_edges(self, pilot: np.ndarray) -> None:
         """Bin edges from a pilot sample ``(n_vars, n_draws, n_times)`` (the first block of draws)."""
@@ -66,10 +67,11 @@ class Accumulator:
         :meth:`_merge`'s arithmetic, so the result does not depend on how blocks are grouped into
         calls.
 
-        With numba, one compiled call does every block, parallel over variables, each block from
-        sub-blocks of :data:`~jzsim.backends.lanestats.SUB` draws (the arithmetic of the compiled
-        kernel's own summaries, :meth:`add_summaries`: same bits); without it, numpy does one block
-        at a time in two passes. Both bin identically (same floating-point expression); the block
+        With numba, one compiled call summarises every block, parallel over blocks, each from
+        sub-blocks of :data:`~jzsim.backends.lanestats.SUB` draws
+        (:func:`jzsim.backends.lanestats.chunk_stats`: the arithmetic of the compiled kernel's own
+        summaries, same bits), folded in with :meth:`add_summaries`; without it, numpy does one
+        block at a time in two passes. Both bin identically (same floating-point expression); the block
         sums differ only in rounding order.
 
         ``cells`` (int, shape ``(k, 2)``: variable, time) and ``copies`` (float64, ``(k, n_draws)``)
@@ -94,11 +96,13 @@ class Accumulator:
             raise ValueError(f"cells {cells.tolist()}; allowed: (variable, time) within {x.shape[0]} x {x.shape[2]}")
         fast = _compiled_chunk_stats()
         if fast is not None:
-            order = np.argsort(cells[:, 0], kind="stable")  # cells grouped by variable
-            starts = np.searchsorted(cells[order, 0], np.arange(x.shape[0] + 1))
-            fast(x, int(block), self.count, self.lo, self.inv_width, self.n_bins, self.mean, self.m2, self.min,
-                 self.max, self.hist, starts, cells[order, 1].copy(), order, copies)
-            self.count += n
+            nc = self.shape[0] * self.shape[1]
+            nb = -(-n // block)
+            parts = self._parts(nc)
+            stats = [np.empty((nb, nc)) for _ in range(4)]
+            fast(x, int(block), self.lo.reshape(-1), self.inv_width.reshape(-1), self.n_bins, *stats, parts,
+                 cells[:, 0] * self.shape[1] + cells[:, 1], copies)
+            self.add_summaries(np.minimum(block, n - block * np.arange(nb)), *stats, parts)
             return
         for j, (v, t) in enumerate(cells):
             copies[j] = x[v, :, t]
@@ -110,6 +114,17 @@ class Accumulator:
             np.minimum(self.min, xb.min(axis=1), out=self.min)
             np.maximum(self.max, xb.max(axis=1), out=self.max)
             self._histogram(xb)
+
+    def _parts(self, nc: int) -> np.ndarray:
+        """Zeroed histogram counts, one row per numba thread (the compiled path's parallel parts)."""
+        import numba
+
+        shape = (numba.get_num_threads(), nc * (self.n_bins + 2))
+        if self._hist_parts is None or self._hist_parts.shape != shape:
+            self._hist_parts = np.zeros(shape, dtype=np.int32)
+        else:
+            self._hist_parts.fill(0)
+        return self._hist_parts
 
     def add_summaries(self, counts: np.ndarray, b_mean: np.ndarray, b_m2: np.ndarray, b_min: np.ndarray,
                       b_max: np.ndarray, hist: np.ndarray) -> None:
@@ -215,8 +230,8 @@ _COMPILED_CHUNK = None
 
 
 def _compiled_chunk_stats():
-    """:func:`jzsim.backends.lanestats.chunk_stats`, which does :meth:`Accumulator.add_blocks` in
-    one call, parallel over variables (None without numba)."""
+    """:func:`jzsim.backends.lanestats.chunk_stats`, which summarises :meth:`Accumulator.add_blocks`'s
+    blocks in one call, parallel over blocks (None without numba)."""
     global _COMPILED_CHUNK
     if _COMPILED_CHUNK is None:
         try:
