@@ -171,8 +171,10 @@ def test_bad_inputs_name_the_field():
         Parameter("r", "1/year", 0.3, 0.1, 0.5, "unifrom", "assumption: typo")
 
 
-def test_interrupt_keeps_finished_chunks(monkeypatch):
-    """Ctrl-C during a run: the summaries of the chunks already finished are returned, marked."""
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_interrupt_keeps_finished_chunks(monkeypatch, backend):
+    """Ctrl-C during a run: the summaries of the chunks already finished are returned, marked (with
+    numba, chunks after the first are summarised inside the kernel)."""
     import jzsim.uncertainty.montecarlo as mc
 
     real = mc.sample_parameters
@@ -184,14 +186,17 @@ def test_interrupt_keeps_finished_chunks(monkeypatch):
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    full = run(draws=4 * BLOCK, seed=4, chunk_size=BLOCK, keep=True)
+    full = run(draws=4 * BLOCK, seed=4, chunk_size=BLOCK, keep=True, backend=backend)
     monkeypatch.setattr(mc, "sample_parameters", interrupt_on_third)
     with pytest.warns(RuntimeWarning, match="interrupted"):
-        part = run(draws=4 * BLOCK, seed=4, chunk_size=BLOCK, keep=True)
+        part = run(draws=4 * BLOCK, seed=4, chunk_size=BLOCK, keep=True, backend=backend)
     assert part.attrs["interrupted"] == 1 and part.attrs["draws"] == 2 * BLOCK
     assert np.array_equal(part["P_draws"].values, full["P_draws"].values[: 2 * BLOCK])
     np.testing.assert_allclose(part["P"].sel(statistic="mean"), full["P_draws"][: 2 * BLOCK].mean("draw"),
                                rtol=1e-12)
+    monkeypatch.setattr(mc, "sample_parameters", real)
+    finished = run(draws=2 * BLOCK, seed=4, chunk_size=BLOCK, backend=backend)  # those draws alone
+    np.testing.assert_array_equal(part["P"].values, finished["P"].values)
 
 
 @pytest.mark.parametrize("backend", ["numpy", "numba"])

@@ -137,6 +137,38 @@ def _flush(E, out, d0, m, nt, rows):
 
 
 @_nb.njit(cache=True, error_model="numpy")
+def _fold_sub(E, Et, m, c, d0, nt, growth, growth_power, mean, m2, mn, mx, edge, inv, top, nbb, h, bmean, bq, idx,
+              cells, copies):
+    # one run sub-block (m draws from d0, c draws of its block before it) into its block's
+    # summaries: growth-rate rows after the NO outputs (as jzsim.engine.results.growth_rows, 0 at
+    # the first time), then _fold_block on a lane-major copy (E stays cell-major, so that the
+    # stores of every save step are contiguous), then the copies of the cells asked for. Kept out
+    # of _blocks: inside its parallel loop this code doubled numba's compile time.
+    nc = Et.shape[1]
+    for g in range(growth.shape[0]):
+        src = growth[g] * nt
+        dst = (NO + g) * nt
+        for l in range(m):
+            E[dst * L + l] = 0.0
+            for j in range(1, nt):
+                q = E[(src + j) * L + l] / E[(src + j - 1) * L + l]
+                if growth_power == 0.5:  # numpy's power takes these exponents apart
+                    q = _np.sqrt(q)
+                elif growth_power == 2.0:
+                    q = q * q
+                elif growth_power != 1.0:
+                    q = q ** growth_power
+                E[(dst + j) * L + l] = q - 1.0
+    for k in range(nc):
+        for l in range(L):
+            Et[l, k] = E[k * L + l]
+    _fold_block(Et, m, c, mean, m2, mn, mx, edge, inv, top, nbb, h, bmean, bq, idx)
+    for j in range(cells.shape[0]):
+        for l in range(m):
+            copies[j, d0 + l] = E[cells[j] * L + l]
+
+
+@_nb.njit(cache=True, error_model="numpy")
 def _stage(W, src, coef, nl):
     # stage state X = S + coef * (k slot src)
     for i in range(NS):
@@ -157,46 +189,6 @@ def _rk4_update(W, sixth, nl):
 def _keep_k(W, slot, nl):
     for i in range(NS * nl):
         W[(O_K1 + slot * NS) * L + i] = W[O_K * L + i]
-
-
-@_nb.njit(cache=True, error_model="numpy")
-def _run(P, d0, m, start, dt, n_steps, stride, rk4, W, E, nt, lanes):
-    # draws d0 .. d0 + m - 1 through the whole run, as one block of L lanes (a partial block
-    # repeats its last draw); saved values go to E. Every slot of W is written before it is read.
-    half = dt / 2.0
-    sixth = dt / 6.0
-    for i in range(NP):
-        for l in range(L):
-            W[i * L + l] = P[i, d0 + min(l, m - 1)]
-    _init(start, W, lanes)
-    for k in range(n_steps + 1):
-        t = start + k * dt
-        saving = k % stride == 0
-        if k == n_steps or rk4:
-            if saving:
-                _save(t, W, lanes)
-                _emit(W, E, nt, k // stride)
-            if k == n_steps:
-                break
-            th = start + (k + 0.5) * dt
-            for i in range(NS * L):  # stage 1 state: S itself
-                W[O_X * L + i] = W[O_S * L + i]
-            _deriv(t, W, lanes)
-            _keep_k(W, 0, lanes)
-            _stage(W, O_K, half, lanes)
-            _deriv(th, W, lanes)
-            _keep_k(W, 1, lanes)
-            _stage(W, O_K, half, lanes)
-            _deriv(th, W, lanes)
-            _keep_k(W, 2, lanes)
-            _stage(W, O_K, dt, lanes)
-            _deriv(start + (k + 1) * dt, W, lanes)
-            _rk4_update(W, sixth, lanes)
-        elif saving:  # outputs at t and the step from t, sharing what both compute
-            _euler_save(t, dt, W, lanes)
-            _emit(W, E, nt, k // stride)
-        else:
-            _euler(t, dt, W, lanes)
 
 
 def kernel(P, start, dt, n_steps, stride, rk4, out, lanes):
@@ -233,6 +225,8 @@ def _blocks(P, start, dt, n_steps, stride, rk4, lanes, nt, block, summarise, gro
     nbb = n_bins + 2
     n_b = (n + block - 1) // block
     parts = hist.shape[0]
+    half = dt / 2.0
+    sixth = dt / 6.0
     for part in _nb.prange(parts):
         h = hist[part]
         W = _np.zeros(NW * L)
@@ -256,30 +250,44 @@ def _blocks(P, start, dt, n_steps, stride, rk4, lanes, nt, block, summarise, gro
             c = 0
             for d0 in range(a, e, L):
                 m = min(L, e - d0)
-                _run(P, d0, m, start, dt, n_steps, stride, rk4, W, E, nt, lanes)
+                # draws d0 .. d0 + m - 1 through the whole run, as one block of L lanes (a partial block
+                # repeats its last draw); saved values go to E. Every slot of W is written before it is read.
+                for i in range(NP):
+                    for l in range(L):
+                        W[i * L + l] = P[i, d0 + min(l, m - 1)]
+                _init(start, W, lanes)
+                for k in range(n_steps + 1):
+                    t = start + k * dt
+                    saving = k % stride == 0
+                    if k == n_steps or rk4:
+                        if saving:
+                            _save(t, W, lanes)
+                            _emit(W, E, nt, k // stride)
+                        if k == n_steps:
+                            break
+                        th = start + (k + 0.5) * dt
+                        for i in range(NS * L):  # stage 1 state: S itself
+                            W[O_X * L + i] = W[O_S * L + i]
+                        _deriv(t, W, lanes)
+                        _keep_k(W, 0, lanes)
+                        _stage(W, O_K, half, lanes)
+                        _deriv(th, W, lanes)
+                        _keep_k(W, 1, lanes)
+                        _stage(W, O_K, half, lanes)
+                        _deriv(th, W, lanes)
+                        _keep_k(W, 2, lanes)
+                        _stage(W, O_K, dt, lanes)
+                        _deriv(start + (k + 1) * dt, W, lanes)
+                        _rk4_update(W, sixth, lanes)
+                    elif saving:  # outputs at t and the step from t, sharing what both compute
+                        _euler_save(t, dt, W, lanes)
+                        _emit(W, E, nt, k // stride)
+                    else:
+                        _euler(t, dt, W, lanes)
                 if summarise:
-                    for g in range(growth.shape[0]):  # as jzsim.engine.results.growth_rows
-                        src = growth[g] * nt
-                        dst = (NO + g) * nt
-                        for l in range(m):
-                            E[dst * L + l] = 0.0
-                            for j in range(1, nt):
-                                q = E[(src + j) * L + l] / E[(src + j - 1) * L + l]
-                                if growth_power == 0.5:  # numpy's power takes these exponents apart
-                                    q = _np.sqrt(q)
-                                elif growth_power == 2.0:
-                                    q = q * q
-                                elif growth_power != 1.0:
-                                    q = q ** growth_power
-                                E[(dst + j) * L + l] = q - 1.0
-                    for k in range(nc):  # lane-major for _fold_block (staged cell-major: stores stay contiguous)
-                        for l in range(L):
-                            Et[l, k] = E[k * L + l]
-                    _fold_block(Et, m, c, mean, m2, mn, mx, edge, inv, top, nbb, h, bmean, bq, idx)
+                    _fold_sub(E, Et, m, c, d0, nt, growth, growth_power, mean, m2, mn, mx, edge, inv, top, nbb, h,
+                              bmean, bq, idx, cells, copies)
                     c += m
-                    for j in range(cells.shape[0]):
-                        for l in range(m):
-                            copies[j, d0 + l] = E[cells[j] * L + l]
                 if write:
                     _flush(E, out, d0, m, nt, nr)
             if summarise:
