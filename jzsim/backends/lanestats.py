@@ -66,6 +66,23 @@ def merge_into(n, bmean, bm2, c, mean, m2):  # pragma: no cover
         m2[k] = m2[k] + bm2[k] + delta * delta * ((c * n) / tot)
 
 
+@numba.njit(cache=True, nogil=True)
+def block_scratch(nc):  # pragma: no cover
+    """A block's running summaries and :func:`fold_block`'s scratch arrays for ``nc`` cells:
+    ``(mean, m2, mn, mx, bmean, bq, idx)``."""
+    return (np.empty(nc), np.empty(nc), np.empty(nc), np.empty(nc), np.empty(nc), np.empty(nc),
+            np.empty(nc, np.uint64))
+
+
+@numba.njit(cache=True, nogil=True)
+def start_block(mean, m2, mn, mx):  # pragma: no cover
+    """Reset a block's running summaries: no draws yet."""
+    mean[:] = 0.0
+    m2[:] = 0.0
+    mn[:] = np.inf
+    mx[:] = -np.inf
+
+
 @numba.njit(parallel=True, nogil=True, cache=True, error_model="numpy")
 def chunk_stats(x, block, edge, inv, n_bins, b_mean, b_m2, b_min, b_max, hist, cells, copies):  # pragma: no cover
     """Summaries of ``x`` (variables, draws, times) per block of ``block`` draws, parallel over
@@ -86,18 +103,9 @@ def chunk_stats(x, block, edge, inv, n_bins, b_mean, b_m2, b_min, b_max, hist, c
     for part in numba.prange(parts):
         h = hist[part]
         tile = np.zeros((SUB, nc))
-        mean = np.empty(nc)
-        m2 = np.empty(nc)
-        mn = np.empty(nc)
-        mx = np.empty(nc)
-        bmean = np.empty(nc)
-        bq = np.empty(nc)
-        idx = np.empty(nc, np.uint64)
+        mean, m2, mn, mx, bmean, bq, idx = block_scratch(nc)
         for bb in range(part * n_b // parts, (part + 1) * n_b // parts):
-            mean[:] = 0.0
-            m2[:] = 0.0
-            mn[:] = np.inf
-            mx[:] = -np.inf
+            start_block(mean, m2, mn, mx)
             a = bb * block
             e = min(n, a + block)
             c = 0

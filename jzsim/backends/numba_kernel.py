@@ -72,7 +72,8 @@ import numba as _nb
 _u = _np.uint64  # unsigned lane indices: no negative-index wraparound code, so big loops still vectorise
 
 from jzsim.backends.vmath import prefer_wide_vectors as _wide, vexp as _vexp, vlog as _vlog, vpow as _vpow
-from jzsim.backends.lanestats import SUB as _SUB, fold_block as _fold_block
+from jzsim.backends.lanestats import SUB as _SUB, block_scratch as _block_scratch, fold_block as _fold_block, \\
+    start_block as _start_block
 
 L = {lanes}
 NP = {n_params}
@@ -234,19 +235,10 @@ def _blocks(P, start, dt, n_steps, stride, rk4, lanes, nt, block, summarise, gro
         W = _np.zeros(NW * L)
         E = _np.zeros(nc * L)
         Et = _np.zeros((L, nc))
-        mean = _np.empty(nc)
-        m2 = _np.empty(nc)
-        mn = _np.empty(nc)
-        mx = _np.empty(nc)
-        bmean = _np.empty(nc)
-        bq = _np.empty(nc)
-        idx = _np.empty(nc, _np.uint64)
+        mean, m2, mn, mx, bmean, bq, idx = _block_scratch(nc)
         for bb in range(part * n_b // parts, (part + 1) * n_b // parts):
             if summarise:
-                mean[:] = 0.0
-                m2[:] = 0.0
-                mn[:] = _np.inf
-                mx[:] = -_np.inf
+                _start_block(mean, m2, mn, mx)
             a = bb * block
             e = min(n, a + block)
             c = 0
