@@ -89,6 +89,8 @@ def test_kernel_summaries_refuse_bad_buffers():
     with pytest.raises(ValueError, match=r"accumulator of shape \(3, 13\); this run summarises \(2, 13\)"):
         KernelSummaries(cm, rs, cm.selection(["x", "half"]), 2, [], [], BLOCK, 100, acc)
     ks = KernelSummaries(cm, rs, cm.selection(["x", "half"]), 2, [0], [5], BLOCK, 100, acc)
+    with pytest.raises(ValueError, match="nothing to fold: call run first"):
+        ks.add_to(acc)
     Pm = np.ones((2, 10))
     with pytest.raises(ValueError, match=r"copies has shape \(2, 10\); allowed: \(1, 10\)"):
         ks.run(Pm, np.empty((2, 10)))

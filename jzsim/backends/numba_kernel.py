@@ -532,6 +532,7 @@ class KernelSummaries:
         self.hist = np.zeros((numba.get_num_threads(), nc * (acc.n_bins + 2)), dtype=np.int32)
         if max_draws >= 2**31:
             raise ValueError(f"max_draws is {max_draws}; allowed: < 2**31 (int32 counts)")
+        self.n = 0  # draws of the last run
 
     def run(self, Pm: np.ndarray, copies: np.ndarray, out: np.ndarray | None = None) -> None:
         """Run the draws of the parameter matrix ``Pm`` (parameters x draws), their cells into
@@ -556,5 +557,7 @@ class KernelSummaries:
 
     def add_to(self, acc) -> None:
         """Fold the summaries of the last :meth:`run` into ``acc``."""
+        if self.n == 0:
+            raise ValueError("nothing to fold: call run first")
         counts = np.minimum(self.block, self.n - self.block * np.arange(-(-self.n // self.block)))
         acc.add_summaries(counts, self.b_mean, self.b_m2, self.b_min, self.b_max, self.hist)
