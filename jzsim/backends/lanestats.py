@@ -5,7 +5,7 @@ set of cells (a cell is one variable at one saved time): the block's mean (its v
 draw order), its M2 about that mean, min, max and histogram counts, then the block's (count, mean,
 M2) merged into the running ones with Chan et al.'s update. The compiled kernel does this on each
 block of draws while the block's saved values are still in cache
-(:func:`jzsim.backends.numba_kernel.integrate_numba_summaries`); the compiled
+(:class:`jzsim.backends.numba_kernel.KernelSummaries`); the compiled
 :meth:`jzsim.uncertainty.summaries.Accumulator.add_blocks` does the same operations on values
 read back from memory. Both give the same bits.
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-SUB = 16  # draws per folded block: the compiled kernel's lanes (jzsim.backends.numba_kernel.LANES)
+from jzsim.backends.numba_kernel import LANES as SUB  # draws per folded sub-block: the kernel's lanes
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -64,6 +64,21 @@ def merge_into(n, bmean, bm2, c, mean, m2):  # pragma: no cover
         delta = bmean[k] - mean[k]
         mean[k] = mean[k] + delta * (n / tot)
         m2[k] = m2[k] + bm2[k] + delta * delta * ((c * n) / tot)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def fold_tile(tile, m, c, d0, mean, m2, mn, mx, edge, inv, top, nbb, h, bmean, bq, idx, cells, copies):  # pragma: no cover
+    """:func:`fold_block` on draws ``d0 .. d0 + m - 1`` held in ``tile`` (draws x cells), then
+    ``copies[j, d0 + d] = tile[d, cells[j]]``: the cells asked for, copied while in cache."""
+    fold_block(tile, m, c, mean, m2, mn, mx, edge, inv, top, nbb, h, bmean, bq, idx)
+    for j in range(cells.shape[0]):
+        for d in range(m):
+            copies[j, d0 + d] = tile[d, cells[j]]
+
+
+def block_counts(n: int, block: int) -> np.ndarray:
+    """Draws in each of the ``ceil(n / block)`` consecutive blocks of ``n`` draws."""
+    return np.minimum(block, n - block * np.arange(-(-n // block)))
 
 
 @numba.njit(cache=True, nogil=True)
@@ -115,11 +130,8 @@ def chunk_stats(x, block, edge, inv, n_bins, b_mean, b_m2, b_min, b_max, hist, c
                     for v in range(nv):
                         for t in range(nt):
                             tile[d, v * nt + t] = x[v, d0 + d, t]
-                fold_block(tile, m, c, mean, m2, mn, mx, edge, inv, top, nbb, h, bmean, bq, idx)
+                fold_tile(tile, m, c, d0, mean, m2, mn, mx, edge, inv, top, nbb, h, bmean, bq, idx, cells, copies)
                 c += m
-                for j in range(cells.shape[0]):
-                    for d in range(m):
-                        copies[j, d0 + d] = tile[d, cells[j]]
             b_mean[bb] = mean
             b_m2[bb] = m2
             b_min[bb] = mn

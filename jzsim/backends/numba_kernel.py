@@ -72,7 +72,7 @@ import numba as _nb
 _u = _np.uint64  # unsigned lane indices: no negative-index wraparound code, so big loops still vectorise
 
 from jzsim.backends.vmath import prefer_wide_vectors as _wide, vexp as _vexp, vlog as _vlog, vpow as _vpow
-from jzsim.backends.lanestats import SUB as _SUB, block_scratch as _block_scratch, fold_block as _fold_block, \\
+from jzsim.backends.lanestats import SUB as _SUB, block_scratch as _block_scratch, fold_tile as _fold_tile, \\
     start_block as _start_block
 
 L = {lanes}
@@ -144,8 +144,8 @@ def _fold_sub(E, Et, m, c, d0, nt, growth, growth_power, mean, m2, mn, mx, edge,
               cells, copies):
     # one run sub-block (m draws from d0, c draws of its block before it) into its block's
     # summaries: growth-rate rows after the NO outputs (as jzsim.engine.results.growth_rows, 0 at
-    # the first time), then _fold_block on a lane-major copy (E stays cell-major, so that the
-    # stores of every save step are contiguous), then the copies of the cells asked for. Kept out
+    # the first time), then _fold_tile on a lane-major copy (E stays cell-major, so that the
+    # stores of every save step are contiguous), which also copies the cells asked for. Kept out
     # of _blocks: inside its parallel loop this code doubled numba's compile time.
     nc = Et.shape[1]
     for g in range(growth.shape[0]):
@@ -165,10 +165,7 @@ def _fold_sub(E, Et, m, c, d0, nt, growth, growth_power, mean, m2, mn, mx, edge,
     for k in range(nc):
         for l in range(L):
             Et[l, k] = E[k * L + l]
-    _fold_block(Et, m, c, mean, m2, mn, mx, edge, inv, top, nbb, h, bmean, bq, idx)
-    for j in range(cells.shape[0]):
-        for l in range(m):
-            copies[j, d0 + l] = E[cells[j] * L + l]
+    _fold_tile(Et, m, c, d0, mean, m2, mn, mx, edge, inv, top, nbb, h, bmean, bq, idx, cells, copies)
 
 
 @_nb.njit(cache=True, error_model="numpy")
@@ -513,6 +510,8 @@ class KernelSummaries:
 
         if acc.lo is None:
             raise ValueError("the accumulator's bin edges must be set first (Accumulator.set_edges)")
+        if max_draws >= 2**31:
+            raise ValueError(f"max_draws is {max_draws}; allowed: < 2**31 (int32 counts)")
         self.module = load_module(cm, _saved(cm, select, n_outputs))
         self.rs = rs
         self.growth = np.asarray(list(growth), dtype=np.int64)
@@ -530,8 +529,6 @@ class KernelSummaries:
         self.b_mean, self.b_m2, self.b_min, self.b_max = (np.empty((nb, nc)) for _ in range(4))
         # one row of counts per parallel part (each part owns its row: no two threads add to one)
         self.hist = np.zeros((numba.get_num_threads(), nc * (acc.n_bins + 2)), dtype=np.int32)
-        if max_draws >= 2**31:
-            raise ValueError(f"max_draws is {max_draws}; allowed: < 2**31 (int32 counts)")
         self.n = 0  # draws of the last run
 
     def run(self, Pm: np.ndarray, copies: np.ndarray, out: np.ndarray | None = None) -> None:
@@ -559,5 +556,6 @@ class KernelSummaries:
         """Fold the summaries of the last :meth:`run` into ``acc``."""
         if self.n == 0:
             raise ValueError("nothing to fold: call run first")
-        counts = np.minimum(self.block, self.n - self.block * np.arange(-(-self.n // self.block)))
-        acc.add_summaries(counts, self.b_mean, self.b_m2, self.b_min, self.b_max, self.hist)
+        from jzsim.backends.lanestats import block_counts
+
+        acc.add_summaries(block_counts(self.n, self.block), self.b_mean, self.b_m2, self.b_min, self.b_max, self.hist)

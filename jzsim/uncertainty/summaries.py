@@ -102,7 +102,9 @@ class Accumulator:
             stats = [np.empty((nb, nc)) for _ in range(4)]
             fast(x, int(block), self.lo.reshape(-1), self.inv_width.reshape(-1), self.n_bins, *stats, parts,
                  cells[:, 0] * self.shape[1] + cells[:, 1], copies)
-            self.add_summaries(np.minimum(block, n - block * np.arange(nb)), *stats, parts)
+            from jzsim.backends.lanestats import block_counts
+
+            self.add_summaries(block_counts(n, block), *stats, parts)
             return
         for j, (v, t) in enumerate(cells):
             copies[j] = x[v, :, t]
