@@ -1,4 +1,4 @@
-"""Population sector alone: its inputs (income_urban, income_rural) are parameters of a fresh model."""
+"""Population sector alone: its input (log_income_pull) is a parameter of a fresh model."""
 
 import numpy as np
 import pytest
@@ -18,10 +18,7 @@ def population_model():
     m = Model("population_alone", start=2020.0, stop=2035.0, dt=DT)
     for p in PARAMS.values():
         m.add_parameter(p)
-    for name in ("income_urban_base", "income_rural_base"):  # plan ch.1 L9: 37,247 / 17,818 元
-        m.add_parameter(ALL[name])
-    m.param("income_urban", 37247.0, "yuan/person/year")
-    m.param("income_rural", 17818.0, "yuan/person/year")
+    m.param("log_income_pull", 0.0, "1")  # the start year's urban/rural income gap
     m.add_sector(Population())
     return m
 
@@ -66,7 +63,7 @@ def test_urbanisation_moves_only_through_rural_to_urban_migration():
 
 def test_wider_income_gap_pulls_more_people_to_town():
     base = MODEL.run()["urbanisation"].sel(time=2025.0)
-    gap = MODEL.run({"income_urban": 2 * 37247.0})["urbanisation"].sel(time=2025.0)
+    gap = MODEL.run({"log_income_pull": np.log(2.0)})["urbanisation"].sel(time=2025.0)
     assert float(gap[0]) > float(base[0])
 
 
@@ -81,7 +78,7 @@ def test_working_age_share_falls_linearly():
 def test_no_stock_negative_for_random_valid_parameters(seed, gap):
     rng = np.random.default_rng(seed)
     draws = {k: rng.uniform(p.low, p.high, 64) for k, p in PARAMS.items() if p.distribution != "fixed"}
-    ds = MODEL.run({**draws, "income_urban": gap * 17818.0})
+    ds = MODEL.run({**draws, "log_income_pull": np.log(gap)})
     for name in ("pop_urban", "pop_rural", "birth_rate", "working_age_share"):
         assert (ds[name] >= 0).all(), name
     assert ((ds["urbanisation"] > 0) & (ds["urbanisation"] < 1)).all()

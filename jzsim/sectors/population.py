@@ -8,8 +8,9 @@ Persons in 万人 (``wan_person``). Parameters: ``data/parameters/population.csv
     births_X        = birth_rate * pop_X                                                 [wan_person/year]
     deaths_X        = death_rate * pop_X                                                 [wan_person/year]
     net_migration_X = net_migration_rate * pop_X      (into or out of the district)       [wan_person/year]
-    income_pull     = (income_urban / income_rural) / (income_urban_base / income_rural_base)      [1]
-    rural_to_urban  = rural_urban_migration_rate * income_pull ** migration_income_elasticity * pop_rural
+    income_pull     = exp(log_income_pull)                                                          [1]
+    rural_to_urban  = rural_urban_migration_rate * exp(migration_income_elasticity * log_income_pull)
+                      * pop_rural        (= rate * income_pull ** elasticity * pop_rural)  [wan_person/year]
     d(pop_urban)/dt = births_urban - deaths_urban + net_migration_urban + rural_to_urban
     d(pop_rural)/dt = births_rural - deaths_rural + net_migration_rural - rural_to_urban
     pop_total       = pop_urban + pop_rural;  urbanisation = pop_urban / pop_total         [wan_person], [1]
@@ -17,20 +18,25 @@ Persons in 万人 (``wan_person``). Parameters: ``data/parameters/population.csv
     working_age_pop = working_age_share * pop_total                                      [wan_person]
 
 Rural-to-urban migration (Todaro): a constant share of rural residents moves each year, more when
-the urban/rural income gap is wider than in the start year. The plan's ~60% urbanisation in 2025
-(ch.18 L170) is a target, not an input. Net migration across the district border and natural
-change apply at the same rate to urban and rural residents.
+the urban/rural income gap is wider than in the start year. ``income_pull`` is the urban/rural
+income ratio relative to the start year, ``(income_urban / income_rural) / (income_urban_base /
+income_rural_base)``; the sector's one input is its log, ``log_income_pull`` from sector
+``incomes``, and the flow is computed as ``exp(elasticity * log_income_pull)``: the same value as
+``income_pull ** elasticity``, with fewer powers at every time step. The plan's ~60%
+urbanisation in 2025 (ch.18 L170) is a target, not an input. Net migration across the district
+border and natural change apply at the same rate to urban and rural residents.
 """
 
 from __future__ import annotations
 
 from jzsim.engine import Model, Sector
+from jzsim.engine import functions as F
 
 
 class Population(Sector):
     __doc__ = __doc__  # the module docstring: equations with units and sources
     name = "population"
-    inputs = ("income_urban", "income_rural")
+    inputs = ("log_income_pull",)
 
     def declare(self, m: Model) -> None:
         p = m.params
@@ -44,11 +50,11 @@ class Population(Sector):
             m.flow(f"deaths_{x}", p.death_rate * pop, "wan_person/year", out_of=f"pop_{x}")
             m.flow(f"net_migration_{x}", p.net_migration_rate * pop, "wan_person/year", into=f"pop_{x}",
                    description="migration across the district border (negative: out)")
-        pull = m.aux("income_pull", (m.ref("income_urban") / m.ref("income_rural"))
-                     / (p.income_urban_base / p.income_rural_base), "1",
-                     description="urban/rural income ratio relative to the start year")
-        m.flow("rural_to_urban", p.rural_urban_migration_rate * pull ** p.migration_income_elasticity
-               * pops["rural"], "wan_person/year", out_of="pop_rural", into="pop_urban",
+        log_pull = m.ref("log_income_pull")
+        m.aux("income_pull", F.exp(log_pull), "1", description="urban/rural income ratio relative to the start year")
+        m.flow("rural_to_urban", p.rural_urban_migration_rate * F.exp(p.migration_income_elasticity * log_pull)
+               * pops["rural"],
+               "wan_person/year", out_of="pop_rural", into="pop_urban",
                description="rural-to-urban migration inside the district")
         total = m.aux("pop_total", pops["urban"] + pops["rural"], "wan_person", description="resident population")
         m.aux("urbanisation", pops["urban"] / total, "1", description="urban share of residents")
