@@ -94,7 +94,7 @@ def test_parameter_only_expressions_are_computed_once_per_block():
     src = generate_source(cm)
     rates = src[src.index("def _euler("):src.index("def _save(")]
     assert "(1.0 - p_capital_elasticity)" not in rates
-    assert "_vpow(" in rates and "_math.exp" not in rates
+    assert "_vexp(" in rates and "_vlog(" in rates and "_math.exp" not in rates and "_math.log" not in rates
 
 
 def test_a_division_by_an_early_value_becomes_a_multiplication_by_its_reciprocal():

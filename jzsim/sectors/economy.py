@@ -21,6 +21,8 @@ Equations::
     labour_nonfarm_available = max(labour_supply - labour_demand_primary, nonfarm_labour_floor * labour_supply)  [wan_person]
     va_nonfarm    = va_nonfarm_base * tfp * (K/K(t0))**alpha
                     * (employment_nonfarm / employment_nonfarm(t0))**(1 - alpha)      [yiyuan/year]
+                  (both Cobb-Douglas terms computed in logs, exp(alpha log(K/K(t0)) + (1 - alpha)
+                   log(L/L(t0))): the same value, one exponential instead of two powers)
     d(tau)/dt     = (tertiary_share_target - tau) / tertiary_share_adjustment_time    [1/year]
     va_tertiary   = tau * va_nonfarm                                                  [yiyuan/year]
     va_secondary_trend = (1 - tau) * va_nonfarm * industrial_output_factor            [yiyuan/year]
@@ -77,10 +79,12 @@ class Economy(Sector):
         avail0 = m.stock("labour_nonfarm_available_base", avail, "wan_person")
         emp = m.ref("employment_nonfarm")
         emp0 = m.stock("employment_nonfarm_base", emp, "wan_person")
-        capital_part = y0 * tfp * (K / k0) ** p.capital_elasticity
-        m.aux("va_nonfarm_potential", capital_part * (avail / avail0) ** (1 - p.capital_elasticity),
+        # Cobb-Douglas in logs: one exponential where two powers would take two logs, two exponentials
+        alpha = p.capital_elasticity
+        log_capital = alpha * F.log(K / k0)
+        m.aux("va_nonfarm_potential", y0 * tfp * F.exp(log_capital + (1 - alpha) * F.log(avail / avail0)),
               "yiyuan/year", description="non-farm output with available labour used at its start-year rate")
-        y = m.aux("va_nonfarm", capital_part * (emp / emp0) ** (1 - p.capital_elasticity), "yiyuan/year",
+        y = m.aux("va_nonfarm", y0 * tfp * F.exp(log_capital + (1 - alpha) * F.log(emp / emp0)), "yiyuan/year",
                   description="non-farm output capacity (Cobb-Douglas, before water shortage)")
         vt = m.aux("va_tertiary", tau * y, "yiyuan/year", description="tertiary value added")
         trend = m.aux("va_secondary_trend", (1 - tau) * y * iof, "yiyuan/year",
