@@ -364,7 +364,7 @@ def main(argv=None):
     cache.mkdir()
     os.environ["JZSIM_CACHE_DIR"] = str(cache)  # cold numba cache; children inherit it
 
-    from jzsim.uncertainty.montecarlo import DEFAULT_CHUNK, KERNEL_CHUNK, monte_carlo
+    from jzsim.uncertainty.montecarlo import DEFAULT_CHUNK, KERNEL_CHUNK, default_chunk, monte_carlo
     from jzsim.uncertainty.sampling import BLOCK
 
     info = machine_info()
@@ -386,7 +386,7 @@ def main(argv=None):
 
     quick = args.quick
     sizes = [10**k for k in range(2, 6 if quick else 8)]
-    chunks = [4096, 16384, 65536]
+    chunks = [4096, 16384, 32768, 65536]
     big_budget = 90.0  # s per (backend, 10^7) cell: 3 reps at default chunk, other chunks if they fit
     results: dict = {"machine": info, "rows": [], "skipped": [], "notes": []}
     rows = results["rows"]
@@ -418,7 +418,7 @@ def main(argv=None):
         engine = "numpy kernel (monte_carlo)" if backend == "numpy" else "compiled kernel (monte_carlo)"
         if backend == "numba":
             mc("numba", BLOCK, None)()  # warm-up: load the kernel (compile excluded, reported above)
-        default = DEFAULT_CHUNK
+        default = default_chunk(backend)
         per_draw = None
         for n in sizes:
             eff = sorted({min(c, -(-n // BLOCK) * BLOCK) for c in chunks + [default]})
