@@ -61,7 +61,7 @@ from pathlib import Path
 import numpy as np
 
 from jzsim.engine.expr import Const, Expr, Lookup, Op, Ref, Time
-from jzsim.engine.hoist import TIME_OPS, hoist_constants
+from jzsim.engine.hoist import hoist_constants, static_test
 
 LANES = 16  # draws advanced together by one vectorised loop (two AVX-512 vectors of doubles)
 
@@ -270,7 +270,7 @@ def _blocks(P, start, dt, n_steps, stride, rk4, lanes, nt, block, summarise, gro
                 _init(start, dt, W, lanes)
                 for k in range(n_steps + 1):
                     t = start + k * dt
-                    if NG != 0 and not rk4 and k % ANCHOR == 0:
+                    if NG != 0 and not rk4 and k % ANCHOR == 0 and k < n_steps:
                         _anchor(t, W, lanes)
                     saving = k % stride == 0
                     if k == n_steps or rk4:
@@ -509,19 +509,7 @@ def time_factors(cm, em, eqs: dict[str, Expr]) -> tuple[dict[str, Expr], list[tu
     factors : list of (str, str)
         Per factor, the source of the exponential's argument and of its slope ``d arg / dt``.
     """
-    var = cm.variables
-
-    def static(e) -> bool:  # a per-draw constant: parameters, constant stocks, hoisted constants
-        if isinstance(e, Const):
-            return True
-        if isinstance(e, Time):
-            return False
-        if isinstance(e, Ref):
-            v = var.get(e.name)
-            return v is None or v.kind == "param" or e.name in cm.constant_stocks
-        if isinstance(e, Lookup):
-            return static(e.x)
-        return e.op not in TIME_OPS and all(static(a) for a in e.args)
+    static = static_test(cm)  # a per-draw constant: parameters, constant stocks, hoisted constants
 
     def zero(e) -> bool:
         return isinstance(e, Const) and e.value == 0.0
@@ -540,14 +528,18 @@ def time_factors(cm, em, eqs: dict[str, Expr]) -> tuple[dict[str, Expr], list[tu
                 return None
             if zero(s1):
                 return s0
-            return Op("neg", (s1,)) if zero(s0) and e.op == "sub" else s1 if zero(s0) else Op(e.op, (s0, s1))
+            if zero(s0):
+                return s1 if e.op == "add" else Op("neg", (s1,))
+            return Op(e.op, (s0, s1))
         if e.op == "neg":
             s0 = slope(a[0])
             return None if s0 is None else Op("neg", (s0,))
         if e.op == "mul" and (static(a[0]) or static(a[1])):
             c, x = (a[0], a[1]) if static(a[0]) else (a[1], a[0])
             s0 = slope(x)
-            return None if s0 is None else c if isinstance(s0, Const) and s0.value == 1.0 else Op("mul", (c, s0))
+            if s0 is None:
+                return None
+            return c if isinstance(s0, Const) and s0.value == 1.0 else Op("mul", (c, s0))
         if e.op == "div" and static(a[1]):
             s0 = slope(a[0])
             return None if s0 is None else Op("div", (s0, a[1]))

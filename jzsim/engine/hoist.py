@@ -13,6 +13,41 @@ from jzsim.engine.expr import Const, Expr, Lookup, Op, Ref, Time
 TIME_OPS = frozenset({"step", "ramp", "pulse"})
 
 
+def static_test(cm):
+    """A memoised test of whether an expression of ``cm``'s equations is a per-draw constant: made
+    of constants, parameters, constant stocks, auxiliaries and flows of those, and names that are
+    not variables of the model (constants already hoisted, ``__cK``); not of the time.
+
+    Returns
+    -------
+    callable
+        ``is_static(e) -> bool``; results are cached by node identity (the trees must outlive it).
+    """
+    var = cm.variables
+    static: dict[int, bool] = {}
+
+    def is_static(e) -> bool:
+        k = id(e)
+        if k not in static:
+            if isinstance(e, Const):
+                static[k] = True
+            elif isinstance(e, Time):
+                static[k] = False
+            elif isinstance(e, Ref):
+                v = var.get(e.name)
+                static[k] = (v is None or v.kind == "param" or e.name in cm.constant_stocks
+                             or (v.kind in ("aux", "flow") and is_static(cm.lowered[e.name])))
+            elif isinstance(e, Lookup):
+                static[k] = is_static(e.x)
+            elif e.op in TIME_OPS:
+                static[k] = False
+            else:
+                static[k] = all(is_static(a) for a in e.args)
+        return static[k]
+
+    return is_static
+
+
 def hoist_constants(cm, em, reciprocals: bool = False) -> tuple[dict[str, Expr], list[tuple[str, str]]]:
     """Split out the parts of the equations that depend on parameters only.
 
@@ -32,27 +67,8 @@ def hoist_constants(cm, em, reciprocals: bool = False) -> tuple[dict[str, Expr],
     reciprocals : bool, default False
     """
     var = cm.variables
-    static: dict[int, bool] = {}
+    is_static = static_test(cm)
     consts: dict[str, str] = {}  # source -> local name
-
-    def is_static(e) -> bool:
-        k = id(e)
-        if k not in static:
-            if isinstance(e, Const):
-                static[k] = True
-            elif isinstance(e, Time):
-                static[k] = False
-            elif isinstance(e, Ref):
-                v = var[e.name]
-                static[k] = (v.kind == "param" or e.name in cm.constant_stocks
-                             or (v.kind in ("aux", "flow") and is_static(cm.lowered[e.name])))
-            elif isinstance(e, Lookup):
-                static[k] = is_static(e.x)
-            elif e.op in TIME_OPS:
-                static[k] = False
-            else:
-                static[k] = all(is_static(a) for a in e.args)
-        return static[k]
 
     def rewrite(e):
         if isinstance(e, (Const, Time)):
