@@ -124,9 +124,19 @@ def repeat_timing(fn, min_reps=3, max_reps=20, min_total=1.0, budget=None):
 
 def row(engine, draws, chunk, ts, note="", model=""):
     med = statistics.median(ts)
-    return {"engine": engine, "model": model, "draws": int(draws), "chunk": chunk, "reps": len(ts),
-            "median_s": med, "min_s": min(ts), "times_s": ts,
-            "draws_per_s_median": draws / med, "draws_per_s_best": draws / min(ts), "note": note}
+    return {
+        "engine": engine,
+        "model": model,
+        "draws": int(draws),
+        "chunk": chunk,
+        "reps": len(ts),
+        "median_s": med,
+        "min_s": min(ts),
+        "times_s": ts,
+        "draws_per_s_median": draws / med,
+        "draws_per_s_best": draws / min(ts),
+        "note": note,
+    }
 
 
 # --------------------------------------------------------------------------- machine
@@ -158,10 +168,17 @@ def machine_info() -> dict:
         threads = numba.config.NUMBA_NUM_THREADS
     except Exception:
         threads = None
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_bytes": mem, "python": platform.python_version(),
-            "platform": platform.platform(), "versions": vers, "numba_threads": threads,
-            "command": " ".join([Path(sys.executable).name] + [os.path.relpath(sys.argv[0], ROOT)] + sys.argv[1:]),
-            "date": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_bytes": mem,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "versions": vers,
+        "numba_threads": threads,
+        "command": " ".join([Path(sys.executable).name] + [os.path.relpath(sys.argv[0], ROOT)] + sys.argv[1:]),
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+    }
 
 
 def bandwidth(nbytes: int, reps: int = 5) -> dict:
@@ -175,8 +192,13 @@ def bandwidth(nbytes: int, reps: int = 5) -> dict:
         ts.append(time.perf_counter() - t0)
     del a, b
     med = statistics.median(ts)
-    return {"array_bytes": nbytes, "reps": reps, "times_s": ts, "bytes_per_s_median": 2 * nbytes / med,
-            "bytes_per_s_best": 2 * nbytes / min(ts)}
+    return {
+        "array_bytes": nbytes,
+        "reps": reps,
+        "times_s": ts,
+        "bytes_per_s_median": 2 * nbytes / med,
+        "bytes_per_s_best": 2 * nbytes / min(ts),
+    }
 
 
 # --------------------------------------------------------------------------- children (fresh processes)
@@ -223,9 +245,14 @@ def child_compile(spec: dict) -> dict:
     from jzsim.backends.numba_kernel import load_module
 
     k = load_module(cm)._blocks  # the compiled work of the generated module (kernel and kernel_summaries)
-    return {"import_s": t_import, "build_s": t_build, "first_call_s": first, "second_call_s": second,
-            "cache_hits": int(sum(k.stats.cache_hits.values())),
-            "cache_misses": int(sum(k.stats.cache_misses.values()))}
+    return {
+        "import_s": t_import,
+        "build_s": t_build,
+        "first_call_s": first,
+        "second_call_s": second,
+        "cache_hits": int(sum(k.stats.cache_hits.values())),
+        "cache_misses": int(sum(k.stats.cache_misses.values())),
+    }
 
 
 def child_memory(spec: dict) -> dict:
@@ -244,8 +271,15 @@ def child_memory(spec: dict) -> dict:
     sampler.start()
     keep = spec.get("keep") or False
     t0 = time.perf_counter()
-    ds = monte_carlo(model=model, draws=spec["draws"], backend=spec["backend"], chunk_size=spec.get("chunk"),
-                     outputs=outs, keep=keep, progress=False)
+    ds = monte_carlo(
+        model=model,
+        draws=spec["draws"],
+        backend=spec["backend"],
+        chunk_size=spec.get("chunk"),
+        outputs=outs,
+        keep=keep,
+        progress=False,
+    )
     elapsed = time.perf_counter() - t0
     sampler.stop.set()
     sampler.join()
@@ -259,18 +293,32 @@ def child_memory(spec: dict) -> dict:
     del ds
     if keep:
         Path(keep).unlink(missing_ok=True)
-    return {"elapsed_s": elapsed, "maxrss_bytes": maxrss, "ru_maxrss_bytes": ru_maxrss,
-            "baseline_rss_bytes": base["VmRSS"], "baseline_hwm_bytes": base["VmHWM"],
-            "baseline_maxrss_bytes": base_maxrss, "peak_anon_bytes_sampled": sampler.peak["RssAnon"],
-            "peak_file_bytes_sampled": sampler.peak["RssFile"], "kept_bytes": kept_bytes,
-            "n_outputs": len(names), "n_times": int(nt)}
+    return {
+        "elapsed_s": elapsed,
+        "maxrss_bytes": maxrss,
+        "ru_maxrss_bytes": ru_maxrss,
+        "baseline_rss_bytes": base["VmRSS"],
+        "baseline_hwm_bytes": base["VmHWM"],
+        "baseline_maxrss_bytes": base_maxrss,
+        "peak_anon_bytes_sampled": sampler.peak["RssAnon"],
+        "peak_file_bytes_sampled": sampler.peak["RssFile"],
+        "kept_bytes": kept_bytes,
+        "n_outputs": len(names),
+        "n_times": int(nt),
+    }
 
 
 def run_child(kind: str, spec: dict, env_extra: dict | None = None, timeout: float = 900) -> dict:
     env = dict(os.environ, **(env_extra or {}))
     t0 = time.perf_counter()
-    r = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--_child", kind, json.dumps(spec)],
-                       env=env, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    r = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--_child", kind, json.dumps(spec)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )
     wall = time.perf_counter() - t0
     if r.returncode != 0:
         raise RuntimeError(f"child {kind} {spec} failed:\n{r.stderr[-3000:]}")
@@ -288,8 +336,12 @@ def pysd_setup(model_name: str, model, tmp: Path):
         if hasattr(xmile, "pysd_runner"):
             t0 = time.perf_counter()
             run = xmile.pysd_runner(model)
-            return run, "jzsim.io.xmile.pysd_runner (exported XMILE, PySD run(params=...))", \
-                time.perf_counter() - t0, model_name
+            return (
+                run,
+                "jzsim.io.xmile.pysd_runner (exported XMILE, PySD run(params=...))",
+                time.perf_counter() - t0,
+                model_name,
+            )
     except ImportError:
         pass
     except Exception as exc:
@@ -305,8 +357,15 @@ def pysd_setup(model_name: str, model, tmp: Path):
     def run(params):
         return m.run(params=params)
 
-    return run, ("jzsim/io/xmile.py not available: PySD reads benchmarks/logistic.mdl (hand-written Vensim "
-                 "equivalent of the logistic model) and runs model.run(params=...) per draw"), dt, "logistic"
+    return (
+        run,
+        (
+            "jzsim/io/xmile.py not available: PySD reads benchmarks/logistic.mdl (hand-written Vensim "
+            "equivalent of the logistic model) and runs model.run(params=...) per draw"
+        ),
+        dt,
+        "logistic",
+    )
 
 
 def plain_python_kernel(cm):
@@ -314,8 +373,10 @@ def plain_python_kernel(cm):
     exp, log and ** in place of the vectorisable intrinsics)."""
     from jzsim.backends.numba_kernel import generate_source
 
-    stub = ("class _nb:\n    @staticmethod\n    def njit(*a, **k):\n        return lambda f: f\n"
-            "    prange = range\n\n    @staticmethod\n    def get_num_threads():\n        return 1\n")
+    stub = (
+        "class _nb:\n    @staticmethod\n    def njit(*a, **k):\n        return lambda f: f\n"
+        "    prange = range\n\n    @staticmethod\n    def get_num_threads():\n        return 1\n"
+    )
     vm = "_vexp = _math.exp\n_vlog = _math.log\n\n\ndef _vpow(x, y):\n    return x ** y\n"
     vm += "\n\ndef _wide():\n    return None\n"
     src = re.sub(r"^from jzsim\.backends\.vmath import .*$", vm, generate_source(cm), flags=re.M)
@@ -343,10 +404,15 @@ def fmt_bytes(b):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="cap draws at 10^5 (a couple of minutes)")
-    ap.add_argument("--model", choices=("plan", "logistic"), default="plan",
-                    help="plan (default; falls back to logistic if the plan model does not build)")
-    ap.add_argument("--out", type=Path, default=None,
-                    help="JSON output (default benchmarks/results/latest.json, quick: quick.json)")
+    ap.add_argument(
+        "--model",
+        choices=("plan", "logistic"),
+        default="plan",
+        help="plan (default; falls back to logistic if the plan model does not build)",
+    )
+    ap.add_argument(
+        "--out", type=Path, default=None, help="JSON output (default benchmarks/results/latest.json, quick: quick.json)"
+    )
     ap.add_argument("--readme", action="store_true", help="write the tables into benchmarks/README.md")
     ap.add_argument("--_child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -381,8 +447,10 @@ def main(argv=None):
     info["uncertain_params"] = [p.name for p in uncertain_params(cm)]
     info["steps"] = int(rs.n_steps)
     info["saved_times"] = int(len(rs.save_times))
-    log(f"model {name}: {info['n_stocks']} stocks, {info['n_outputs_total']} outputs, "
-        f"{len(info['uncertain_params'])} uncertain params, {rs.n_steps} steps")
+    log(
+        f"model {name}: {info['n_stocks']} stocks, {info['n_outputs_total']} outputs, "
+        f"{len(info['uncertain_params'])} uncertain params, {rs.n_steps} steps"
+    )
 
     quick = args.quick
     sizes = [10**k for k in range(2, 6 if quick else 8)]
@@ -401,7 +469,8 @@ def main(argv=None):
     comp = run_child("compile", {"model": name})
     load = [run_child("compile", {"model": name}) for _ in range(3)]
     results["compile"] = {
-        "cold": comp, "warm": load,
+        "cold": comp,
+        "warm": load,
         "compile_s": comp["first_call_s"] - comp["second_call_s"],
         "load_s_median": statistics.median(x["first_call_s"] - x["second_call_s"] for x in load),
         "load_process_wall_s_median": statistics.median(x["process_wall_s"] for x in load),
@@ -410,8 +479,9 @@ def main(argv=None):
 
     # ---- 3. Monte Carlo throughput grid (numpy first: numba's OpenMP threads can linger)
     def mc(backend, n, chunk):
-        return lambda: monte_carlo(model=model, draws=n, backend=backend, chunk_size=chunk, outputs=outs,
-                                   progress=False)
+        return lambda: monte_carlo(
+            model=model, draws=n, backend=backend, chunk_size=chunk, outputs=outs, progress=False
+        )
 
     monte_carlo(model=model, draws=BLOCK, backend="numpy", outputs=outs, progress=False)  # imports, edges
     for backend in ("numpy", "numba"):
@@ -433,10 +503,13 @@ def main(argv=None):
                         results["skipped"].append(f"{engine} {fmt_n(n)}: est. {est:.0f} s for 3 reps")
                         continue
                 log(f"  {backend} draws={n} chunk={c} ...")
-                ts = repeat_timing(mc(backend, n, c), min_reps=3, max_reps=20 if n <= 10**4 else 5,
-                                   min_total=1.0 if n <= 10**5 else 0.0)
-                r = row(engine, n, c, ts, "default chunk" if c == min(default, -(-n // BLOCK) * BLOCK) else "",
-                        name)
+                ts = repeat_timing(
+                    mc(backend, n, c),
+                    min_reps=3,
+                    max_reps=20 if n <= 10**4 else 5,
+                    min_total=1.0 if n <= 10**5 else 0.0,
+                )
+                r = row(engine, n, c, ts, "default chunk" if c == min(default, -(-n // BLOCK) * BLOCK) else "", name)
                 rows.append(r)
                 if c == eff[0]:
                     per_draw = r["median_s"] / n
@@ -451,15 +524,20 @@ def main(argv=None):
     info["n_outputs_summarised"] = len(sel_names)
     for backend, c in (("numpy", KERNEL_CHUNK), ("numba", DEFAULT_CHUNK)):
         log(f"  raw kernel {backend} ...")
-        ts = repeat_timing(lambda: cm.simulate(P, rs, backend=backend, names=sel_names, chunk_size=c, check=False),
-                           min_reps=5, max_reps=10, min_total=1.0)
-        rows.append(row(f"{backend} kernel alone (CompiledModel.simulate)", n_raw, c, ts,
-                        "no sampling, no summaries", name))
+        ts = repeat_timing(
+            lambda: cm.simulate(P, rs, backend=backend, names=sel_names, chunk_size=c, check=False),
+            min_reps=5,
+            max_reps=10,
+            min_total=1.0,
+        )
+        rows.append(
+            row(f"{backend} kernel alone (CompiledModel.simulate)", n_raw, c, ts, "no sampling, no summaries", name)
+        )
     # The same kernels the way monte_carlo calls them: one chunk at a time (monte_carlo's default
     # chunk) into one reused output buffer, parameters already in a chunk-sized parameter-major
     # array. The row above also pays for the page faults of one fresh (outputs x 10^6 x years)
     # array, which monte_carlo never allocates.
-    Pch = [np.stack([p[a: a + DEFAULT_CHUNK] for p in P]) for a in range(0, n_raw, DEFAULT_CHUNK)]
+    Pch = [np.stack([p[a : a + DEFAULT_CHUNK] for p in P]) for a in range(0, n_raw, DEFAULT_CHUNK)]
     obuf = np.empty((len(sel_names), DEFAULT_CHUNK, len(rs.save_times)))
     from jzsim.uncertainty.montecarlo import _numpy_kernel_split
 
@@ -470,13 +548,29 @@ def main(argv=None):
 
         def chunked():
             for M in Pch:
-                cm.simulate(list(M), rs, backend=backend, names=sel_names, chunk_size=c, check=False,
-                            out=obuf[:, : M.shape[1]], threads=th)
+                cm.simulate(
+                    list(M),
+                    rs,
+                    backend=backend,
+                    names=sel_names,
+                    chunk_size=c,
+                    check=False,
+                    out=obuf[:, : M.shape[1]],
+                    threads=th,
+                )
 
         ts = repeat_timing(chunked, min_reps=5, max_reps=10, min_total=1.0)
-        rows.append(row(f"{backend} kernel, chunks into a reused buffer", n_raw, DEFAULT_CHUNK, ts,
-                        "no sampling, no summaries; as monte_carlo calls it"
-                        + (f" ({th} threads of {c} draws)" if th > 1 else ""), name))
+        rows.append(
+            row(
+                f"{backend} kernel, chunks into a reused buffer",
+                n_raw,
+                DEFAULT_CHUNK,
+                ts,
+                "no sampling, no summaries; as monte_carlo calls it"
+                + (f" ({th} threads of {c} draws)" if th > 1 else ""),
+                name,
+            )
+        )
     del Pch, obuf
 
     # ---- 4b. where monte_carlo's time goes: its pieces timed alone at the same size and chunk
@@ -493,8 +587,7 @@ def main(argv=None):
     def t_sampling():  # as monte_carlo samples: into the rows of a reused parameter matrix
         for a in range(0, n_raw, ch):
             b = min(n_raw, a + ch)
-            sample_parameters(unc, "random", 0, a, b, n_raw, out=Ps_buf[:, : b - a],
-                              rows=[prow[p.name] for p in unc])
+            sample_parameters(unc, "random", 0, a, b, n_raw, out=Ps_buf[:, : b - a], rows=[prow[p.name] for p in unc])
 
     # monte_carlo's chunk layout: the kernel's rows, then derived growth rates computed from them
     from jzsim.engine.results import growth_rows
@@ -505,7 +598,7 @@ def main(argv=None):
     chunks = []
     for a in range(0, n_raw, ch):
         c = np.empty((len(all_names), min(ch, n_raw - a), len(rs.save_times)))
-        c[: len(sel_names)] = outarr[:, a: a + ch]
+        c[: len(sel_names)] = outarr[:, a : a + ch]
         for i, d in enumerate(derived):
             growth_rows(c[sel_names.index(d.of)], rs.save_every, out=c[len(sel_names) + i])
             c[len(sel_names) + i, :, 0] = 0.0
@@ -535,9 +628,18 @@ def main(argv=None):
     acc_k = Accumulator(len(all_names), len(rs.save_times), 1000)
     acc_k.set_edges(chunks[0][:, :BLOCK, :])
     cells_flat = cells[:, 0] * len(rs.save_times) + cells[:, 1]
-    ks = KernelSummaries(cm, rs, cm.selection(sel_names), len(sel_names),
-                         [sel_names.index(d.of) for d in derived], cells_flat, BLOCK, ch, acc_k)
-    Pk = [np.stack([p[a: a + ch] for p in P]) for a in range(0, n_raw, ch)]
+    ks = KernelSummaries(
+        cm,
+        rs,
+        cm.selection(sel_names),
+        len(sel_names),
+        [sel_names.index(d.of) for d in derived],
+        cells_flat,
+        BLOCK,
+        ch,
+        acc_k,
+    )
+    Pk = [np.stack([p[a : a + ch] for p in P]) for a in range(0, n_raw, ch)]
 
     def t_kernel_summaries():
         for M, cp in zip(Pk, copies):
@@ -550,47 +652,70 @@ def main(argv=None):
 
     def t_check():
         for a in range(0, n_raw, ch):
-            cm.check_output(outarr[:, a: a + ch], rs, first_draw=a, names=sel_names)
+            cm.check_output(outarr[:, a : a + ch], rs, first_draw=a, names=sel_names)
 
     results["breakdown"] = {"draws": n_raw, "chunk": ch}
     t_summaries()  # fills the copies that t_targets reads
-    pieces = [("sampling (sample_parameters)", t_sampling),
-              ("numba kernel summarising its draws (KernelSummaries.run per chunk, with the target checks' "
-               "cells; what monte_carlo runs on the compiled backend)", t_kernel_summaries),
-              ("folding those summaries in (KernelSummaries.add_to per chunk)", t_fold),
-              ("summaries (Accumulator.add_blocks per chunk, with the target checks' cells; the numpy "
-               "backend's way)", t_summaries)]
+    pieces = [
+        ("sampling (sample_parameters)", t_sampling),
+        (
+            "numba kernel summarising its draws (KernelSummaries.run per chunk, with the target checks' "
+            "cells; what monte_carlo runs on the compiled backend)",
+            t_kernel_summaries,
+        ),
+        ("folding those summaries in (KernelSummaries.add_to per chunk)", t_fold),
+        (
+            "summaries (Accumulator.add_blocks per chunk, with the target checks' cells; the numpy backend's way)",
+            t_summaries,
+        ),
+    ]
     if tg is not None:
         pieces.append(("target counts (TargetChecks.counts on the copied cells)", t_targets))
-    for label, fn in (*pieces,
-                      ("checks (CompiledModel.check_output; monte_carlo calls it only when a chunk's "
-                       "summaries show a non-finite mean or a negative stock)", t_check)):
+    for label, fn in (
+        *pieces,
+        (
+            "checks (CompiledModel.check_output; monte_carlo calls it only when a chunk's "
+            "summaries show a non-finite mean or a negative stock)",
+            t_check,
+        ),
+    ):
         ts = repeat_timing(fn, min_reps=3, max_reps=7, min_total=1.0)
         results["breakdown"][label] = statistics.median(ts)
     results["breakdown"]["numba kernel (CompiledModel.simulate)"] = next(
-        r["median_s"] for r in rows if r["engine"].startswith("numba kernel alone"))
+        r["median_s"] for r in rows if r["engine"].startswith("numba kernel alone")
+    )
     results["breakdown"]["numpy kernel (CompiledModel.simulate)"] = next(
-        r["median_s"] for r in rows if r["engine"].startswith("numpy kernel alone"))
+        r["median_s"] for r in rows if r["engine"].startswith("numpy kernel alone")
+    )
     del outarr, Pk
 
     # ---- 5. scalar reference and plain Python
-    for n in ([100] if quick else [100, 1000]):
+    for n in [100] if quick else [100, 1000]:
         log(f"  scalar reference draws={n} ...")
         Ps, _ = sampled_arrays(cm, n)
-        ts = repeat_timing(lambda: cm.simulate(Ps, rs, backend="scalar", check=False), min_reps=3, max_reps=5,
-                           min_total=1.0)
+        ts = repeat_timing(
+            lambda: cm.simulate(Ps, rs, backend="scalar", check=False), min_reps=3, max_reps=5, min_total=1.0
+        )
         rows.append(row("scalar reference (backend='scalar')", n, None, ts, "", name))
     try:
         from jzsim.backends.numba_kernel import LANES
 
         pk = plain_python_kernel(cm)
-        for n in ([100, 1000] if quick else [100, 1000, 10000]):
+        for n in [100, 1000] if quick else [100, 1000, 10000]:
             log(f"  plain python draws={n} ...")
             Ps, _ = sampled_arrays(cm, n)
             Pm = np.stack(Ps)
             o = np.empty((len(cm.output_names), n, len(rs.save_times)))
-            args_k = (Pm, float(rs.start), float(rs.dt), int(rs.n_steps), int(rs.save_stride),
-                      rs.method == "rk4", o, LANES)
+            args_k = (
+                Pm,
+                float(rs.start),
+                float(rs.dt),
+                int(rs.n_steps),
+                int(rs.save_stride),
+                rs.method == "rk4",
+                o,
+                LANES,
+            )
             ts = repeat_timing(lambda: pk(*args_k), min_reps=3, max_reps=5, min_total=1.0)
             rows.append(row("plain-Python loop (generated kernel source, numba stubbed out)", n, None, ts, "", name))
     except Exception as exc:
@@ -620,7 +745,8 @@ def main(argv=None):
         if pysd_model == "logistic" and col:
             ref = get_model("logistic").build().run({k: v for k, v in draws_params[-1].items()})
             results["pysd"]["final_P_rel_diff_vs_jzsim"] = float(
-                abs(last[col].iloc[-1] - ref["P"].values[0, -1]) / abs(ref["P"].values[0, -1]))
+                abs(last[col].iloc[-1] - ref["P"].values[0, -1]) / abs(ref["P"].values[0, -1])
+            )
         if pysd_model != name:
             results["notes"].append(f"PySD ran the {pysd_model} model, not {name}: ratios to PySD are across models")
     except Exception as exc:
@@ -641,8 +767,9 @@ def main(argv=None):
         if need * 2 + 5 * 2**30 < free:
             mem_cases.append({"model": name, "backend": "numba", "draws": n, "keep": str(tmp / f"kept_{n}.npy")})
         else:
-            results["skipped"].append(f"kept trajectories {fmt_n(n)}: needs {fmt_bytes(need)}, "
-                                      f"{fmt_bytes(free)} free on {tmp}")
+            results["skipped"].append(
+                f"kept trajectories {fmt_n(n)}: needs {fmt_bytes(need)}, {fmt_bytes(free)} free on {tmp}"
+            )
     results["memory"] = []
     for case in mem_cases:
         reps = 3 if case["draws"] < 10**7 else 1
@@ -664,8 +791,13 @@ def main(argv=None):
 
     # ---- 8. ratios, targets, tables
     def pick(engine_prefix, n=None, default_only=True):
-        cands = [r for r in rows if r["engine"].startswith(engine_prefix) and (n is None or r["draws"] == n)
-                 and (not default_only or r["note"] == "default chunk" or r["chunk"] is None)]
+        cands = [
+            r
+            for r in rows
+            if r["engine"].startswith(engine_prefix)
+            and (n is None or r["draws"] == n)
+            and (not default_only or r["note"] == "default chunk" or r["chunk"] is None)
+        ]
         return max(cands, key=lambda r: r["draws"]) if cands else None
 
     basis = 10**5 if quick else 10**6
@@ -681,10 +813,13 @@ def main(argv=None):
 
     results["ratios"] = {
         "basis": f"median draws/s; monte_carlo and the chunked kernels at {fmt_n(basis)} draws, default chunk; "
-                 "scalar and PySD at their largest measured size",
-        "compiled/PySD": ratio(comp_r, pysd_row), "numpy/PySD": ratio(np_r, pysd_row),
-        "compiled kernel alone/PySD": ratio(comp_k, pysd_row), "numpy kernel alone/PySD": ratio(np_k, pysd_row),
-        "compiled/numpy": ratio(comp_r, np_r), "numpy/scalar": ratio(np_r, sc_r),
+        "scalar and PySD at their largest measured size",
+        "compiled/PySD": ratio(comp_r, pysd_row),
+        "numpy/PySD": ratio(np_r, pysd_row),
+        "compiled kernel alone/PySD": ratio(comp_k, pysd_row),
+        "numpy kernel alone/PySD": ratio(np_k, pysd_row),
+        "compiled/numpy": ratio(comp_r, np_r),
+        "numpy/scalar": ratio(np_r, sc_r),
         "compiled/plain-Python": ratio(comp_r, py_r),
     }
     big = 10**7
@@ -712,23 +847,41 @@ def main(argv=None):
     rc, rn = results["ratios"]["compiled/PySD"], results["ratios"]["numpy/PySD"]
     rck, rnk = results["ratios"]["compiled kernel alone/PySD"], results["ratios"]["numpy kernel alone/PySD"]
     results["targets"] = [
-        {"target": f"compiled monte_carlo >= {TARGET_COMPILED_VS_PYSD:,.0f}x PySD draws/s", "measured":
-            f"{rc:,.0f}x{cross}" if rc else "n/a", "verdict": verdict(None if rc is None else rc >= TARGET_COMPILED_VS_PYSD)},
-        {"target": f"compiled kernel alone (chunks, reused buffer) >= {TARGET_COMPILED_VS_PYSD:,.0f}x PySD draws/s",
-         "measured": f"{rck:,.0f}x{cross}" if rck else "n/a",
-         "verdict": verdict(None if rck is None else rck >= TARGET_COMPILED_VS_PYSD)},
-        {"target": f"numpy monte_carlo >= {TARGET_NUMPY_VS_PYSD:,.0f}x PySD draws/s", "measured":
-            f"{rn:,.0f}x{cross}" if rn else "n/a", "verdict": verdict(None if rn is None else rn >= TARGET_NUMPY_VS_PYSD)},
-        {"target": f"numpy kernel alone (chunks, reused buffer) >= {TARGET_NUMPY_VS_PYSD:,.0f}x PySD draws/s",
-         "measured": f"{rnk:,.0f}x{cross}" if rnk else "n/a",
-         "verdict": verdict(None if rnk is None else rnk >= TARGET_NUMPY_VS_PYSD)},
-        {"target": "10^7 draws, summaries, compiled < 30 s", "measured": c7m,
-         "verdict": verdict(None if c7s is None else c7s < TARGET_1E7_COMPILED_S)},
-        {"target": "10^7 draws, summaries, numpy < 2 min", "measured": n7m,
-         "verdict": verdict(None if n7s is None else n7s < TARGET_1E7_NUMPY_S)},
-        {"target": "10^7 draws, summaries, peak memory < 1 GB", "measured":
-            f"{peak7 / 1e9:.2f} GB (worst backend)" if peak7 else "not run",
-         "verdict": verdict(None if peak7 is None else peak7 < TARGET_PEAK_BYTES)},
+        {
+            "target": f"compiled monte_carlo >= {TARGET_COMPILED_VS_PYSD:,.0f}x PySD draws/s",
+            "measured": f"{rc:,.0f}x{cross}" if rc else "n/a",
+            "verdict": verdict(None if rc is None else rc >= TARGET_COMPILED_VS_PYSD),
+        },
+        {
+            "target": f"compiled kernel alone (chunks, reused buffer) >= {TARGET_COMPILED_VS_PYSD:,.0f}x PySD draws/s",
+            "measured": f"{rck:,.0f}x{cross}" if rck else "n/a",
+            "verdict": verdict(None if rck is None else rck >= TARGET_COMPILED_VS_PYSD),
+        },
+        {
+            "target": f"numpy monte_carlo >= {TARGET_NUMPY_VS_PYSD:,.0f}x PySD draws/s",
+            "measured": f"{rn:,.0f}x{cross}" if rn else "n/a",
+            "verdict": verdict(None if rn is None else rn >= TARGET_NUMPY_VS_PYSD),
+        },
+        {
+            "target": f"numpy kernel alone (chunks, reused buffer) >= {TARGET_NUMPY_VS_PYSD:,.0f}x PySD draws/s",
+            "measured": f"{rnk:,.0f}x{cross}" if rnk else "n/a",
+            "verdict": verdict(None if rnk is None else rnk >= TARGET_NUMPY_VS_PYSD),
+        },
+        {
+            "target": "10^7 draws, summaries, compiled < 30 s",
+            "measured": c7m,
+            "verdict": verdict(None if c7s is None else c7s < TARGET_1E7_COMPILED_S),
+        },
+        {
+            "target": "10^7 draws, summaries, numpy < 2 min",
+            "measured": n7m,
+            "verdict": verdict(None if n7s is None else n7s < TARGET_1E7_NUMPY_S),
+        },
+        {
+            "target": "10^7 draws, summaries, peak memory < 1 GB",
+            "measured": f"{peak7 / 1e9:.2f} GB (worst backend)" if peak7 else "not run",
+            "verdict": verdict(None if peak7 is None else peak7 < TARGET_PEAK_BYTES),
+        },
     ]
     results["wall_s"] = time.perf_counter() - wall0
     results["markdown"] = markdown(results)
@@ -745,11 +898,16 @@ def main(argv=None):
 def markdown(res) -> str:
     i = res["machine"]
     L = []
-    L.append(f"Model: **{i['model']}** ({i['model_note']}); {i['n_stocks']} stocks, {i['n_outputs_total']} "
-             f"outputs, {len(i['uncertain_params'])} uncertain parameters, {i['steps']} Euler steps, "
-             f"{i['saved_times']} saved times.  ")
-    L.append(f"Machine: {i['cpu']}, {i['cores']} cores, {i['memory_bytes'] / 2**30:.1f} GiB; Python {i['python']}, "
-             + ", ".join(f"{k} {v}" for k, v in i["versions"].items()) + f"; numba threads {i['numba_threads']}.  ")
+    L.append(
+        f"Model: **{i['model']}** ({i['model_note']}); {i['n_stocks']} stocks, {i['n_outputs_total']} "
+        f"outputs, {len(i['uncertain_params'])} uncertain parameters, {i['steps']} Euler steps, "
+        f"{i['saved_times']} saved times.  "
+    )
+    L.append(
+        f"Machine: {i['cpu']}, {i['cores']} cores, {i['memory_bytes'] / 2**30:.1f} GiB; Python {i['python']}, "
+        + ", ".join(f"{k} {v}" for k, v in i["versions"].items())
+        + f"; numba threads {i['numba_threads']}.  "
+    )
     L.append(f"Command: `{i['command']}` ({i['date']}, total wall {res['wall_s'] / 60:.1f} min).")
     L.append("")
     L.append("### Draws per second (median of repeated runs; best = fastest run)")
@@ -759,45 +917,68 @@ def markdown(res) -> str:
     L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in res["rows"]:
         xp = r["draws_per_s_median"] / pysd["draws_per_s_median"] if pysd else None
-        L.append(f"| {r['engine']}{' (' + r['model'] + ')' if r['model'] != i['model'] else ''} | {fmt_n(r['draws'])} | "
-                 f"{r['chunk'] or ''}{'*' if r['note'] == 'default chunk' else ''} | {r['reps']} | "
-                 f"{r['median_s']:.4g} | {r['min_s']:.4g} | {fmt_rate(r['draws_per_s_median'])} | "
-                 f"{fmt_rate(r['draws_per_s_best'])} | {'' if xp is None else f'{xp:,.1f}'} |")
+        L.append(
+            f"| {r['engine']}{' (' + r['model'] + ')' if r['model'] != i['model'] else ''} | {fmt_n(r['draws'])} | "
+            f"{r['chunk'] or ''}{'*' if r['note'] == 'default chunk' else ''} | {r['reps']} | "
+            f"{r['median_s']:.4g} | {r['min_s']:.4g} | {fmt_rate(r['draws_per_s_median'])} | "
+            f"{fmt_rate(r['draws_per_s_best'])} | {'' if xp is None else f'{xp:,.1f}'} |"
+        )
     L.append("")
-    L.append("`*` = monte_carlo's default chunk for that backend. monte_carlo rows: sampling + kernel + "
-             "running summaries (no trajectories kept); wall time of the whole call.")
+    L.append(
+        "`*` = monte_carlo's default chunk for that backend. monte_carlo rows: sampling + kernel + "
+        "running summaries (no trajectories kept); wall time of the whole call."
+    )
     L.append("")
     ra = res["ratios"]
     L.append(f"### Ratios ({ra['basis']})")
     L.append("")
     L.append("| ratio | value |")
     L.append("|---|---:|")
-    for k in ("compiled/PySD", "numpy/PySD", "compiled kernel alone/PySD", "numpy kernel alone/PySD",
-              "compiled/numpy", "numpy/scalar", "compiled/plain-Python"):
+    for k in (
+        "compiled/PySD",
+        "numpy/PySD",
+        "compiled kernel alone/PySD",
+        "numpy kernel alone/PySD",
+        "compiled/numpy",
+        "numpy/scalar",
+        "compiled/plain-Python",
+    ):
         L.append(f"| {k} | {'n/a' if ra[k] is None else f'{ra[k]:,.2f}'} |")
     L.append("")
     c = res["compile"]
     L.append("### Compiled kernel: compile and cache load")
     L.append("")
-    L.append(f"- first call in a fresh process with a cold cache (compile): {c['compile_s']:.2f} s "
-             f"(first call {c['cold']['first_call_s']:.2f} s minus a warm call {c['cold']['second_call_s'] * 1e3:.1f} ms; "
-             f"cache misses {c['cold']['cache_misses']}, hits {c['cold']['cache_hits']})")
-    L.append(f"- first call in a second process, loaded from the on-disk cache: {c['load_s_median']:.3f} s "
-             f"(median of {len(c['warm'])}; hits {c['warm'][0]['cache_hits']}, misses {c['warm'][0]['cache_misses']}); "
-             f"import of jzsim.uncertainty.montecarlo {statistics.median(x['import_s'] for x in c['warm']):.2f} s, "
-             f"model build {statistics.median(x['build_s'] for x in c['warm']):.3f} s, whole process "
-             f"{c['load_process_wall_s_median']:.2f} s")
+    L.append(
+        f"- first call in a fresh process with a cold cache (compile): {c['compile_s']:.2f} s "
+        f"(first call {c['cold']['first_call_s']:.2f} s minus a warm call {c['cold']['second_call_s'] * 1e3:.1f} ms; "
+        f"cache misses {c['cold']['cache_misses']}, hits {c['cold']['cache_hits']})"
+    )
+    L.append(
+        f"- first call in a second process, loaded from the on-disk cache: {c['load_s_median']:.3f} s "
+        f"(median of {len(c['warm'])}; hits {c['warm'][0]['cache_hits']}, misses {c['warm'][0]['cache_misses']}); "
+        f"import of jzsim.uncertainty.montecarlo {statistics.median(x['import_s'] for x in c['warm']):.2f} s, "
+        f"model build {statistics.median(x['build_s'] for x in c['warm']):.3f} s, whole process "
+        f"{c['load_process_wall_s_median']:.2f} s"
+    )
     L.append("")
     if "pysd" in res:
         p = res["pysd"]
-        L.append(f"PySD: {p['how']}; translation {p['translate_s']:.2f} s (excluded)"
-                 + (f"; final P agrees with jzsim to {p['final_P_rel_diff_vs_jzsim']:.1e} (relative)"
-                    if "final_P_rel_diff_vs_jzsim" in p else "") + ".")
+        L.append(
+            f"PySD: {p['how']}; translation {p['translate_s']:.2f} s (excluded)"
+            + (
+                f"; final P agrees with jzsim to {p['final_P_rel_diff_vs_jzsim']:.1e} (relative)"
+                if "final_P_rel_diff_vs_jzsim" in p
+                else ""
+            )
+            + "."
+        )
         L.append("")
     if "breakdown" in res:
         b = res["breakdown"]
-        L.append(f"### Where monte_carlo's time goes ({fmt_n(b['draws'])} draws, chunk {b['chunk']}; "
-                 "each piece timed alone, median)")
+        L.append(
+            f"### Where monte_carlo's time goes ({fmt_n(b['draws'])} draws, chunk {b['chunk']}; "
+            "each piece timed alone, median)"
+        )
         L.append("")
         L.append("| piece | s | s per 10^6 draws |")
         L.append("|---|---:|---:|")
@@ -808,21 +989,27 @@ def markdown(res) -> str:
     bw = res["bandwidth"]
     L.append("### Peak memory (fresh process per case; peak RSS = VmHWM of the process)")
     L.append("")
-    L.append(f"Bandwidth: numpy copy of {fmt_bytes(bw['array_bytes'])}, (read + write) / time = "
-             f"{bw['bytes_per_s_median'] / 1e9:.2f} GB/s median ({bw['bytes_per_s_best'] / 1e9:.2f} best), one thread.")
+    L.append(
+        f"Bandwidth: numpy copy of {fmt_bytes(bw['array_bytes'])}, (read + write) / time = "
+        f"{bw['bytes_per_s_median'] / 1e9:.2f} GB/s median ({bw['bytes_per_s_best'] / 1e9:.2f} best), one thread."
+    )
     L.append("")
-    L.append("| backend | draws | trajectories | reps | elapsed s | peak RSS | RSS before run | peak anon (sampled) "
-             "| peak file-backed (sampled) | kept bytes/s | share of bandwidth |")
+    L.append(
+        "| backend | draws | trajectories | reps | elapsed s | peak RSS | RSS before run | peak anon (sampled) "
+        "| peak file-backed (sampled) | kept bytes/s | share of bandwidth |"
+    )
     L.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for m in res["memory"]:
         r0 = m["runs"][0]
         share = f"{100 * m['bandwidth_fraction']:.1f} %" if m["keep"] else ""
-        L.append(f"| {m['backend']} | {fmt_n(m['draws'])} | {'kept (.npy memmap)' if m['keep'] else 'summaries only'} | "
-                 f"{m['reps']} | {m['elapsed_s_median']:.2f} | {fmt_bytes(m['maxrss_bytes_median'])} | "
-                 f"{fmt_bytes(r0['baseline_rss_bytes'])} | {fmt_bytes(max(x['peak_anon_bytes_sampled'] for x in m['runs']))} | "
-                 f"{fmt_bytes(max(x['peak_file_bytes_sampled'] for x in m['runs']))} | "
-                 f"{(fmt_bytes(m['kept_bytes_per_s']) + '/s') if m['keep'] else ''} | "
-                 f"{share} |")
+        L.append(
+            f"| {m['backend']} | {fmt_n(m['draws'])} | {'kept (.npy memmap)' if m['keep'] else 'summaries only'} | "
+            f"{m['reps']} | {m['elapsed_s_median']:.2f} | {fmt_bytes(m['maxrss_bytes_median'])} | "
+            f"{fmt_bytes(r0['baseline_rss_bytes'])} | {fmt_bytes(max(x['peak_anon_bytes_sampled'] for x in m['runs']))} | "
+            f"{fmt_bytes(max(x['peak_file_bytes_sampled'] for x in m['runs']))} | "
+            f"{(fmt_bytes(m['kept_bytes_per_s']) + '/s') if m['keep'] else ''} | "
+            f"{share} |"
+        )
     L.append("")
     L.append("### Targets (defined for the plan model on a 2-core machine)")
     L.append("")

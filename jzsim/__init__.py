@@ -42,5 +42,16 @@ def targets(ds, targets=None):
     return evaluate_targets(ds, targets)
 
 
-__all__ = ["Model", "Sector", "Parameter", "parameters", "load_parameters", "plan_model", "simulate",
-           "targets", "monte_carlo", "describe", "__version__"]
+__all__ = [
+    "Model",
+    "Sector",
+    "Parameter",
+    "parameters",
+    "load_parameters",
+    "plan_model",
+    "simulate",
+    "targets",
+    "monte_carlo",
+    "describe",
+    "__version__",
+]

@@ -27,9 +27,13 @@ def describe(model: Model | None = None) -> str:
 
         model = plan_model()
     cm = model.build()
-    lines = [f"# Model `{model.name}`", "",
-             f"Time in {model.time_units}, {cm.settings['start']:g} to {cm.settings['stop']:g}, "
-             f"dt = {cm.settings['dt']:g}, method {cm.settings['method']}.", ""]
+    lines = [
+        f"# Model `{model.name}`",
+        "",
+        f"Time in {model.time_units}, {cm.settings['start']:g} to {cm.settings['stop']:g}, "
+        f"dt = {cm.settings['dt']:g}, method {cm.settings['method']}.",
+        "",
+    ]
     sectors = list(model._sectors.items()) or [("", None)]
     for sname, sector in sectors:
         if sector is not None:
@@ -51,13 +55,18 @@ def describe(model: Model | None = None) -> str:
             lines.append("")
     params = [v for v in cm.variables.values() if v.kind == "param"]
     if params:
-        lines += ["## Parameters", "", "| name | value | units | range | distribution | source |",
-                  "|---|---|---|---|---|---|"]
+        lines += [
+            "## Parameters",
+            "",
+            "| name | value | units | range | distribution | source |",
+            "|---|---|---|---|---|---|",
+        ]
         for v in params:
             p = v.extra.get("parameter")
             dist = p.distribution if p is not None else "fixed"
-            lines.append(f"| `{v.name}` | {_fmt(v.value)} | {v.units} | [{_fmt(v.low)}, {_fmt(v.high)}] | "
-                         f"{dist} | {v.source} |")
+            lines.append(
+                f"| `{v.name}` | {_fmt(v.value)} | {v.units} | [{_fmt(v.low)}, {_fmt(v.high)}] | {dist} | {v.source} |"
+            )
         lines.append("")
     lines += ["## Stock-and-flow diagram", "", "```mermaid", diagram(model), "```", ""]
     return "\n".join(lines)

@@ -84,8 +84,9 @@ class Parameter:
         if self.distribution not in DISTRIBUTIONS:
             close = difflib.get_close_matches(str(self.distribution), list(DISTRIBUTIONS), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ValueError(f"{where}: distribution is {self.distribution!r}; allowed: "
-                             f"{', '.join(DISTRIBUTIONS)}{hint}")
+            raise ValueError(
+                f"{where}: distribution is {self.distribution!r}; allowed: {', '.join(DISTRIBUTIONS)}{hint}"
+            )
         if self.low is not None and self.high is not None and self.low > self.high:
             raise ValueError(f"{where}: low {self.low} is above high {self.high}")
         if self.low is not None and self.value < self.low or self.high is not None and self.value > self.high:
@@ -113,8 +114,9 @@ def _opt(v) -> float | None:
 def _read_csv(text: str, sector: str, origin: str) -> list[Parameter]:
     import io
 
-    df = pd.read_csv(io.StringIO(text), dtype={"name": str, "units": str, "distribution": str,
-                                                "source": str, "description": str})
+    df = pd.read_csv(
+        io.StringIO(text), dtype={"name": str, "units": str, "distribution": str, "source": str, "description": str}
+    )
     need = ["name", "units", "value", "low", "high", "distribution", "source", "description"]
     missing = [c for c in need if c not in df.columns]
     if missing:
@@ -124,15 +126,23 @@ def _read_csv(text: str, sector: str, origin: str) -> list[Parameter]:
         try:
             value = float(row["value"])
         except (TypeError, ValueError):
-            raise ValueError(f"{origin} row {i + 2} ({row['name']}): value is {row['value']!r}; "
-                             "allowed: a finite number") from None
+            raise ValueError(
+                f"{origin} row {i + 2} ({row['name']}): value is {row['value']!r}; allowed: a finite number"
+            ) from None
         try:
-            out.append(Parameter(name=str(row["name"]).strip(), units=str(row["units"]).strip(),
-                                 value=value, low=_opt(row["low"]), high=_opt(row["high"]),
-                                 distribution=str(row["distribution"]).strip(),
-                                 source=str(row["source"]).strip(),
-                                 description=str(row["description"]) if pd.notna(row["description"]) else "",
-                                 sector=sector))
+            out.append(
+                Parameter(
+                    name=str(row["name"]).strip(),
+                    units=str(row["units"]).strip(),
+                    value=value,
+                    low=_opt(row["low"]),
+                    high=_opt(row["high"]),
+                    distribution=str(row["distribution"]).strip(),
+                    source=str(row["source"]).strip(),
+                    description=str(row["description"]) if pd.notna(row["description"]) else "",
+                    sector=sector,
+                )
+            )
         except ValueError as exc:
             raise ValueError(f"{origin} row {i + 2}: {exc}") from None
     return out
@@ -152,8 +162,9 @@ def load_parameters() -> dict[str, Parameter]:
         sector = f.name[:-4]
         for p in _read_csv(f.read_text(encoding="utf-8"), sector, f"data/parameters/{f.name}"):
             if p.name in params:
-                raise ValueError(f"parameter {p.name!r} is declared in both {params[p.name].sector}.csv "
-                                 f"and {sector}.csv")
+                raise ValueError(
+                    f"parameter {p.name!r} is declared in both {params[p.name].sector}.csv and {sector}.csv"
+                )
             params[p.name] = p
     return params
 
@@ -169,10 +180,21 @@ def parameters(params: Mapping[str, Parameter] | None = None) -> pd.DataFrame:
     True
     """
     params = load_parameters() if params is None else params
-    rows = [dict(name=p.name, sector=p.sector, units=p.units, value=p.value, low=p.low, high=p.high,
-                 distribution=p.distribution,
-                 source_kind=p.source.split(":")[0].split(" ch")[0] if p.source else "",
-                 source=p.source, description=p.description) for p in params.values()]
+    rows = [
+        dict(
+            name=p.name,
+            sector=p.sector,
+            units=p.units,
+            value=p.value,
+            low=p.low,
+            high=p.high,
+            distribution=p.distribution,
+            source_kind=p.source.split(":")[0].split(" ch")[0] if p.source else "",
+            source=p.source,
+            description=p.description,
+        )
+        for p in params.values()
+    ]
     return pd.DataFrame(rows).set_index("name")
 
 
@@ -203,4 +225,3 @@ def with_overrides(params: Mapping[str, Parameter], overrides: Mapping[str, obje
         high = None if p.high is None else max(p.high, f)
         out[k] = replace(p, value=f, low=low, high=high, source=f"user: override of {p.value} ({p.source})")
     return out
-

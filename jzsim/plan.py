@@ -23,10 +23,15 @@ HORIZON = 2035.0  # the plan's outlook year (title; preface)
 BACKCAST_START = 2010.0  # plan ch.1 L9 reports 2010 GDP, the start of the history calibration fits
 
 
-def plan_model(*, sectors: Mapping[str, Sector] | None = None,
-               parameters: Mapping[str, Parameter] | None = None,
-               start: float = BASE_YEAR, stop: float = HORIZON, dt: float = 0.25,
-               method: str = "euler") -> Model:
+def plan_model(
+    *,
+    sectors: Mapping[str, Sector] | None = None,
+    parameters: Mapping[str, Parameter] | None = None,
+    start: float = BASE_YEAR,
+    stop: float = HORIZON,
+    dt: float = 0.25,
+    method: str = "euler",
+) -> Model:
     """Build the plan model.
 
     Parameters
@@ -44,8 +49,9 @@ def plan_model(*, sectors: Mapping[str, Sector] | None = None,
     """
     from jzsim.sectors import default_sectors
 
-    m = Model("jizhou_plan", time_units="year", start=start, stop=stop, dt=dt, save_every=1.0,
-              method=method, time_dim="year")
+    m = Model(
+        "jizhou_plan", time_units="year", start=start, stop=stop, dt=dt, save_every=1.0, method=method, time_dim="year"
+    )
     for p in (load_parameters() if parameters is None else parameters).values():
         m.add_parameter(p)
     for s in (default_sectors() if sectors is None else sectors).values():
@@ -53,8 +59,9 @@ def plan_model(*, sectors: Mapping[str, Sector] | None = None,
     return m
 
 
-def simulate(params: Mapping[str, Any] | None = None, *, model: Model | None = None,
-             draws: int | None = None, **settings: Any) -> xr.Dataset:
+def simulate(
+    params: Mapping[str, Any] | None = None, *, model: Model | None = None, draws: int | None = None, **settings: Any
+) -> xr.Dataset:
     """Run the plan scenario deterministically (or over given parameter arrays).
 
     Parameters

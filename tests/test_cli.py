@@ -33,8 +33,12 @@ def test_bad_override_is_one_clear_error(capsys):
 
 
 def test_listing_commands(capsys):
-    for cmd, expect in (("params", "assumption:"), ("targets", "plan ch.9 L86"), ("describe", "## Sector `water`"),
-                        ("check-data", "2.1")):
+    for cmd, expect in (
+        ("params", "assumption:"),
+        ("targets", "plan ch.9 L86"),
+        ("describe", "## Sector `water`"),
+        ("check-data", "2.1"),
+    ):
         assert main([cmd]) == 0
         assert expect in capsys.readouterr().out, cmd
 

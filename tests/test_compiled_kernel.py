@@ -29,8 +29,7 @@ def test_a_draw_gets_the_same_bits_alone_in_a_batch_or_in_another_lane(kind, par
     cm = MODELS[kind](method).build()
     batch = cm.run(params, backend="numba")
     single = _single_runs_numba(cm, params)
-    shifted = cm.run({k: np.concatenate([np.full(offset, v[0]), v]) for k, v in params.items()},
-                     backend="numba")
+    shifted = cm.run({k: np.concatenate([np.full(offset, v[0]), v]) for k, v in params.items()}, backend="numba")
     for k in batch.data_vars:
         assert np.array_equal(batch[k].values, single[k], equal_nan=True), k
         assert np.array_equal(batch[k].values, shifted[k].values[offset:], equal_nan=True), k
@@ -92,7 +91,7 @@ def test_parameter_only_expressions_are_computed_once_per_block():
     sources = [src for _, src in consts]
     assert any("(1.0 - p_capital_elasticity)" in src for src in sources)  # the labour exponent
     src = generate_source(cm)
-    rates = src[src.index("def _euler("):src.index("def _save(")]
+    rates = src[src.index("def _euler(") : src.index("def _save(")]
     assert "(1.0 - p_capital_elasticity)" not in rates
     assert "_vexp(" in rates and "_vlog(" in rates and "_math.exp" not in rates and "_math.log" not in rates
 
@@ -151,7 +150,7 @@ def test_exponential_trends_of_the_time_are_stepped_by_multiplication_and_re_anc
 
     cm = _trend_model().build()
     src = generate_source(cm)
-    euler = src[src.index("def _euler("):src.index("def _save(")]
+    euler = src[src.index("def _euler(") : src.index("def _save(")]
     assert "NG = 2" in src and "_vexp(" not in euler and "r_0 = _vexp(" in src
     rng = np.random.default_rng(5)
     params = {"g": rng.uniform(-0.05, 0.08, 37), "base": rng.uniform(1, 3, 37)}

@@ -26,6 +26,7 @@ DTS = (0.5, 0.25, 0.125, 0.0625)
 # Each case: build(dt, method) -> Model, exact(t) -> dict stock -> array, scale -> dict stock ->
 # normalising magnitude for the error (relative error, or error relative to the amplitude).
 
+
 def exponential_model(dt=0.25, method="euler", r=0.1, x0=5.0, stop=20.0):
     """x' = r x, x(0) = x0  ->  x = x0 exp(r t)."""
     m = Model("exponential", start=0.0, stop=stop, dt=dt, method=method)
@@ -75,7 +76,7 @@ def oscillator_model(dt=0.25, method="euler", w=0.2, x0=1.0, stop=20.0):
     x = m.stock("x", initial=x0, units="m")
     v = m.stock("v", initial=0.0, units="m/year")
     m.flow("velocity", v, units="m/year", into="x")
-    m.flow("acceleration", -(ww ** 2) * x, units="m/year**2", into="v")
+    m.flow("acceleration", -(ww**2) * x, units="m/year**2", into="v")
     return m
 
 
@@ -157,7 +158,7 @@ def test_method_in_constructor_equals_method_in_run():
 # -------------------------------------------------- exact solutions of the discrete recurrences
 def _rk4_factor(z):
     """Amplification of one RK4 step on y' = lambda y, z = lambda dt."""
-    return 1 + z + z ** 2 / 2 + z ** 3 / 6 + z ** 4 / 24
+    return 1 + z + z**2 / 2 + z**3 / 6 + z**4 / 24
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -167,7 +168,7 @@ def test_linear_growth_follows_the_discrete_recurrence(method):
     ds = exponential_model(dt=dt, method=method, r=r, x0=x0).run()
     n = ds["time"].values / dt
     factor = (1 + r * dt) if method == "euler" else _rk4_factor(r * dt)
-    np.testing.assert_allclose(ds["x"].values[0], x0 * factor ** n, rtol=1e-13, atol=0)
+    np.testing.assert_allclose(ds["x"].values[0], x0 * factor**n, rtol=1e-13, atol=0)
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -177,7 +178,7 @@ def test_goal_seeking_follows_the_discrete_recurrence(method):
     ds = goal_model(dt=dt, method=method).run()
     n = ds["time"].values / dt
     factor = (1 - dt / tau) if method == "euler" else _rk4_factor(-dt / tau)
-    np.testing.assert_allclose(ds["x"].values[0], goal + (x0 - goal) * factor ** n, rtol=1e-13, atol=1e-12)
+    np.testing.assert_allclose(ds["x"].values[0], goal + (x0 - goal) * factor**n, rtol=1e-13, atol=1e-12)
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -275,6 +276,5 @@ def test_logistic_in_a_few_lines_gives_a_labelled_dataset():
     # the aux and the flow are consistent with the stock at every saved time
     np.testing.assert_allclose(ds["density"].values, ds["P"].values / 1000.0, rtol=1e-15)
     rr = ds["r"].values[:, None]
-    np.testing.assert_allclose(ds["growth"].values, rr * ds["P"].values * (1 - ds["P"].values / 1000.0),
-                               rtol=1e-14)
+    np.testing.assert_allclose(ds["growth"].values, rr * ds["P"].values * (1 - ds["P"].values / 1000.0), rtol=1e-14)
     assert ds.attrs["method"] == "rk4" and ds.attrs["dt"] == 0.25

@@ -50,8 +50,7 @@ def test_pulse_into_a_stock_delivers_height_times_width(method):
     # the step ending at t = 3.5 misses it in k4 by the same amount, so the total is exact again.
     assert ds["acc"].values[0, -1] == pytest.approx(10.5, rel=1e-15)
     early = 0.0 if method == "euler" else 7.0 / 24.0
-    np.testing.assert_allclose(ds["acc"].values[0], [0, 0, early, 7.0 + early, 10.5, 10.5, 10.5],
-                               rtol=1e-15, atol=0)
+    np.testing.assert_allclose(ds["acc"].values[0], [0, 0, early, 7.0 + early, 10.5, 10.5, 10.5], rtol=1e-15, atol=0)
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -130,7 +129,7 @@ def test_smooth3_matches_third_order_step_response():
     rk4, euler = _smooth_model("rk4", 3).run(), _smooth_model("euler", 3).run()
     t = rk4["time"].values
     u = 3 * t / 3.0
-    exact = 10 * (1 - np.exp(-u) * (1 + u + u ** 2 / 2))
+    exact = 10 * (1 - np.exp(-u) * (1 + u + u**2 / 2))
     assert np.max(np.abs(rk4["out"].values[0] - exact)) / 10 < 1.5e-4  # measured 4.65e-5
     assert np.max(np.abs(euler["out"].values[0] - exact)) / 10 < 0.06  # measured 4.10e-2
     # a third-order smooth starts slower than a first-order one with the same tau
@@ -193,7 +192,7 @@ def test_delay_step_response_matches_closed_form(order):
     ds = _delay_model(order, "rk4", initial=F.const(0.0, "t/year")).run()
     t = ds["time"].values
     u = order * t / 4.0
-    shape = 1 - np.exp(-u) * (1 if order == 1 else (1 + u + u ** 2 / 2))
+    shape = 1 - np.exp(-u) * (1 if order == 1 else (1 + u + u**2 / 2))
     np.testing.assert_allclose(ds["out"].values[0], 5.0 * shape, rtol=0, atol=5e-4)
 
 
@@ -246,7 +245,6 @@ def test_sir_rk4_keeps_the_first_integral():
     assert np.max(np.abs(inv)) < 5e-8  # measured 8.2e-9
 
 
-
 def test_sir_final_size_solves_the_final_size_equation():
     # with I -> 0: S_inf = S0 exp(-R0 (N - S_inf) / N); solve it by fixed-point iteration
     s_inf = 0.0
@@ -284,8 +282,9 @@ def test_flow_in_cubic_metres_into_a_stock_in_yi_m3_is_converted(method):
     np.testing.assert_allclose(a["inflow"].values, 3.0e8, rtol=0)
     # and the level follows W = 37.5 + (10 - 37.5) e^{-0.08 t}
     t = a["time"].values
-    np.testing.assert_allclose(a["reservoir"].values[0], 37.5 - 27.5 * np.exp(-0.08 * t),
-                               rtol=1e-8 if method == "rk4" else 2e-2)
+    np.testing.assert_allclose(
+        a["reservoir"].values[0], 37.5 - 27.5 * np.exp(-0.08 * t), rtol=1e-8 if method == "rk4" else 2e-2
+    )
     assert a["reservoir"].attrs["units"] == "yi_m3" and a["inflow"].attrs["units"] == "m**3/year"
 
 
@@ -322,6 +321,7 @@ def test_percent_parameter_is_a_fraction_in_equations():
         x = m.stock("x", 100.0, units="t")
         m.flow("g", r * x, units="t/year", into="x")
         return m.run()
+
     a, b = build("percent/year", 5.0), build("1/year", 0.05)
     np.testing.assert_allclose(a["x"].values, b["x"].values, rtol=1e-14)
     assert a["x"].values[0, -1] == pytest.approx(100 * np.exp(0.5), rel=1e-8)
@@ -365,15 +365,15 @@ def test_expressions_of_constant_stocks_are_hoisted_out_of_the_time_loop():
 
     cm = _base_stock_model("euler").build()
     src = generate_source(cm)
-    euler = src[src.index("def _euler("):src.index("def _save(")]
+    euler = src[src.index("def _euler(") : src.index("def _save(")]
     used = [line for line in euler.splitlines() if "s_B" in line and not line.strip().startswith("s_B = W[")]
     assert used == []  # B / b0 is computed once per block, and B is never stepped
-    init = src[src.index("def _init("):src.index("def _deriv(")]
+    init = src[src.index("def _init(") : src.index("def _deriv(")]
     assert "(s_B / p_b0)" in init
     np_src, _ = numpy_source(cm)
-    rates = np_src[np_src.index("def _rates("):np_src.index("def _save(")]
+    rates = np_src[np_src.index("def _rates(") : np_src.index("def _save(")]
     assert "s_B / p_b0" not in rates
-    consts = np_src[np_src.index("def _consts("):np_src.index("def _init(")]
+    consts = np_src[np_src.index("def _consts(") : np_src.index("def _init(")]
     assert "(s_B / p_b0)" in consts
 
 
@@ -413,7 +413,7 @@ def test_numpy_step_functions_write_into_a_bounded_pool_of_buffers():
 
     cm = plan_model().build()
     src, _ = generate_source(cm)
-    rates = src[src.index("def _rates("):src.index("def _save(")]
+    rates = src[src.index("def _rates(") : src.index("def _save(")]
     ops = rates.count("out=_b")
     n_buffers = int(src.split("N_BUFFERS = ")[1].split()[0])
     assert ops > 200  # every arithmetic operation of the rates
@@ -433,7 +433,7 @@ def test_numpy_kernel_computes_a_repeated_subexpression_once():
     m.aux("z", s / F.const(4.0, "t"), units="1")
     cm = m.build()
     src, _ = generate_source(cm)
-    rates = src[src.index("def _rates("):src.index("def _save(")]
+    rates = src[src.index("def _rates(") : src.index("def _save(")]
     assert rates.count("_np.add(s_X, s_Y") == 1
     assert rates.count(", 2.0, out=") == 1  # (X + Y) * 2.0 once
     params = {"g": np.array([0.1, 0.3])}

@@ -54,8 +54,11 @@ def test_flow_declared_as_a_level_not_a_rate_is_refused():
     m = Model("u")
     m.stock("grain", 1.0, units="t")
     m.flow("harvest", F.const(5.0, "t"), units="t", into="grain")
-    with pytest.raises(UnitError, match=r"flow 'harvest'.*has units metric_ton, but stock 'grain'.*"
-                                        r"needs a rate in metric_ton / year"):
+    with pytest.raises(
+        UnitError,
+        match=r"flow 'harvest'.*has units metric_ton, but stock 'grain'.*"
+        r"needs a rate in metric_ton / year",
+    ):
         m.build()
 
 
@@ -92,7 +95,7 @@ def test_log_and_parameter_power_need_dimensionless_arguments():
     m2 = Model("u")
     a = m2.param("a", 2.0, units="t")
     e = m2.param("e", 0.5)
-    m2.aux("bad_pow", a ** e, units="1")
+    m2.aux("bad_pow", a**e, units="1")
     with pytest.raises(UnitError, match=r"aux 'bad_pow'.*base of a power.*metric_ton, but 1 is required"):
         m2.build()
 
@@ -328,7 +331,7 @@ def test_scalar_backend_reports_nan_power_like_numpy():
     m = Model("u", stop=2.0)
     a = m.param("a", -2.0)
     e = m.param("e", 0.5)
-    m.aux("root", a ** e, units="1")
+    m.aux("root", a**e, units="1")
     for backend in ("numpy", "scalar"):
         with np.errstate(all="ignore"), pytest.raises(FloatingPointError, match=r"'root' is nan at time 0"):
             m.build().run(backend=backend)

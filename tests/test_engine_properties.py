@@ -45,8 +45,7 @@ def arithmetic_model(method: str = "euler") -> Model:
     P = m.stock("P", initial=K / 50, units="t")
     m.flow("growth", r * P * (1 - P / K), units="t/year", into="P")
     zero_t = F.const(0.0, "t")
-    harvest = F.where(m.time >= t_h, F.minimum(h, F.maximum(zero_t, P) / F.const(1.0, "year")),
-                      F.const(0.0, "t/year"))
+    harvest = F.where(m.time >= t_h, F.minimum(h, F.maximum(zero_t, P) / F.const(1.0, "year")), F.const(0.0, "t/year"))
     m.flow("harvest", harvest, units="t/year", out_of="P")
     m.aux("crowding", F.maximum(P / K - 0.5, 0) - F.minimum(P / K, 0.1), units="1")
     return m
@@ -61,10 +60,8 @@ def transcendental_model(method: str = "euler") -> Model:
     k = m.param("k", 0.2, units="1/year")
     x = m.stock("x", initial=(1.0 + a) * F.const(1.0, "t"), units="t")
     rel = x / F.const(1.0, "t")
-    m.flow("rise", k * F.const(1.0, "t") * F.exp(-a * rel) * F.log(1 + b * rel) * rel ** 0.7,
-           units="t/year", into="x")
-    m.flow("leak", 0.5 * k * x * F.sqrt(rel / (1 + rel)) * F.exp(-b / 10) ** 1.5, units="t/year",
-           out_of="x")
+    m.flow("rise", k * F.const(1.0, "t") * F.exp(-a * rel) * F.log(1 + b * rel) * rel**0.7, units="t/year", into="x")
+    m.flow("leak", 0.5 * k * x * F.sqrt(rel / (1 + rel)) * F.exp(-b / 10) ** 1.5, units="t/year", out_of="x")
     m.aux("index", F.log(rel) ** 2 + F.sqrt(b * a) ** 3, units="1")
     return m
 
@@ -78,8 +75,7 @@ def power_model(method: str = "euler") -> Model:
     k = m.param("k", 0.2, units="1/year")
     x = m.stock("x", initial=(1.0 + a) * F.const(1.0, "t"), units="t")
     rel = x / F.const(1.0, "t")
-    m.flow("rise", k * F.const(1.0, "t") * F.exp(-a * rel) * F.log(1 + b * rel) * rel ** a,
-           units="t/year", into="x")
+    m.flow("rise", k * F.const(1.0, "t") * F.exp(-a * rel) * F.log(1 + b * rel) * rel**a, units="t/year", into="x")
     m.flow("leak", 0.5 * k * x * (rel / (1 + rel)) ** a * (b / 10) ** a, units="t/year", out_of="x")
     m.aux("index", F.log(rel) ** 2 + b ** (-a), units="1")
     return m
@@ -89,8 +85,12 @@ def _arith_params(draw):
     n = draw(st.integers(1, 9))
     fl = lambda lo, hi: st.floats(lo, hi, allow_nan=False, allow_infinity=False)  # noqa: E731
     arr = lambda lo, hi: st.lists(fl(lo, hi), min_size=n, max_size=n).map(np.array)  # noqa: E731
-    return {"r": draw(arr(0.05, 0.8)), "K": draw(arr(100.0, 5000.0)), "h": draw(arr(0.0, 80.0)),
-            "t_h": draw(arr(0.0, 12.0))}
+    return {
+        "r": draw(arr(0.05, 0.8)),
+        "K": draw(arr(100.0, 5000.0)),
+        "h": draw(arr(0.0, 80.0)),
+        "t_h": draw(arr(0.0, 12.0)),
+    }
 
 
 def _transc_params(draw):
@@ -104,8 +104,11 @@ arith_params = st.composite(_arith_params)()
 transc_params = st.composite(_transc_params)()
 methods = st.sampled_from(["euler", "rk4"])
 
-MODELS = {"arith": (arithmetic_model, arith_params), "transc": (transcendental_model, transc_params),
-          "power": (power_model, transc_params)}
+MODELS = {
+    "arith": (arithmetic_model, arith_params),
+    "transc": (transcendental_model, transc_params),
+    "power": (power_model, transc_params),
+}
 
 
 def _outputs(ds) -> dict[str, np.ndarray]:
@@ -151,7 +154,7 @@ def test_numpy_power_with_a_stride0_exponent_takes_another_path():
     x = np.random.default_rng(3).uniform(0.5, 5.0, 4000)
     stride0 = np.ascontiguousarray(np.broadcast_to(np.asarray(0.5), (1,)))
     assert stride0.strides == (0,)  # a size-1 broadcast view counts as contiguous: no copy
-    via_stride0 = np.array([np.power(x[i:i + 1], stride0)[0] for i in range(x.size)])
+    via_stride0 = np.array([np.power(x[i : i + 1], stride0)[0] for i in range(x.size)])
     via_array = np.power(x, np.full(x.size, 0.5))
     np.testing.assert_array_equal(via_stride0, np.sqrt(x))
     np.testing.assert_allclose(via_array, np.sqrt(x), rtol=3e-16)
@@ -175,8 +178,12 @@ def test_batch_equals_single_runs_bitwise_with_parameter_exponent_one_half():
 
 # ---------------------------------------------------------------------------------- chunking
 @SETTINGS
-@given(which=st.sampled_from(sorted(MODELS)), data=st.data(), method=methods,
-       chunks=st.lists(st.integers(1, 12), min_size=1, max_size=3))
+@given(
+    which=st.sampled_from(sorted(MODELS)),
+    data=st.data(),
+    method=methods,
+    chunks=st.lists(st.integers(1, 12), min_size=1, max_size=3),
+)
 def test_chunk_size_does_not_change_results(which, data, method, chunks):
     build, strat = MODELS[which]
     params = data.draw(strat)

@@ -59,8 +59,9 @@ def test_kernel_summaries_are_the_bits_of_the_trajectories_summarised(save_every
 
     acc = Accumulator(4, len(rs.save_times), n_bins=40)
     acc.set_edges(out[:, :BLOCK])
-    ks = KernelSummaries(cm, rs, cm.selection(names), 3, [0], cells[:, 0] * len(rs.save_times) + cells[:, 1],
-                         BLOCK, 2 * n, acc)
+    ks = KernelSummaries(
+        cm, rs, cm.selection(names), 3, [0], cells[:, 0] * len(rs.save_times) + cells[:, 1], BLOCK, 2 * n, acc
+    )
     copies = np.full((3, n), np.nan)
     written = np.full_like(out, np.nan)
     ks.run(Pm, copies, written)
@@ -99,5 +100,11 @@ def test_kernel_summaries_refuse_bad_buffers():
     with pytest.raises(ValueError, match=r"out has shape \(2, 10, 13\); allowed: \(3, 10, 13\)"):
         ks.run(Pm, np.empty((1, 10)), np.empty((2, 10, 13)))
     with pytest.raises(ValueError, match="b_mean has shape"):
-        acc.add_summaries(np.array([4]), np.empty((1, 5)), np.empty((1, 39)), np.empty((1, 39)),
-                          np.empty((1, 39)), np.zeros((1, 39 * 1002), np.int32))
+        acc.add_summaries(
+            np.array([4]),
+            np.empty((1, 5)),
+            np.empty((1, 39)),
+            np.empty((1, 39)),
+            np.empty((1, 39)),
+            np.zeros((1, 39 * 1002), np.int32),
+        )

@@ -40,8 +40,9 @@ def run(**kw):
 
 
 @settings(max_examples=12, deadline=None)
-@given(chunk=st.integers(1, 3 * BLOCK), seed=st.integers(0, 2**32 - 1),
-       sampler=st.sampled_from(["random", "lhs", "sobol"]))
+@given(
+    chunk=st.integers(1, 3 * BLOCK), seed=st.integers(0, 2**32 - 1), sampler=st.sampled_from(["random", "lhs", "sobol"])
+)
 def test_per_draw_results_do_not_depend_on_chunking(chunk, seed, sampler):
     a = run(draws=2 * BLOCK + 123, seed=seed, sampler=sampler, keep=True, chunk_size=BLOCK)
     b = run(draws=2 * BLOCK + 123, seed=seed, sampler=sampler, keep=True, chunk_size=chunk)
@@ -133,9 +134,23 @@ def _uniform_model():
 
 
 def _threshold_target(threshold: float) -> pd.DataFrame:
-    row = dict(id="x_high", area="test", description="x at least threshold", indicator="indicator",
-               selector="", kind="level", comparison=">=", threshold=str(threshold), units="1", year="1",
-               base_year="", reference="", tolerance="", source="plan ch.0 L0", note="synthetic")
+    row = dict(
+        id="x_high",
+        area="test",
+        description="x at least threshold",
+        indicator="indicator",
+        selector="",
+        kind="level",
+        comparison=">=",
+        threshold=str(threshold),
+        units="1",
+        year="1",
+        base_year="",
+        reference="",
+        tolerance="",
+        source="plan ch.0 L0",
+        note="synthetic",
+    )
     return validate_targets(pd.DataFrame([row]))
 
 
@@ -145,8 +160,14 @@ def test_target_probability_and_standard_error_on_a_known_answer():
     n = 2000
     est, ses = [], []
     for seed in range(40):
-        ds = monte_carlo(model=_uniform_model(), draws=n, seed=seed, targets=_threshold_target(0.7),
-                         outputs=["indicator"], progress=False)
+        ds = monte_carlo(
+            model=_uniform_model(),
+            draws=n,
+            seed=seed,
+            targets=_threshold_target(0.7),
+            outputs=["indicator"],
+            progress=False,
+        )
         est.append(float(ds["p_met"].sel(target="x_high")))
         ses.append(float(ds["p_met_se"].sel(target="x_high")))
         lo, hi = float(ds["p_met_low"].sel(target="x_high")), float(ds["p_met_high"].sel(target="x_high"))
@@ -192,8 +213,7 @@ def test_interrupt_keeps_finished_chunks(monkeypatch, backend):
         part = run(draws=4 * BLOCK, seed=4, chunk_size=BLOCK, keep=True, backend=backend)
     assert part.attrs["interrupted"] == 1 and part.attrs["draws"] == 2 * BLOCK
     assert np.array_equal(part["P_draws"].values, full["P_draws"].values[: 2 * BLOCK])
-    np.testing.assert_allclose(part["P"].sel(statistic="mean"), full["P_draws"][: 2 * BLOCK].mean("draw"),
-                               rtol=1e-12)
+    np.testing.assert_allclose(part["P"].sel(statistic="mean"), full["P_draws"][: 2 * BLOCK].mean("draw"), rtol=1e-12)
     monkeypatch.setattr(mc, "sample_parameters", real)
     finished = run(draws=2 * BLOCK, seed=4, chunk_size=BLOCK, backend=backend)  # those draws alone
     np.testing.assert_array_equal(part["P"].values, finished["P"].values)
@@ -227,8 +247,12 @@ def _rare_failure_model(kind: str) -> Model:
     if kind == "nan":
         m.aux("bad", F.log(x - F.const(2e-4, "1")), units="1")
     else:
-        m.flow("drain", F.where(x < F.const(2e-4, "1"), F.const(1.0, "t/year"), F.const(0.0, "t/year")),
-               units="t/year", out_of="s")
+        m.flow(
+            "drain",
+            F.where(x < F.const(2e-4, "1"), F.const(1.0, "t/year"), F.const(0.0, "t/year")),
+            units="t/year",
+            out_of="s",
+        )
     m.aux("level", s * 1.0, units="t")
     return m
 
@@ -247,11 +271,21 @@ def test_a_bad_draw_in_a_later_chunk_is_reported_by_its_index(backend, kind):
         if bad.size and bad[0] >= BLOCK:
             break
     assert bad.size and bad[0] >= BLOCK
-    pattern = rf"'bad' is nan at time 0 in draw {bad[0]}" if kind == "nan" else \
-        rf"stock 's' is negative .* in draw {bad[0]}; allowed: >= 0"
+    pattern = (
+        rf"'bad' is nan at time 0 in draw {bad[0]}"
+        if kind == "nan"
+        else rf"stock 's' is negative .* in draw {bad[0]}; allowed: >= 0"
+    )
     with np.errstate(all="ignore"), pytest.raises(FloatingPointError, match=pattern):
-        monte_carlo(model=m, draws=draws, seed=seed, chunk_size=BLOCK, backend=backend, progress=False,
-                    outputs=["bad" if kind == "nan" else "s", "level"])
+        monte_carlo(
+            model=m,
+            draws=draws,
+            seed=seed,
+            chunk_size=BLOCK,
+            backend=backend,
+            progress=False,
+            outputs=["bad" if kind == "nan" else "s", "level"],
+        )
 
 
 def test_numpy_threads_change_nothing():

@@ -38,9 +38,14 @@ SCRIPT = textwrap.dedent("""
 
 def test_second_process_hits_the_cache(tmp_path):
     env = dict(os.environ, JZSIM_CACHE_DIR=str(tmp_path), NUMBA_CACHE_DIR=str(tmp_path / "numba"))
-    runs = [json.loads(subprocess.run([sys.executable, "-c", SCRIPT], env=env, check=True,
-                                      capture_output=True, text=True).stdout.strip().splitlines()[-1])
-            for _ in range(2)]
+    runs = [
+        json.loads(
+            subprocess.run([sys.executable, "-c", SCRIPT], env=env, check=True, capture_output=True, text=True)
+            .stdout.strip()
+            .splitlines()[-1]
+        )
+        for _ in range(2)
+    ]
     assert runs[0]["misses"] >= 1 and runs[0]["hits"] == 0
     assert runs[1]["hits"] >= 1 and runs[1]["misses"] == 0
     assert runs[0]["x_end"] == runs[1]["x_end"] and runs[0]["mc_mean"] == runs[1]["mc_mean"]

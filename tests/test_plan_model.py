@@ -60,10 +60,24 @@ def test_runs_do_not_mutate_the_model_and_are_repeatable():
 
 def test_halving_dt_changes_annual_outputs_by_less_than_half_a_percent():
     fine = jzsim.simulate(model=MODEL, dt=0.125)
-    for name in ["gdp_real", "gdp_nominal", "pop_total", "urbanisation", "employment", "income_urban",
-                 "income_rural", "grain_output", "water_demand_total", "groundwater_extraction",
-                 "aquifer_storage", "reclaimed_share", "cluster_output_health", "cluster_output_materials",
-                 "cluster_output_equipment", "capital"]:
+    for name in [
+        "gdp_real",
+        "gdp_nominal",
+        "pop_total",
+        "urbanisation",
+        "employment",
+        "income_urban",
+        "income_rural",
+        "grain_output",
+        "water_demand_total",
+        "groundwater_extraction",
+        "aquifer_storage",
+        "reclaimed_share",
+        "cluster_output_health",
+        "cluster_output_materials",
+        "cluster_output_equipment",
+        "capital",
+    ]:
         rel = np.abs(fine[name] - BASE[name]) / np.abs(BASE[name])
         assert float(rel.max()) < 0.005, (name, float(rel.max()))
 
@@ -88,8 +102,7 @@ def test_balances_close_and_stocks_stay_nonnegative_for_random_valid_parameters(
 
 
 def test_no_investment_capital_decays_and_output_falls():
-    ds = jzsim.simulate({"investment_rate": 0.0, "attracted_investment": 0.0, "tfp_growth": 0.0},
-                        model=MODEL)
+    ds = jzsim.simulate({"investment_rate": 0.0, "attracted_investment": 0.0, "tfp_growth": 0.0}, model=MODEL)
     cap = ds["capital"].values[0]
     assert np.all(np.diff(cap) < 0)
     nonfarm = (ds["va_secondary"] + ds["va_tertiary"]).values[0]
@@ -137,8 +150,7 @@ def test_every_sector_documents_its_equations_and_every_parameter_has_a_source()
             assert f"`{name}`" in text, name
     df = jzsim.parameters()
     assert len(df) == len(PARAMS) and df["source"].str.match(r"^(plan ch|public:|assumption:)").all()
-    assert set(df["sector"]) == {"agriculture", "clusters", "economy", "employment", "incomes", "population",
-                                 "water"}
+    assert set(df["sector"]) == {"agriculture", "clusters", "economy", "employment", "incomes", "population", "water"}
 
 
 def test_target_table_lists_every_target():
@@ -148,8 +160,13 @@ def test_target_table_lists_every_target():
     assert len(table) == len(load_targets())
     assert set(table["status"]) <= {"met", "missed", "not modelled", "threshold unknown", "outside horizon"}
     modelled = table[table["status"].isin(["met", "missed"])]
-    assert {"gdp_growth_2021_2025", "health_cluster_output_2025", "urbanisation_2025",
-            "groundwater_balance_2022", "reclaimed_water_share_2025"} <= set(modelled["target"])
+    assert {
+        "gdp_growth_2021_2025",
+        "health_cluster_output_2025",
+        "urbanisation_2025",
+        "groundwater_balance_2022",
+        "reclaimed_water_share_2025",
+    } <= set(modelled["target"])
 
 
 def test_misspelt_parameter_gets_one_clear_error():

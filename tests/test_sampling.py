@@ -71,18 +71,22 @@ def test_fixed_and_empirical():
     assert set(ppf(e, u)) <= {1.0, 2.0, 3.0}
 
 
-@pytest.mark.parametrize("kw, msg", [
-    (dict(value=float("nan")), "value is nan"),
-    (dict(low=5.0), "low 5.0 is above high 0.6"),
-    (dict(value=0.9), "value 0.9 is outside its range"),
-    (dict(distribution="normal"), "distribution is 'normal'"),
-    (dict(units="yuan/yaer"), "units.*yaer"),
-    (dict(source="someone said so"), "must start with"),
-    (dict(distribution="lognormal", low=0.0), "needs low > 0"),
-])
+@pytest.mark.parametrize(
+    "kw, msg",
+    [
+        (dict(value=float("nan")), "value is nan"),
+        (dict(low=5.0), "low 5.0 is above high 0.6"),
+        (dict(value=0.9), "value 0.9 is outside its range"),
+        (dict(distribution="normal"), "distribution is 'normal'"),
+        (dict(units="yuan/yaer"), "units.*yaer"),
+        (dict(source="someone said so"), "must start with"),
+        (dict(distribution="lognormal", low=0.0), "needs low > 0"),
+    ],
+)
 def test_parameter_validation_names_field_value_and_allowed(kw, msg):
-    args = dict(name="alpha", units="1", value=0.4, low=0.2, high=0.6, distribution="uniform",
-                source="assumption: test")
+    args = dict(
+        name="alpha", units="1", value=0.4, low=0.2, high=0.6, distribution="uniform", source="assumption: test"
+    )
     args.update(kw)
     with pytest.raises(ValueError, match=msg) as info:
         Parameter(**args)
@@ -95,8 +99,7 @@ def test_closed_form_inverse_cdfs_match_scipy():
     tri = Parameter("x", "1", 2.0, 1.0, 4.0, "triangular", "assumption: test")
     np.testing.assert_allclose(ppf(tri, u), stats.triang.ppf(u, 1 / 3, loc=1, scale=3), rtol=1e-12)
     tn = Parameter("x", "1", 2.0, 1.0, 4.0, "truncnormal", "assumption: test")
-    np.testing.assert_allclose(ppf(tn, u), stats.truncnorm.ppf(u, -1 / 0.75, 2 / 0.75, loc=2, scale=0.75),
-                               rtol=1e-12)
+    np.testing.assert_allclose(ppf(tn, u), stats.truncnorm.ppf(u, -1 / 0.75, 2 / 0.75, loc=2, scale=0.75), rtol=1e-12)
     ln = Parameter("x", "1", 2.0, 0.5, 8.0, "lognormal", "assumption: test")
     sg, mu = np.log(16) / 4, np.log(2)
     ref = np.exp(mu + sg * stats.truncnorm.ppf(u, (np.log(0.5) - mu) / sg, (np.log(8) - mu) / sg))
@@ -163,8 +166,9 @@ def test_compiled_and_numpy_sampling_give_identical_numbers(sampler, monkeypatch
             np.testing.assert_array_equal(Pm[rows[j]], slow[p.name], err_msg=p.name)
         assert np.all(np.delete(Pm, rows, axis=0) == -7.0)  # other rows untouched
     with pytest.raises(ValueError, match="allowed: .* distinct rows"):
-        sample_parameters(params, sampler, 5, 0, 10, n_total=10, out=np.empty((len(params), 10)),
-                          rows=[0] * len(params))
+        sample_parameters(
+            params, sampler, 5, 0, 10, n_total=10, out=np.empty((len(params), 10)), rows=[0] * len(params)
+        )
     with pytest.raises(ValueError, match="out and rows go together"):
         sample_parameters(params, sampler, 5, 0, 10, n_total=10, out=np.empty((len(params), 10)))
     u = uniforms(sampler, 5, [p.name for p in params], 1000, 4000, n_total=5000)  # sobol: dims in this order

@@ -57,16 +57,20 @@ def test_base_year_reproduces_base_values_for_random_valid_parameters(seed):
     np.testing.assert_allclose(ds["grain_area"], draws["grain_area_base"], rtol=1e-12)
     np.testing.assert_allclose(ds["pigs_slaughtered"], draws["pigs_base"], rtol=1e-12)
     # kg/mu/year x mu -> t/year
-    np.testing.assert_allclose(ds["grain_output"], draws["grain_area_base"] * draws["grain_yield_base"] / 1000,
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        ds["grain_output"], draws["grain_area_base"] * draws["grain_yield_base"] / 1000, rtol=1e-12
+    )
     np.testing.assert_allclose(ds["irrigation_quota_factor"], 1.0, rtol=1e-12)
 
 
 def test_base_year_water_demand_from_areas_quotas_and_pigs():
     first = MODEL.run().isel(time=0)
     irrigated = v("grain_area_base") * (1 - v("rainfed_share_base"))
-    m3 = (irrigated * v("irrigation_quota_grain") + v("other_crop_area") * v("irrigation_quota_other")
-          + v("pigs_base") * v("water_per_pig"))
+    m3 = (
+        irrigated * v("irrigation_quota_grain")
+        + v("other_crop_area") * v("irrigation_quota_other")
+        + v("pigs_base") * v("water_per_pig")
+    )
     expected = m3 / 1e8 + v("other_livestock_water")  # yi_m3 = 1e8 m3
     assert float(first["water_demand_agriculture"][0]) == pytest.approx(expected, rel=1e-12)
 
@@ -116,6 +120,10 @@ def test_water_saving_adoption_is_euler_integral_of_its_adjustment():
     ds = agriculture_model(save_every=DT).run()
     a = ds["water_saving_adoption"][0].values
     n = np.arange(a.size)
-    target, base, tau = v("water_saving_adoption_target"), v("water_saving_adoption_base"), v("water_saving_adoption_time")
+    target, base, tau = (
+        v("water_saving_adoption_target"),
+        v("water_saving_adoption_base"),
+        v("water_saving_adoption_time"),
+    )
     np.testing.assert_allclose(a, target - (target - base) * (1 - DT / tau) ** n, rtol=1e-12)
     assert np.all(np.diff(ds["irrigation_quota_factor"][0].values) < 0)

@@ -113,8 +113,11 @@ def test_cluster_value_added_is_inside_secondary_at_default_parameters():
 @given(seed=st.integers(0, 2**32 - 1))
 def test_random_valid_parameters_keep_stocks_positive_and_start_consistent(seed):
     rng = np.random.default_rng(seed)
-    draws = {k: rng.uniform(p.low, p.high, 64) for k, p in ALL.items()
-             if p.sector in ("economy", "clusters") and p.distribution != "fixed"}
+    draws = {
+        k: rng.uniform(p.low, p.high, 64)
+        for k, p in ALL.items()
+        if p.sector in ("economy", "clusters") and p.distribution != "fixed"
+    }
     ds = COUPLED.run(draws)
     for c in CLUSTERS:
         cap = ds[f"cluster_capacity_{c}"]

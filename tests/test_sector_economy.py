@@ -26,13 +26,19 @@ def economy_model(*, labour_decline=0.0, stop=2035.0):
     m.param("industrial_output_factor", 1.0, "1")
     m.param("labour_decline", labour_decline, "1/year")
     m.param("employment_nonfarm_in", 10.9, "wan_person")
-    m.aux("employment_nonfarm", m.ref("employment_nonfarm_in")
-          * (1 - m.ref("labour_decline") * (m.time - F.const(2020.0, "year"))), "wan_person")
+    m.aux(
+        "employment_nonfarm",
+        m.ref("employment_nonfarm_in") * (1 - m.ref("labour_decline") * (m.time - F.const(2020.0, "year"))),
+        "wan_person",
+    )
     m.param("labour_supply", 15.3, "wan_person")
     m.param("labour_demand_primary", 3.7, "wan_person")
     # clusters held at their start-year share of the secondary trend, with no investment of their own
-    share = (m.params.industry_share_of_secondary * (m.params.cluster_industry_share_health
-             + m.params.cluster_industry_share_materials + m.params.cluster_industry_share_equipment))
+    share = m.params.industry_share_of_secondary * (
+        m.params.cluster_industry_share_health
+        + m.params.cluster_industry_share_materials
+        + m.params.cluster_industry_share_equipment
+    )
     m.aux("cluster_va_total", share * m.ref("va_secondary_trend"), "yiyuan/year")
     m.param("cluster_investment_total", 0.0, "yiyuan/year")
     m.add_sector(Economy())

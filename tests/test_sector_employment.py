@@ -28,8 +28,11 @@ def employment_model():
     m.aux("va_nonfarm_potential", m.ref("potential0") * F.exp(m.ref("potential_growth") * years), "yiyuan/year")
     supply = m.ref("labour_supply")  # as in sector economy (nonfarm_labour_floor = 0.05, economy.csv)
     m.param("nonfarm_labour_floor", 0.05, "1")
-    m.aux("labour_nonfarm_available",
-          F.maximum(supply - m.ref("labour_demand_primary"), m.ref("nonfarm_labour_floor") * supply), "wan_person")
+    m.aux(
+        "labour_nonfarm_available",
+        F.maximum(supply - m.ref("labour_demand_primary"), m.ref("nonfarm_labour_floor") * supply),
+        "wan_person",
+    )
     m.add_sector(Employment())
     return m
 

@@ -57,8 +57,9 @@ def test_incomes_follow_output_per_resident_with_their_elasticities():
     index = np.exp(0.05 * 10)  # GDP per resident, population constant
     assert float(ds["income_urban"][0]) == pytest.approx(URBAN_2020 * index ** v("income_elasticity_urban"))
     w = v("rural_farm_income_weight")  # farm output per rural resident constant here
-    assert float(ds["income_rural"][0]) == pytest.approx(RURAL_2020 * (w + (1 - w) * index)
-                                                         ** v("income_elasticity_rural"))
+    assert float(ds["income_rural"][0]) == pytest.approx(
+        RURAL_2020 * (w + (1 - w) * index) ** v("income_elasticity_rural")
+    )
 
 
 def test_urbanisation_raises_rural_income():
@@ -95,8 +96,9 @@ def test_five_sectors_together_reproduce_the_base_year():
 @given(seed=st.integers(0, 2**32 - 1), va_primary=st.floats(8.0, 25.0), iof=st.floats(0.7, 1.0))
 def test_five_sectors_random_valid_parameters(seed, va_primary, iof):
     rng = np.random.default_rng(seed)
-    draws = {k: rng.uniform(p.low, p.high, 64) for k, p in ALL.items()
-             if p.sector in MINE and p.distribution != "fixed"}
+    draws = {
+        k: rng.uniform(p.low, p.high, 64) for k, p in ALL.items() if p.sector in MINE and p.distribution != "fixed"
+    }
     ds = CORE.run({**draws, "va_primary_in": va_primary, "industrial_output_factor": iof})
     np.testing.assert_allclose(ds["gdp_real"].isel(year=0), GDP_2020, rtol=1e-12)
     np.testing.assert_allclose(ds["income_urban"].isel(year=0), URBAN_2020, rtol=1e-12)

@@ -50,8 +50,7 @@ def test_urban_plus_rural_is_total_and_only_natural_change_and_migration_move_it
 def test_constant_rates_give_the_compound_growth_path():
     ds = MODEL.run({"birth_rate_decline": 0.0})
     r = v("birth_rate_base") - v("death_rate") + v("net_migration_rate")
-    assert float(ds["pop_total"].sel(time=2030.0)[0]) == pytest.approx(v("pop_base") * (1 + r * DT) ** 40,
-                                                                        rel=1e-12)
+    assert float(ds["pop_total"].sel(time=2030.0)[0]) == pytest.approx(v("pop_base") * (1 + r * DT) ** 40, rel=1e-12)
 
 
 def test_urbanisation_moves_only_through_rural_to_urban_migration():

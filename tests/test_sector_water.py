@@ -28,8 +28,11 @@ def water_model(save_every=1.0):
     m.param("agri_demand_in", INPUTS["agri_demand_in"], "yi_m3/year")  # about the agriculture sector's 2020 value
     m.aux("water_demand_agriculture", m.ref("agri_demand_in"), "yi_m3/year")
     m.param("industry_growth", INPUTS["industry_growth"], "1/year")
-    y0 = (m.params.gdp_base - m.params.va_primary_base) * (1 - m.params.tertiary_share_base) \
+    y0 = (
+        (m.params.gdp_base - m.params.va_primary_base)
+        * (1 - m.params.tertiary_share_base)
         * m.params.industry_share_of_secondary
+    )
     m.aux("va_industry", y0 * F.exp(m.ref("industry_growth") * (m.time - F.const(2020.0, "year"))), "yiyuan/year")
     m.param("pop_urban", INPUTS["pop_urban"], "wan_person")  # population.csv: 30.5 x 0.54
     m.param("pop_rural", INPUTS["pop_rural"], "wan_person")
@@ -49,8 +52,12 @@ def v(name):
 def _draws(seed, n=32):
     rng = np.random.default_rng(seed)
     d = {k: rng.uniform(p.low, p.high, n) for k, p in PARAMS.items() if p.distribution != "fixed"}
-    d.update(agri_demand_in=rng.uniform(0.3, 2.0, n), industry_growth=rng.uniform(-0.05, 0.12, n),
-             pop_urban=rng.uniform(10, 25, n), pop_rural=rng.uniform(5, 20, n))
+    d.update(
+        agri_demand_in=rng.uniform(0.3, 2.0, n),
+        industry_growth=rng.uniform(-0.05, 0.12, n),
+        pop_urban=rng.uniform(10, 25, n),
+        pop_rural=rng.uniform(5, 20, n),
+    )
     return d
 
 
@@ -72,8 +79,9 @@ def test_balance_closes_for_random_valid_parameters(seed):
     for f in ("agri_water_supply_factor", "industrial_output_factor", "reclaimed_share"):
         assert ((ds[f] >= -eps) & (ds[f] <= 1 + eps)).all(), f
     # the shortage charged to agriculture and industry is the total whenever they can carry it
-    lost = ((1 - ds["agri_water_supply_factor"]) * ds["water_demand_agriculture"]
-            + (1 - ds["industrial_output_factor"]) * ds["water_demand_industry"])
+    lost = (1 - ds["agri_water_supply_factor"]) * ds["water_demand_agriculture"] + (
+        1 - ds["industrial_output_factor"]
+    ) * ds["water_demand_industry"]
     carry = ds["water_demand_agriculture"] + ds["water_demand_industry"]
     np.testing.assert_allclose(lost, np.minimum(short, carry), rtol=1e-9, atol=1e-12)
 

@@ -28,15 +28,21 @@ def accumulate(x: np.ndarray, groups: list[int]) -> Accumulator:
     acc.set_edges(x[:, :BLOCK])
     s = 0
     for g in groups:
-        acc.add_blocks(x[:, s: s + g * BLOCK], BLOCK)
+        acc.add_blocks(x[:, s : s + g * BLOCK], BLOCK)
         s += g * BLOCK
     acc.add_blocks(x[:, s:], BLOCK)
     return acc
 
 
 def fields(acc: Accumulator) -> dict[str, np.ndarray]:
-    return {"count": np.array(acc.count), "mean": acc.mean, "m2": acc.m2, "min": acc.min, "max": acc.max,
-            "hist": acc.hist}
+    return {
+        "count": np.array(acc.count),
+        "mean": acc.mean,
+        "m2": acc.m2,
+        "min": acc.min,
+        "max": acc.max,
+        "hist": acc.hist,
+    }
 
 
 @pytest.fixture(params=["compiled", "numpy"])
@@ -59,7 +65,7 @@ def test_summaries_do_not_depend_on_grouping_of_blocks(summary_path):
     one = Accumulator(x.shape[0], x.shape[2], n_bins=50)
     one.set_edges(x[:, :BLOCK])
     for s in range(0, x.shape[1], BLOCK):
-        one.add_block(x[:, s: s + BLOCK])
+        one.add_block(x[:, s : s + BLOCK])
     for k, v in fields(one).items():
         np.testing.assert_array_equal(v, ref[k], err_msg=k)
 

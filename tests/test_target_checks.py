@@ -28,8 +28,7 @@ def xarray_counts(ds: xr.Dataset, targets: pd.DataFrame) -> np.ndarray:
     targets = validate_targets(targets)
     summed = target_met(ds, targets).sum("draw")
     ids = list(targets["id"]) if "id" in targets else list(targets.index)
-    return np.array([int(summed.sel(target=t)) if t in summed["target"].values else 0 for t in ids],
-                    dtype=np.int64)
+    return np.array([int(summed.sel(target=t)) if t in summed["target"].values else 0 for t in ids], dtype=np.int64)
 
 
 def kept_out(ds: xr.Dataset) -> tuple[list[str], np.ndarray]:
@@ -63,9 +62,23 @@ def test_plan_model_counts_and_statuses_equal_the_xarray_path():
 
 
 def target_row(**fields) -> dict:
-    row = dict(id="t", area="test", description="test target", indicator="x", selector="", kind="level",
-               comparison=">=", threshold="1", units="1", year="2025", base_year="", reference="",
-               tolerance="", source="plan ch.1 L1", note="")
+    row = dict(
+        id="t",
+        area="test",
+        description="test target",
+        indicator="x",
+        selector="",
+        kind="level",
+        comparison=">=",
+        threshold="1",
+        units="1",
+        year="2025",
+        base_year="",
+        reference="",
+        tolerance="",
+        source="plan ch.1 L1",
+        note="",
+    )
     row.update({k: str(v) for k, v in fields.items()})
     return row
 
@@ -74,14 +87,20 @@ def hand_built(n: int, rng: np.random.Generator) -> tuple[xr.Dataset, dict, np.n
     """Results with a percent variable, plain variables, a cluster group and a growth rate not among
     the rows: values near the thresholds, exact boundary values, NaNs, zeros and negatives."""
     names = ["x_pct", "y", "z", "c_health", "c_materials", "base"]
-    units = {"x_pct": "percent", "y": "1", "z": "1", "c_health": "yiyuan/year", "c_materials": "yiyuan/year",
-             "base": "yiyuan/year"}
+    units = {
+        "x_pct": "percent",
+        "y": "1",
+        "z": "1",
+        "c_health": "yiyuan/year",
+        "c_materials": "yiyuan/year",
+        "base": "yiyuan/year",
+    }
     nt = len(YEARS)
     out = np.empty((len(names), n, nt))
     out[0] = rng.uniform(55, 65, (n, nt))
     out[0, : n // 10, :] = 60.0  # exact boundary
     out[1] = rng.uniform(-0.1, 1.2, (n, nt))
-    out[1, n // 10: n // 5, :] = np.nan
+    out[1, n // 10 : n // 5, :] = np.nan
     out[2] = rng.uniform(0.5, 1.5, (n, nt))
     out[2, : n // 20] = out[1, : n // 20]  # equal to the reference
     out[3] = rng.uniform(80, 120, (n, nt))
@@ -91,8 +110,7 @@ def hand_built(n: int, rng: np.random.Generator) -> tuple[xr.Dataset, dict, np.n
     out[5, 5:10, 0] = -1.0
     coords = {"draw": np.arange(n), "time": YEARS, "cluster": ["health", "materials"]}
     data = {nm: xr.Variable(("draw", "time"), out[i], {"units": units[nm]}) for i, nm in enumerate(names)}
-    data["c"] = xr.Variable(("draw", "time", "cluster"), np.stack([out[3], out[4]], axis=-1),
-                            {"units": "yiyuan/year"})
+    data["c"] = xr.Variable(("draw", "time", "cluster"), np.stack([out[3], out[4]], axis=-1), {"units": "yiyuan/year"})
     data["base_growth"] = xr.Variable(("draw", "time"), growth_rows(out[5], 1.0), {"units": "1/year"})
     ds = xr.Dataset(data, coords=coords)
     rows: dict = {nm: i for i, nm in enumerate(names)}
@@ -106,17 +124,32 @@ HAND_TARGETS = [
     target_row(id="pct_gt", indicator="x_pct", comparison=">", threshold=0.6),
     target_row(id="pct_lt", indicator="x_pct", comparison="<", threshold=0.6, year=2030),
     target_row(id="y_le", indicator="y", comparison="<=", threshold=0.5),
-    target_row(id="z_at_most_y", indicator="z", kind="at_most_indicator", comparison="<=", threshold="",
-               reference="y"),
+    target_row(id="z_at_most_y", indicator="z", kind="at_most_indicator", comparison="<=", threshold="", reference="y"),
     target_row(id="health", indicator="c", selector="cluster=health", threshold=100, units="yiyuan/year"),
     target_row(id="health_wan", indicator="c", selector="cluster=health", threshold=1e6, units="wanyuan/year"),
-    target_row(id="materials_cagr", indicator="c", selector="cluster=materials", kind="cagr", threshold=0.05,
-               units="1/year", base_year=2020),
+    target_row(
+        id="materials_cagr",
+        indicator="c",
+        selector="cluster=materials",
+        kind="cagr",
+        threshold=0.05,
+        units="1/year",
+        base_year=2020,
+    ),
     target_row(id="member", indicator="c_health", threshold=100, units="yiyuan/year", comparison="<"),
     target_row(id="fallback", indicator="c_materials", threshold=100, units="yiyuan/year", year=2020),
-    target_row(id="in_step", indicator="c", selector="cluster=materials", kind="cagr_vs_indicator",
-               comparison="approx", threshold="", tolerance=0.01, units="1/year", base_year=2020,
-               reference="base"),
+    target_row(
+        id="in_step",
+        indicator="c",
+        selector="cluster=materials",
+        kind="cagr_vs_indicator",
+        comparison="approx",
+        threshold="",
+        tolerance=0.01,
+        units="1/year",
+        base_year=2020,
+        reference="base",
+    ),
     target_row(id="growth_level", indicator="base_growth", threshold=0.05, units="1/year", year=2021),
     target_row(id="growth_cagr", indicator="base", kind="cagr", threshold=0.05, units="1/year", base_year=2020),
     target_row(id="unknown", indicator="y", threshold=""),
@@ -187,18 +220,41 @@ def small_model() -> Model:
 
 
 def test_monte_carlo_counts_on_a_small_model_equal_the_xarray_path():
-    table = validate_targets(pd.DataFrame([
-        target_row(id="a_level", indicator="out_a", threshold=1.2e6, units="wanyuan", year=2025),
-        target_row(id="b_level", indicator="out", selector="kind=b", threshold=1.3e6, units="wanyuan", year=2030),
-        target_row(id="a_cagr", indicator="out_a", kind="cagr", threshold=0.06, units="1/year", base_year=2020),
-        target_row(id="a_growth", indicator="out_a_growth", threshold=0.06, units="1/year", year=2024),
-        target_row(id="b_vs_a", indicator="out_b", kind="cagr_vs_indicator", comparison="approx", threshold="",
-                   tolerance=0.01, units="1/year", base_year=2020, reference="out_a"),
-        target_row(id="unknown", indicator="out_a", threshold="", units="yiyuan"),
-    ]))
+    table = validate_targets(
+        pd.DataFrame(
+            [
+                target_row(id="a_level", indicator="out_a", threshold=1.2e6, units="wanyuan", year=2025),
+                target_row(
+                    id="b_level", indicator="out", selector="kind=b", threshold=1.3e6, units="wanyuan", year=2030
+                ),
+                target_row(id="a_cagr", indicator="out_a", kind="cagr", threshold=0.06, units="1/year", base_year=2020),
+                target_row(id="a_growth", indicator="out_a_growth", threshold=0.06, units="1/year", year=2024),
+                target_row(
+                    id="b_vs_a",
+                    indicator="out_b",
+                    kind="cagr_vs_indicator",
+                    comparison="approx",
+                    threshold="",
+                    tolerance=0.01,
+                    units="1/year",
+                    base_year=2020,
+                    reference="out_a",
+                ),
+                target_row(id="unknown", indicator="out_a", threshold="", units="yiyuan"),
+            ]
+        )
+    )
     for outputs in (["out_a", "out_b", "out_a_growth"], ["out_a", "out_b"]):  # growth rate kept, or not
-        ds = monte_carlo(model=small_model(), draws=700, seed=3, targets=table, outputs=outputs, keep=True,
-                         progress=False, chunk_size=4096)
+        ds = monte_carlo(
+            model=small_model(),
+            draws=700,
+            seed=3,
+            targets=table,
+            outputs=outputs,
+            keep=True,
+            progress=False,
+            chunk_size=4096,
+        )
         names, out = kept_out(ds)
         cm = small_model().build()
         full = to_dataset(cm, cm.settings_for({}), out, None, names=names)

@@ -161,12 +161,8 @@ def _figures_targets() -> list[dict]:
             continue
         area, target, year, where = cells
         y = [int(v) for v in re.findall(r"\d+", year)]
-        years = (
-            range(y[0], (2000 + y[1] if y[1] < 100 else y[1]) + 1) if len(y) == 2 else range(y[0], y[0] + 1)
-        )
-        spans = [
-            (int(c), int(a), int(b or a)) for c, a, b in re.findall(r"ch\.(\d+) L(\d+)(?:-(\d+))?", where)
-        ]
+        years = range(y[0], (2000 + y[1] if y[1] < 100 else y[1]) + 1) if len(y) == 2 else range(y[0], y[0] + 1)
+        spans = [(int(c), int(a), int(b or a)) for c, a, b in re.findall(r"ch\.(\d+) L(\d+)(?:-(\d+))?", where)]
         rows.append(
             {
                 "area": next(v for k, v in _AREAS if k in area.lower()),
@@ -269,9 +265,7 @@ def test_unknown_selector_label_is_refused():
         evaluate_targets(ds, one_target(selector="cluster=pharma"))
 
 
-@pytest.mark.parametrize(
-    "value, met", [(0.60, True), (0.619, True), (0.581, True), (0.625, False), (0.57, False)]
-)
+@pytest.mark.parametrize("value, met", [(0.60, True), (0.619, True), (0.581, True), (0.625, False), (0.57, False)])
 def test_approx_urbanisation(value, met):
     # ch.18 L170: about 60%, tolerance 0.02 (our assumption)
     ds = results(urbanisation=(np.full(len(YEARS), value), "1"))
@@ -288,9 +282,7 @@ def test_strict_and_inclusive_comparisons_at_the_boundary():
 
 def test_units_converted_before_comparing():
     # grain area in wan_mu (1e4 mu): 99 wan_mu = 990,000 mu is within 1,000,000 +/- 50,000 mu
-    ds = results(
-        grain_area=(np.full(len(YEARS), 99.0), "wan_mu"), urbanisation=(np.full(len(YEARS), 45.0), "percent")
-    )
+    ds = results(grain_area=(np.full(len(YEARS), 99.0), "wan_mu"), urbanisation=(np.full(len(YEARS), 45.0), "percent"))
     ev = evaluate_targets(ds)
     assert row_of(ev, "grain_area_2025")["model_value"] == pytest.approx(990_000)
     assert row_of(ev, "grain_area_2025")["status"] == "met"
@@ -321,9 +313,7 @@ def test_at_most_indicator_missing_reference_is_not_modelled():
     assert row_of(evaluate_targets(ds), "groundwater_balance_2022")["status"] == "not modelled"
 
 
-@pytest.mark.parametrize(
-    "income_rate, status", [(0.065, "met"), (0.051, "met"), (0.075, "missed"), (0.045, "missed")]
-)
+@pytest.mark.parametrize("income_rate, status", [(0.065, "met"), (0.051, "met"), (0.075, "missed"), (0.045, "missed")])
 def test_income_in_step_with_gdp(income_rate, status):
     # ch.4 L47: income growth basically in step with GDP; tolerance 1 pp/yr (our assumption)
     ds = results(

@@ -41,8 +41,7 @@ TABLE_YS = (1.0, 1.0 / 3.0, 2.0 / 3.0 + 1e-9, 0.123456789012345)  # not exact in
 def all_ops_model(method: str = "euler") -> Model:
     """Every operation of the engine, smooth1, delay3 and a m**3/year flow into a yi_m3 stock; a
     few names PySD or XMILE would misread (K next to k, time_step, nothing, DT)."""
-    m = Model("all_ops", time_units="year", start=2020.0, stop=2040.0, dt=0.25, save_every=1.0,
-              method=method)
+    m = Model("all_ops", time_units="year", start=2020.0, stop=2040.0, dt=0.25, save_every=1.0, method=method)
     t = m.time
     g = m.param("g", 0.04, units="1/year", description="growth rate")
     k = m.param("k", 2.0)
@@ -62,22 +61,47 @@ def all_ops_model(method: str = "euler") -> Model:
     W = m.stock("W", initial=W0 * 1.0, units="yi_m3", description="water stock, 亿立方米")
     mult = F.lookup(t, TABLE_XS, TABLE_YS, x_units="year")
     m.aux("trend", mult, units="1")
-    m.aux("nested", F.lookup(F.lookup(t, TABLE_XS, TABLE_YS, x_units="year") * 2.0,
-                             (0.0, 1.0, 2.0), (5.0, -1.0, 4.0)) + 1.0, units="1")
-    m.flow("growth", g * Y * (1 + F.step(0.1, t_on)) * (0.9 + 0.1 * mult)
-           - F.pulse(F.const(3.0, "yiyuan/year"), F.const(2028.0, "year"), pulse_w),
-           units="yiyuan/year", into="Y")
-    m.flow("recharge", rech * (1 + F.ramp(F.const(0.02, "1/year"), F.const(2022.0, "year"), ramp_end)),
-           units="m**3/year", into="W")
-    m.flow("withdrawal", F.minimum(use * (1 + F.step(0.5, F.const(2030.0, "year"))), W / ts),
-           units="m**3/year", out_of="W")
+    m.aux(
+        "nested",
+        F.lookup(F.lookup(t, TABLE_XS, TABLE_YS, x_units="year") * 2.0, (0.0, 1.0, 2.0), (5.0, -1.0, 4.0)) + 1.0,
+        units="1",
+    )
+    m.flow(
+        "growth",
+        g * Y * (1 + F.step(0.1, t_on)) * (0.9 + 0.1 * mult)
+        - F.pulse(F.const(3.0, "yiyuan/year"), F.const(2028.0, "year"), pulse_w),
+        units="yiyuan/year",
+        into="Y",
+    )
+    m.flow(
+        "recharge",
+        rech * (1 + F.ramp(F.const(0.02, "1/year"), F.const(2022.0, "year"), ramp_end)),
+        units="m**3/year",
+        into="W",
+    )
+    m.flow(
+        "withdrawal", F.minimum(use * (1 + F.step(0.5, F.const(2030.0, "year"))), W / ts), units="m**3/year", out_of="W"
+    )
     m.flow("leak", F.maximum(W - W0 * 1.2, F.const(0.0, "yi_m3")) / tau, units="yi_m3/year", out_of="W")
     x = W / W0
-    m.aux("stress", F.where((x < 0.8) | ~(t >= F.const(2030.0, "year")) & (x <= 1.5),
-                            F.exp(-x) * F.sqrt(F.abs_(k - K)), F.log(x + 1) ** nothing), units="1")
+    m.aux(
+        "stress",
+        F.where(
+            (x < 0.8) | ~(t >= F.const(2030.0, "year")) & (x <= 1.5),
+            F.exp(-x) * F.sqrt(F.abs_(k - K)),
+            F.log(x + 1) ** nothing,
+        ),
+        units="1",
+    )
     y = Y / F.const(100.0, "yiyuan")
-    m.aux("shape", (-y) ** 2.0 - y ** (1 - DT) + F.clip(x, 0.9, 1.1)
-          + F.where((x > 1.0) & (Y >= F.const(100.0, "yiyuan")), 1.0, 0.0), units="1")
+    m.aux(
+        "shape",
+        (-y) ** 2.0
+        - y ** (1 - DT)
+        + F.clip(x, 0.9, 1.1)
+        + F.where((x > 1.0) & (Y >= F.const(100.0, "yiyuan")), 1.0, 0.0),
+        units="1",
+    )
     m.aux("nothing_else", nothing * 2 - DT, units="1")
     m.smooth1("Y_smooth", Y, tau, "yiyuan")
     m.delay3("growth_delayed", m.ref("growth"), tau, "yiyuan/year")
@@ -218,8 +242,19 @@ def test_pysd_all_operations_rk4_export_runs_as_euler(tmp_path):
     compare(all_ops_model("rk4"), tmp_path, label="(b') all operations, exported as RK4")
 
 
-OVERRIDES = {"g": 0.06, "K": 1.25, "time_step": 0.75, "nothing": 0.5, "DT": 0.5, "t_on": 2026.6,
-             "ramp_end": 2033.0, "pulse_w": 2.25, "use_m3": 4.5e8, "tau": 1.5, "W0": 20.0}
+OVERRIDES = {
+    "g": 0.06,
+    "K": 1.25,
+    "time_step": 0.75,
+    "nothing": 0.5,
+    "DT": 0.5,
+    "t_on": 2026.6,
+    "ramp_end": 2033.0,
+    "pulse_w": 2.25,
+    "use_m3": 4.5e8,
+    "tau": 1.5,
+    "W0": 20.0,
+}
 
 
 def test_pysd_parameter_overrides(tmp_path):
@@ -245,10 +280,15 @@ def drifting_clock_model() -> Model:
     """dt = 0.1 from 2020: PySD's TIME (2020 + 0.1 + 0.1 + ...) falls below jzsim's 2020 + k * 0.1."""
     m = Model("clock", start=2020.0, stop=2030.0, dt=0.1, save_every=0.5)
     x = m.stock("x", 1.0, "t")
-    m.flow("f", x * F.const(0.1, "1/year") + F.step(F.const(1.0, "t/year"), F.const(2020.3, "year"))
-           + F.pulse(F.const(2.0, "t/year"), F.const(2024.7, "year"), F.const(0.6, "year"))
-           + F.ramp(F.const(0.5, "t/year**2"), F.const(2021.1, "year"), F.const(2022.9, "year")),
-           "t/year", into="x")
+    m.flow(
+        "f",
+        x * F.const(0.1, "1/year")
+        + F.step(F.const(1.0, "t/year"), F.const(2020.3, "year"))
+        + F.pulse(F.const(2.0, "t/year"), F.const(2024.7, "year"), F.const(0.6, "year"))
+        + F.ramp(F.const(0.5, "t/year**2"), F.const(2021.1, "year"), F.const(2022.9, "year")),
+        "t/year",
+        into="x",
+    )
     m.aux("clock_time", m.time, "year")
     return m
 

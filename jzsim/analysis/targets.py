@@ -292,9 +292,7 @@ def _time_dim(ds: xr.Dataset) -> str:
 
 def _at_year(da: xr.DataArray, tdim: str, year: int) -> xr.DataArray | None:
     """``da`` at calendar year ``year``, or None if no saved time equals it."""
-    hits = np.flatnonzero(
-        np.isclose(np.asarray(da[tdim].values, dtype=float), float(year), rtol=0, atol=1e-6)
-    )
+    hits = np.flatnonzero(np.isclose(np.asarray(da[tdim].values, dtype=float), float(year), rtol=0, atol=1e-6))
     return None if hits.size == 0 else da.isel({tdim: int(hits[0])}, drop=True)
 
 
@@ -318,9 +316,7 @@ def _lookup(ds: xr.Dataset, name: str, selector: dict[str, str], tid: str) -> xr
             labels = list(da[dim].values)
             match = [lab for lab in labels if str(lab) == label]
             if not match:
-                raise ValueError(
-                    f"target {tid!r}: selector {dim}={label!r} not among {name!r} labels {labels}"
-                )
+                raise ValueError(f"target {tid!r}: selector {dim}={label!r} not among {name!r} labels {labels}")
             da = da.sel({dim: match[0]}, drop=True)
         return da
     member = "_".join([name, *selector.values()])
@@ -413,9 +409,7 @@ def _assess_one(ds: xr.Dataset, row: pd.Series, tdim: str, times: set) -> _Asses
         n = year - int(base)
         value = _growth(at(ind, year, row["indicator"]), at(ind, int(base), row["indicator"]), n)
         reference = (
-            None
-            if ref is None
-            else _growth(at(ref, year, row["reference"]), at(ref, int(base), row["reference"]), n)
+            None if ref is None else _growth(at(ref, year, row["reference"]), at(ref, int(base), row["reference"]), n)
         )
     else:
         value = at(_to_units(ind, row["units"], tid), year, row["indicator"])
@@ -628,9 +622,14 @@ class TargetChecks:
         Status of each target on ``template``; counts are computed for ``met``/``missed`` ones only.
     """
 
-    def __init__(self, template: xr.Dataset, targets: pd.DataFrame | None,
-                 rows: Mapping[str, int | Mapping[str, int]], growth: Mapping[str, int] | None = None,
-                 save_every: float = 1.0):
+    def __init__(
+        self,
+        template: xr.Dataset,
+        targets: pd.DataFrame | None,
+        rows: Mapping[str, int | Mapping[str, int]],
+        growth: Mapping[str, int] | None = None,
+        save_every: float = 1.0,
+    ):
         growth = dict(growth or {})
         self._save_every = float(save_every)
         table = load_targets() if targets is None else validate_targets(targets)
@@ -647,15 +646,27 @@ class TargetChecks:
             kind, grows = r["kind"], r["kind"] in _GROWTH_KINDS
             sel = _parse_selector(r["selector"])
             ind = self._source(template, r["indicator"], sel, rows, growth, None if grows else r["units"], r["id"])
-            ref = (self._source(template, r["reference"], {}, rows, growth, None if grows else r["units"], r["id"])
-                   if r["reference"] else None)
+            ref = (
+                self._source(template, r["reference"], {}, rows, growth, None if grows else r["units"], r["id"])
+                if r["reference"]
+                else None
+            )
             year = int(r["year"])
             base = int(r["base_year"]) if grows else None
-            self._checks.append(_Check(
-                index=i, kind=kind, comparison=r["comparison"], threshold=float(r["threshold"]),
-                tolerance=float(r["tolerance"]), years=(year - base) if grows else 0,
-                t_end=_time_index(times, year), t_base=_time_index(times, base) if grows else -1,
-                ind=ind, ref=ref))
+            self._checks.append(
+                _Check(
+                    index=i,
+                    kind=kind,
+                    comparison=r["comparison"],
+                    threshold=float(r["threshold"]),
+                    tolerance=float(r["tolerance"]),
+                    years=(year - base) if grows else 0,
+                    t_end=_time_index(times, year),
+                    t_base=_time_index(times, base) if grows else -1,
+                    ind=ind,
+                    ref=ref,
+                )
+            )
         cells: dict[tuple[int, int], None] = {}
         for c in self._checks:
             times = (c.t_end, c.t_base) if c.kind in _GROWTH_KINDS else (c.t_end,)
@@ -665,8 +676,15 @@ class TargetChecks:
         self._cells = tuple(cells)
 
     @staticmethod
-    def _source(ds: xr.Dataset, name: str, selector: dict[str, str], rows: Mapping, growth: Mapping[str, int],
-                units: str | None, tid: str) -> _Source:
+    def _source(
+        ds: xr.Dataset,
+        name: str,
+        selector: dict[str, str],
+        rows: Mapping,
+        growth: Mapping[str, int],
+        units: str | None,
+        tid: str,
+    ) -> _Source:
         """Where ``_lookup(ds, name, selector)`` takes its numbers from (the target was judged on
         ``ds``, so the lookup succeeds and a selector on a grouped variable names one label)."""
         if name in ds.data_vars:
@@ -682,8 +700,9 @@ class TargetChecks:
             return _Source(int(where), True, factor)
         if isinstance(where, (int, np.integer)):
             return _Source(int(where), False, factor)
-        raise ValueError(f"target {tid!r}: variable {name!r}{' ' + str(selector) if selector else ''} "
-                         "of the template has no row")
+        raise ValueError(
+            f"target {tid!r}: variable {name!r}{' ' + str(selector) if selector else ''} of the template has no row"
+        )
 
     @property
     def cells(self) -> list[tuple[int, int]]:
@@ -716,13 +735,16 @@ class TargetChecks:
         """
         res = np.zeros(len(self.ids), dtype=np.int64)
         if out is None and (copies is None or self.reads_rows):
-            raise ValueError("out is None; allowed only with copies, and when no check reads whole rows "
-                             "(reads_rows is False)")
+            raise ValueError(
+                "out is None; allowed only with copies, and when no check reads whole rows (reads_rows is False)"
+            )
         # growth rows by row; contiguous copies of columns by (row, time)
         n = copies.shape[-1] if out is None else out.shape[1]
         if copies is not None and (copies.ndim != 2 or copies.shape != (len(self._cells), n)):
-            raise ValueError(f"copies has shape {copies.shape}; allowed: ({len(self._cells)}, {n}), "
-                             "one row per cell of `cells`, one column per draw of `out`")
+            raise ValueError(
+                f"copies has shape {copies.shape}; allowed: ({len(self._cells)}, {n}), "
+                "one row per cell of `cells`, one column per draw of `out`"
+            )
         cache: dict = {} if copies is None else dict(zip(self._cells, copies))
         for c in self._checks:
             met = self._met(c, out, cache)
@@ -748,10 +770,16 @@ class TargetChecks:
     def _met(self, c: _Check, out: np.ndarray, cache: dict) -> np.ndarray:
         """Mirror of ``_assess_one``'s arithmetic for one judged target."""
         if c.kind in _GROWTH_KINDS:
-            value = _growth_np(self._series(c.ind, out, c.t_end, cache), self._series(c.ind, out, c.t_base, cache),
-                               c.years)
-            ref = None if c.ref is None else _growth_np(self._series(c.ref, out, c.t_end, cache),
-                                                        self._series(c.ref, out, c.t_base, cache), c.years)
+            value = _growth_np(
+                self._series(c.ind, out, c.t_end, cache), self._series(c.ind, out, c.t_base, cache), c.years
+            )
+            ref = (
+                None
+                if c.ref is None
+                else _growth_np(
+                    self._series(c.ref, out, c.t_end, cache), self._series(c.ref, out, c.t_base, cache), c.years
+                )
+            )
         else:
             value = self._series(c.ind, out, c.t_end, cache)
             ref = None if c.ref is None else self._series(c.ref, out, c.t_end, cache)

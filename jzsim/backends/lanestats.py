@@ -67,7 +67,9 @@ def merge_into(n, bmean, bm2, c, mean, m2):  # pragma: no cover
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
-def fold_tile(tile, m, c, d0, mean, m2, mn, mx, edge, inv, top, nbb, h, bmean, bq, idx, cells, copies):  # pragma: no cover
+def fold_tile(
+    tile, m, c, d0, mean, m2, mn, mx, edge, inv, top, nbb, h, bmean, bq, idx, cells, copies
+):  # pragma: no cover
     """:func:`fold_block` on draws ``d0 .. d0 + m - 1`` held in ``tile`` (draws x cells), then
     ``copies[j, d0 + d] = tile[d, cells[j]]``: the cells asked for, copied while in cache."""
     fold_block(tile, m, c, mean, m2, mn, mx, edge, inv, top, nbb, h, bmean, bq, idx)
@@ -85,8 +87,7 @@ def block_counts(n: int, block: int) -> np.ndarray:
 def block_scratch(nc):  # pragma: no cover
     """A block's running summaries and :func:`fold_block`'s scratch arrays for ``nc`` cells:
     ``(mean, m2, mn, mx, bmean, bq, idx)``."""
-    return (np.empty(nc), np.empty(nc), np.empty(nc), np.empty(nc), np.empty(nc), np.empty(nc),
-            np.empty(nc, np.uint64))
+    return (np.empty(nc), np.empty(nc), np.empty(nc), np.empty(nc), np.empty(nc), np.empty(nc), np.empty(nc, np.uint64))
 
 
 @numba.njit(cache=True, nogil=True)

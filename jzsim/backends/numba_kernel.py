@@ -371,8 +371,10 @@ def generate_source(cm, outputs: tuple[int, ...] | None = None, lanes: int = LAN
         return [assign(v.name, eqs) for v in cm.computed if v.name in need]
 
     def fn(name, args, body):
-        return (f"@_nb.njit(cache=True, error_model=\"numpy\")\ndef {name}({args}):\n"
-                f"    _wide()\n    for l in range(_u(nl)):\n" + "\n".join(body))
+        return (
+            f'@_nb.njit(cache=True, error_model="numpy")\ndef {name}({args}):\n'
+            f"    _wide()\n    for l in range(_u(nl)):\n" + "\n".join(body)
+        )
 
     ders = [em.emit(eqs[f"d/{s.name}"]) for s in cm.stocks]
     step_ders = [em.emit(step_eqs[f"d/{s.name}"]) for s in cm.stocks]
@@ -384,8 +386,11 @@ def generate_source(cm, outputs: tuple[int, ...] | None = None, lanes: int = LAN
     head = load(pnames, 0) + load(cnames, o_c)
     anchor = head + [f"{ind}{g} = _vexp({arg})" for g, (arg, _) in zip(gnames, factors)] + store(o_g, gnames)
     rates = [assign(n) for n in cm.rate_names]
-    step = [f"{ind}W[_u({(o_s + i) * L}) + l] = {s} + dt * ({d})" for i, (s, d) in enumerate(zip(snames, step_ders))
-            if cm.stocks[i].name not in cm.constant_stocks]  # a constant stock keeps its slot's value
+    step = [
+        f"{ind}W[_u({(o_s + i) * L}) + l] = {s} + dt * ({d})"
+        for i, (s, d) in enumerate(zip(snames, step_ders))
+        if cm.stocks[i].name not in cm.constant_stocks
+    ]  # a constant stock keeps its slot's value
     # an Euler step reads the time factors at t and steps them to t + dt
     step_head = head + load(gnames, o_g) + load(rnames, o_r)
     step += store(o_g, [f"{g} * {r}" for g, r in zip(gnames, rnames)])
@@ -395,19 +400,44 @@ def generate_source(cm, outputs: tuple[int, ...] | None = None, lanes: int = LAN
     # loop, every auxiliary computed once
     keep = store(o_o, [nm[n] for n in saved])
     save = fn("_save", "t, W, nl", head + load(snames, o_s) + computed(cm.closure(saved)) + keep)
-    euler_save = fn("_euler_save", "t, dt, W, nl", step_head + load(snames, o_s)
-                    + computed(cm.closure(saved) | set(cm.rate_names), step_eqs) + keep + step)
+    euler_save = fn(
+        "_euler_save",
+        "t, dt, W, nl",
+        step_head + load(snames, o_s) + computed(cm.closure(saved) | set(cm.rate_names), step_eqs) + keep + step,
+    )
     vm = hashlib.sha256(Path(vmath.__file__).read_bytes()).hexdigest()[:12]
     ls = hashlib.sha256(Path(lanestats.__file__).read_bytes()).hexdigest()[:12]
     src = _TEMPLATE.format(
-        name=cm.name, digest="{digest}", vmath=vm, lanestats=ls, lanes=L, n_params=NP, n_stocks=NS, n_outputs=NO,
-        o_c=o_c, o_s=o_s, o_x=o_x, o_k=o_k, o_k1=o_k1, o_o=o_o, o_end=o_end, outputs=", ".join(saved),
-        n_factors=NG, o_g=o_g, o_r=o_r, anchor=ANCHOR, anchor_body="\n".join(anchor or [f"{ind}pass"]),
-        tables=em.table_source(), init="\n".join(init), deriv="\n".join(deriv), euler="\n".join(euler),
-        save=save, euler_save=euler_save)
+        name=cm.name,
+        digest="{digest}",
+        vmath=vm,
+        lanestats=ls,
+        lanes=L,
+        n_params=NP,
+        n_stocks=NS,
+        n_outputs=NO,
+        o_c=o_c,
+        o_s=o_s,
+        o_x=o_x,
+        o_k=o_k,
+        o_k1=o_k1,
+        o_o=o_o,
+        o_end=o_end,
+        outputs=", ".join(saved),
+        n_factors=NG,
+        o_g=o_g,
+        o_r=o_r,
+        anchor=ANCHOR,
+        anchor_body="\n".join(anchor or [f"{ind}pass"]),
+        tables=em.table_source(),
+        init="\n".join(init),
+        deriv="\n".join(deriv),
+        euler="\n".join(euler),
+        save=save,
+        euler_save=euler_save,
+    )
     digest = hashlib.sha256(src.encode()).hexdigest()[:16]
     return src.replace("{digest}", digest)
-
 
 
 #: rough latencies (cycles) of the operations in the compiled kernel, for :func:`early_reciprocals`
@@ -474,7 +504,6 @@ def early_reciprocals(cm, eqs: dict[str, Expr]) -> dict[str, Expr]:
     for v in cm.computed:  # in evaluation order: what an equation refers to is known already
         known[v.name] = when(eqs[v.name])
     return {n: rewrite(e) for n, e in eqs.items()}
-
 
 
 #: Euler steps between direct evaluations of the time factors (:func:`time_factors`): each step
@@ -638,9 +667,14 @@ def _parameter_matrix(P: list[np.ndarray], n: int) -> np.ndarray:
     if not P:
         return np.zeros((0, n))
     base = P[0].base
-    if (isinstance(base, np.ndarray) and base.ndim == 2 and base.shape == (len(P), n) and base.dtype == np.float64
-            and base.flags.c_contiguous
-            and all(p.base is base and p.ctypes.data == base[i].ctypes.data for i, p in enumerate(P))):
+    if (
+        isinstance(base, np.ndarray)
+        and base.ndim == 2
+        and base.shape == (len(P), n)
+        and base.dtype == np.float64
+        and base.flags.c_contiguous
+        and all(p.base is base and p.ctypes.data == base[i].ctypes.data for i, p in enumerate(P))
+    ):
         return base
     return np.stack(P)
 
@@ -665,8 +699,7 @@ def integrate_numba(cm, P: list[np.ndarray], rs, out: np.ndarray, select: np.nda
     kernel = load_kernel(cm, _saved(cm, select, out.shape[0]))
     n = out.shape[1]
     Pm = _parameter_matrix(P, n)
-    kernel(Pm, float(rs.start), float(rs.dt), int(rs.n_steps), int(rs.save_stride),
-           rs.method == "rk4", out, LANES)
+    kernel(Pm, float(rs.start), float(rs.dt), int(rs.n_steps), int(rs.save_stride), rs.method == "rk4", out, LANES)
 
 
 class KernelSummaries:
@@ -739,10 +772,30 @@ class KernelSummaries:
         self.hist.fill(0)
         rs = self.rs
         self.module.kernel_summaries(
-            Pm, float(rs.start), float(rs.dt), int(rs.n_steps), int(rs.save_stride), rs.method == "rk4", LANES,
-            self.nt, self.block, self.growth, 1.0 / rs.save_every, self.edge, self.inv, self.n_bins,
-            self.b_mean, self.b_m2, self.b_min, self.b_max, self.hist, self.cells, copies,
-            out if write else np.empty((0, 0, 0)), write)
+            Pm,
+            float(rs.start),
+            float(rs.dt),
+            int(rs.n_steps),
+            int(rs.save_stride),
+            rs.method == "rk4",
+            LANES,
+            self.nt,
+            self.block,
+            self.growth,
+            1.0 / rs.save_every,
+            self.edge,
+            self.inv,
+            self.n_bins,
+            self.b_mean,
+            self.b_m2,
+            self.b_min,
+            self.b_max,
+            self.hist,
+            self.cells,
+            copies,
+            out if write else np.empty((0, 0, 0)),
+            write,
+        )
         self.n = n
 
     def add_to(self, acc) -> None:

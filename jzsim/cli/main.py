@@ -1,11 +1,11 @@
 """``jzsim``: run the plan scenario from the command line.
 
-    jzsim run                       # deterministic plan scenario: target table, key figures
-    jzsim run --draws 100000        # Monte Carlo: probability of meeting each target
-    jzsim params                    # every parameter with unit, range and source
-    jzsim targets                   # the target registry
-    jzsim describe                  # the model's equations, generated from its declaration
-    jzsim check-data                # inconsistencies inside the sources
+jzsim run                       # deterministic plan scenario: target table, key figures
+jzsim run --draws 100000        # Monte Carlo: probability of meeting each target
+jzsim params                    # every parameter with unit, range and source
+jzsim targets                   # the target registry
+jzsim describe                  # the model's equations, generated from its declaration
+jzsim check-data                # inconsistencies inside the sources
 """
 
 from __future__ import annotations
@@ -16,14 +16,20 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-KEY = (("gdp_real", "GDP, real (2020 prices)"), ("gdp_nominal", "GDP, nominal"),
-       ("cluster_output_health", "Health cluster output"),
-       ("cluster_output_materials", "New-materials cluster output"),
-       ("cluster_output_equipment", "Equipment cluster output"),
-       ("urbanisation", "Urbanisation rate"), ("income_urban", "Urban disposable income"),
-       ("income_rural", "Rural disposable income"), ("reclaimed_share", "Reclaimed-water share"),
-       ("groundwater_extraction", "Groundwater extraction"), ("groundwater_recharge", "Groundwater recharge"),
-       ("water_per_wanyuan_gdp", "Water use per 10,000 yuan GDP"))
+KEY = (
+    ("gdp_real", "GDP, real (2020 prices)"),
+    ("gdp_nominal", "GDP, nominal"),
+    ("cluster_output_health", "Health cluster output"),
+    ("cluster_output_materials", "New-materials cluster output"),
+    ("cluster_output_equipment", "Equipment cluster output"),
+    ("urbanisation", "Urbanisation rate"),
+    ("income_urban", "Urban disposable income"),
+    ("income_rural", "Rural disposable income"),
+    ("reclaimed_share", "Reclaimed-water share"),
+    ("groundwater_extraction", "Groundwater extraction"),
+    ("groundwater_recharge", "Groundwater recharge"),
+    ("water_per_wanyuan_gdp", "Water use per 10,000 yuan GDP"),
+)
 
 
 def _overrides(items: Sequence[str]) -> dict[str, float]:
@@ -48,8 +54,13 @@ def _key_table(ds, years, stat=None) -> pd.DataFrame:
         da = ds[name]
         da = da.sel(statistic=stat) if stat else da.median("draw")
         units = ds[name].attrs.get("units", "")
-        rows.append({"indicator": label, "units": units,
-                     **{str(int(y)): float(da.sel({tdim: y})) for y in years if y in da[tdim]}})
+        rows.append(
+            {
+                "indicator": label,
+                "units": units,
+                **{str(int(y)): float(da.sel({tdim: y})) for y in years if y in da[tdim]},
+            }
+        )
     return pd.DataFrame(rows).set_index("indicator")
 
 
@@ -64,8 +75,9 @@ def cmd_run(a) -> int:
         model = jzsim.plan_model(parameters=with_overrides(jzsim.load_parameters(), params))
         ds = jzsim.simulate(model=model)
         table = jzsim.targets(ds)
-        cols = [c for c in ("target", "year", "model_value", "comparison", "threshold", "units", "status")
-                if c in table]
+        cols = [
+            c for c in ("target", "year", "model_value", "comparison", "threshold", "units", "status") if c in table
+        ]
         print("Jizhou plan scenario (deterministic, nominal parameters)\n")
         print(table[cols].to_string(index=False, float_format=lambda x: f"{x:,.4g}"))
         print("\nKey figures\n")
@@ -76,8 +88,16 @@ def cmd_run(a) -> int:
         return 0
     from jzsim.uncertainty.montecarlo import monte_carlo
 
-    ds = monte_carlo(draws=a.draws, seed=a.seed, sampler=a.sampler, backend=a.backend,
-                     chunk_size=a.chunk_size, progress=not a.no_progress, params=params, threads=a.threads)
+    ds = monte_carlo(
+        draws=a.draws,
+        seed=a.seed,
+        sampler=a.sampler,
+        backend=a.backend,
+        chunk_size=a.chunk_size,
+        progress=not a.no_progress,
+        params=params,
+        threads=a.threads,
+    )
     n = ds.attrs["draws"]
     head = f"Jizhou plan scenario: {n:,} draws, seed {a.seed}, {a.sampler} sampler, {a.backend} backend"
     if ds.attrs["interrupted"]:
@@ -89,13 +109,19 @@ def cmd_run(a) -> int:
     rows = []
     for tid in ds["target"].values:
         modelled = bool(ds["modelled"].sel(target=tid))
-        r = {"target": tid, "year": int(t.loc[tid, "year"]) if pd.notna(t.loc[tid, "year"]) else "",
-             "P(met)": str(ds["status"].sel(target=tid).values), "95% interval": "", "MC s.e.": ""}
+        r = {
+            "target": tid,
+            "year": int(t.loc[tid, "year"]) if pd.notna(t.loc[tid, "year"]) else "",
+            "P(met)": str(ds["status"].sel(target=tid).values),
+            "95% interval": "",
+            "MC s.e.": "",
+        }
         if modelled:
             p = float(ds["p_met"].sel(target=tid))
             r["P(met)"] = f"{p:.3f}"
-            r["95% interval"] = f"[{float(ds['p_met_low'].sel(target=tid)):.3f}, " \
-                                f"{float(ds['p_met_high'].sel(target=tid)):.3f}]"
+            r["95% interval"] = (
+                f"[{float(ds['p_met_low'].sel(target=tid)):.3f}, {float(ds['p_met_high'].sel(target=tid)):.3f}]"
+            )
             r["MC s.e."] = f"{float(ds['p_met_se'].sel(target=tid)):.4f}"
         rows.append(r)
     print(pd.DataFrame(rows).to_string(index=False))
@@ -121,7 +147,9 @@ def cmd_targets(a) -> int:
 
     df = load_targets()
     with pd.option_context("display.max_rows", None, "display.max_colwidth", 60, "display.width", 250):
-        print(df[["id", "indicator", "kind", "comparison", "threshold", "units", "year", "source"]].to_string(index=False))
+        print(
+            df[["id", "indicator", "kind", "comparison", "threshold", "units", "year", "source"]].to_string(index=False)
+        )
     return 0
 
 
@@ -149,8 +177,9 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--sampler", choices=("random", "lhs", "sobol"), default="random")
     r.add_argument("--backend", choices=("numpy", "numba"), default="numpy")
     r.add_argument("--chunk-size", type=int, default=None)
-    r.add_argument("--threads", type=int, default=None,
-                   help="numpy backend: threads per chunk (default: every usable CPU)")
+    r.add_argument(
+        "--threads", type=int, default=None, help="numpy backend: threads per chunk (default: every usable CPU)"
+    )
     r.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a parameter's nominal value")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
     r.add_argument("--output", "-o", help="write the result Dataset to this netCDF file")

@@ -89,16 +89,12 @@ def load_history(path: str | os.PathLike | None = None) -> pd.DataFrame:
     for i, r in raw.iterrows():
         where = f"history row {i + 2} ({r['indicator']!r})"
         if r["kind"] not in HISTORY_KINDS:
-            raise ValueError(
-                f"{where}: field 'kind' has value {r['kind']!r}; allowed: {' | '.join(HISTORY_KINDS)}"
-            )
+            raise ValueError(f"{where}: field 'kind' has value {r['kind']!r}; allowed: {' | '.join(HISTORY_KINDS)}")
         for field in ("value", "year") + (("base_year",) if r["base_year"] else ()):
             try:
                 float(r[field])
             except ValueError:
-                raise ValueError(
-                    f"{where}: field {field!r} has value {r[field]!r}; allowed: a number"
-                ) from None
+                raise ValueError(f"{where}: field {field!r} has value {r[field]!r}; allowed: a number") from None
         if not r["source"].startswith("plan ch"):
             raise ValueError(f"{where}: field 'source' has value {r['source']!r}; allowed: 'plan ch.N LNN'")
     out = raw.copy()
@@ -274,9 +270,7 @@ def check_sources(history: pd.DataFrame | None = None, targets: pd.DataFrame | N
                     )
 
     rows += _target_checks(h, targets)
-    out = pd.DataFrame.from_records(
-        rows, columns=["check", "values", "implied", "implied_units", "consistent", "note"]
-    )
+    out = pd.DataFrame.from_records(rows, columns=["check", "values", "implied", "implied_units", "consistent", "note"])
     out["consistent"] = out["consistent"].astype("boolean")
     return out
 
@@ -308,11 +302,7 @@ def _target_checks(h: pd.DataFrame, targets: pd.DataFrame) -> list[dict]:
                     "implied_units": "1",
                     "consistent": ok,
                     "note": f"the target is {mult:.2f} times the baseline, {_pct(mult ** (1 / n) - 1)} a year"
-                    + (
-                        ""
-                        if stated is None or ok
-                        else f", not the {stated[0]:g} times the plan's own words promise"
-                    ),
+                    + ("" if stated is None or ok else f", not the {stated[0]:g} times the plan's own words promise"),
                 }
             )
     clusters = t[(t["indicator"] == "cluster_output") & (t["kind"] == "level")]
@@ -366,11 +356,7 @@ def check_parameters(directory: str | os.PathLike | None = None) -> pd.DataFrame
         with ``low <= value <= high`` (bounds may be empty); ``distribution`` one of
         fixed, uniform, triangular, truncnormal, lognormal; ``units`` parseable by the engine.
     """
-    root = (
-        Path(str(resources.files("jzsim.data").joinpath("parameters")))
-        if directory is None
-        else Path(directory)
-    )
+    root = Path(str(resources.files("jzsim.data").joinpath("parameters"))) if directory is None else Path(directory)
     files = sorted(root.glob("*.csv")) if root.is_dir() else []
     findings: list[dict] = []
 
@@ -418,9 +404,7 @@ def check_parameters(directory: str | os.PathLike | None = None) -> pd.DataFrame
             if not src.startswith(_SOURCE_PREFIXES):
                 find(f.name, name, "source", src, f"must start with one of {list(_SOURCE_PREFIXES)}")
             if r["distribution"].strip() not in _DISTRIBUTIONS:
-                find(
-                    f.name, name, "distribution", r["distribution"], f"must be one of {list(_DISTRIBUTIONS)}"
-                )
+                find(f.name, name, "distribution", r["distribution"], f"must be one of {list(_DISTRIBUTIONS)}")
             nums = {}
             for field in ("value", "low", "high"):
                 text = r[field].strip()
@@ -440,6 +424,4 @@ def check_parameters(directory: str | os.PathLike | None = None) -> pd.DataFrame
                     parse_units(r["units"])
                 except ValueError as exc:
                     find(f.name, name, "units", r["units"], str(exc))
-    return pd.DataFrame.from_records(
-        findings, columns=["file", "name", "field", "value", "problem", "severity"]
-    )
+    return pd.DataFrame.from_records(findings, columns=["file", "name", "field", "value", "problem", "severity"])

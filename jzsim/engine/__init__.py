@@ -10,5 +10,16 @@ from jzsim.engine.model import Model, ModelError, Variable
 from jzsim.engine.sector import Sector
 from jzsim.engine.units import UnitError, ureg
 
-__all__ = ["Model", "ModelError", "UnitError", "Sector", "Variable", "Expr", "Ref", "CompiledModel",
-           "RunSettings", "functions", "ureg"]
+__all__ = [
+    "Model",
+    "ModelError",
+    "UnitError",
+    "Sector",
+    "Variable",
+    "Expr",
+    "Ref",
+    "CompiledModel",
+    "RunSettings",
+    "functions",
+    "ureg",
+]

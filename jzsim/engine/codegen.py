@@ -16,8 +16,7 @@ from __future__ import annotations
 
 from jzsim.engine.expr import Const, Expr, Lookup, Op, Ref, Time
 
-_BIN = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**",
-        "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+_BIN = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 
 
 class Emitter:
@@ -78,9 +77,18 @@ class Emitter:
         if op == "neg":
             return f"(-{a[0]})"
         if np_:
-            simple = {"min": "_np.minimum", "max": "_np.maximum", "exp": "_np.exp", "log": "_np.log",
-                      "sqrt": "_np.sqrt", "abs": "_np.abs", "and": "_np.logical_and",
-                      "or": "_np.logical_or", "not": "_np.logical_not", "where": "_np.where"}
+            simple = {
+                "min": "_np.minimum",
+                "max": "_np.maximum",
+                "exp": "_np.exp",
+                "log": "_np.log",
+                "sqrt": "_np.sqrt",
+                "abs": "_np.abs",
+                "and": "_np.logical_and",
+                "or": "_np.logical_or",
+                "not": "_np.logical_not",
+                "where": "_np.where",
+            }
             if op in ("min", "max") and self.use_fills:
                 a = [self.fill(float(x.value)) if isinstance(x, Const) else s for x, s in zip(e.args, a)]
             if op in simple:
@@ -92,8 +100,14 @@ class Emitter:
             if op == "ramp":
                 return f"({a[0]} * (_np.minimum(_np.maximum(t, {a[1]}), {a[2]}) - {a[1]}))"
         else:
-            simple = {"min": "min", "max": "max", "exp": "_math.exp", "log": "_math.log",
-                      "sqrt": "_math.sqrt", "abs": "abs"}
+            simple = {
+                "min": "min",
+                "max": "max",
+                "exp": "_math.exp",
+                "log": "_math.log",
+                "sqrt": "_math.sqrt",
+                "abs": "abs",
+            }
             if self.dialect == "lanes":
                 simple.update(exp="_vexp", log="_vlog")
             if op in simple:
@@ -146,7 +160,7 @@ def lookup_select_source(k: int, xs, ys) -> str:
     on the last segment whose start is ``<= x``; the slopes are the same divisions, done here.
     """
     xs, ys = [float(v) for v in xs], [float(v) for v in ys]
-    lines = ["@_nb.njit(cache=True, error_model=\"numpy\")", f"def _lookup{k}(x):", f"    y = {ys[0]!r}"]
+    lines = ['@_nb.njit(cache=True, error_model="numpy")', f"def _lookup{k}(x):", f"    y = {ys[0]!r}"]
     for j in range(len(xs) - 1):
         dx = xs[j + 1] - xs[j]
         slope = (ys[j + 1] - ys[j]) / dx if dx != 0.0 else 0.0  # a later segment always overrides

@@ -112,11 +112,13 @@ class CompiledModel:
                 self.lowered[v.name] = lw.lower_to(v.expr, units[v.name], f"{v.kind} {v.name!r} = {to_text(v.expr)}")
         self.initial: dict[str, Expr] = {}
         for v in self.stocks:
-            self.initial[v.name] = lw.lower_to(v.initial, units[v.name],
-                                               f"initial value of stock {v.name!r} = {to_text(v.initial)}")
+            self.initial[v.name] = lw.lower_to(
+                v.initial, units[v.name], f"initial value of stock {v.name!r} = {to_text(v.initial)}"
+            )
         self.derivatives = self._derivatives(vars_, units, tu)
-        self.constant_stocks = frozenset(n for n, d in self.derivatives.items()
-                                         if isinstance(d, Const) and d.value == 0.0)
+        self.constant_stocks = frozenset(
+            n for n, d in self.derivatives.items() if isinstance(d, Const) and d.value == 0.0
+        )
         for d in self.derived.values():
             if d.of not in vars_ or vars_[d.of].kind == "param":
                 raise ModelError(f"growth rate {d.name!r}: {d.of!r} is not a stock, flow or auxiliary of the model")
@@ -138,7 +140,9 @@ class CompiledModel:
                     if name not in vars_:
                         close = difflib.get_close_matches(name, list(vars_), n=3)
                         hint = f"; did you mean {', '.join(close)}?" if close else ""
-                        raise ModelError(f"{v.kind} {v.name!r}: {label} {to_text(e)} uses undefined name {name!r}{hint}")
+                        raise ModelError(
+                            f"{v.kind} {v.name!r}: {label} {to_text(e)} uses undefined name {name!r}{hint}"
+                        )
             for attr in ("into", "out_of"):
                 s = getattr(v, attr)
                 if s is not None and (s not in vars_ or vars_[s].kind != "stock"):
@@ -157,12 +161,12 @@ class CompiledModel:
                     if other.kind != "param" and other.sector not in ("", v.sector) and name not in inputs:
                         raise ModelError(
                             f"sector {v.sector!r}: {v.kind} {v.name!r} reads {name!r} from sector "
-                            f"{other.sector!r}, which is not listed in {type(sector).__name__}.inputs")
+                            f"{other.sector!r}, which is not listed in {type(sector).__name__}.inputs"
+                        )
         for sname, sector in model._sectors.items():
             for name in getattr(sector, "inputs", ()):
                 if name not in vars_:
-                    raise ModelError(f"sector {sname!r} lists input {name!r}, which no sector or "
-                                     "parameter declares")
+                    raise ModelError(f"sector {sname!r} lists input {name!r}, which no sector or parameter declares")
 
     def _derivatives(self, vars_, units, tu) -> dict[str, Expr]:
         terms: dict[str, list[tuple[str, Expr]]] = {s.name: [] for s in self.stocks}
@@ -179,7 +183,8 @@ class CompiledModel:
                     raise UnitError(
                         f"flow {v.name!r} = {to_text(v.expr)} has units {format_units(units[v.name])}, but "
                         f"stock {stock!r} [{format_units(units[stock])}] needs a rate in "
-                        f"{format_units(need)}") from None
+                        f"{format_units(need)}"
+                    ) from None
                 e: Expr = Ref(v.name) if f == 1.0 else Op("mul", (Ref(v.name), Const(f)))
                 terms[stock].append((sign, e))
         out = {}
@@ -197,9 +202,14 @@ class CompiledModel:
         """Flows and auxes in an order where each comes after what it reads."""
         computed = {n: v for n, v in vars_.items() if v.kind in ("aux", "flow")}
         deps = {n: [d for d in refs(v.expr) if d in computed] for n, v in computed.items()}
-        return _toposort(deps, lambda cyc: ModelError(
-            "algebraic loop (a cycle of auxiliaries/flows with no stock in between): "
-            + " -> ".join(cyc) + "; break it with a stock or a smooth"))
+        return _toposort(
+            deps,
+            lambda cyc: ModelError(
+                "algebraic loop (a cycle of auxiliaries/flows with no stock in between): "
+                + " -> ".join(cyc)
+                + "; break it with a stock or a smooth"
+            ),
+        )
 
     def _init_order(self, vars_) -> list[str]:
         """Stocks (their initial values), auxes and flows in initialisation order."""
@@ -209,9 +219,14 @@ class CompiledModel:
                 nodes[n] = [d for d in refs(v.initial) if vars_[d].kind != "param"]
             elif v.kind in ("aux", "flow"):
                 nodes[n] = [d for d in refs(v.expr) if vars_[d].kind != "param"]
-        return _toposort(nodes, lambda cyc: ModelError(
-            "the initial values depend on themselves: " + " -> ".join(cyc)
-            + "; give one of these stocks a numeric initial value"))
+        return _toposort(
+            nodes,
+            lambda cyc: ModelError(
+                "the initial values depend on themselves: "
+                + " -> ".join(cyc)
+                + "; give one of these stocks a numeric initial value"
+            ),
+        )
 
     def _needed_for_rates(self) -> list[str]:
         need = self.closure([r for e in self.derivatives.values() for r in refs(e)])
@@ -236,7 +251,9 @@ class CompiledModel:
                 raise KeyError(f"unknown parameter {k!r}{kind} in model {self.name!r}{hint}")
             arr = _to_units(v, by_name[k])
             if arr.ndim > 1:
-                raise ValueError(f"parameter {k!r}: got an array of shape {arr.shape}; allowed: a number or a 1-d array over draws")
+                raise ValueError(
+                    f"parameter {k!r}: got an array of shape {arr.shape}; allowed: a number or a 1-d array over draws"
+                )
             if not np.all(np.isfinite(arr)):
                 bad = float(arr[~np.isfinite(arr)].ravel()[0])
                 raise ValueError(f"parameter {k!r} has value {bad!r}; allowed: finite numbers")
@@ -300,8 +317,7 @@ class CompiledModel:
     def settings_for(self, overrides: dict) -> RunSettings:
         return RunSettings.make(self.settings, overrides)
 
-    def run(self, params=None, *, draws=None, chunk_size: int = DEFAULT_CHUNK, backend: str = "numpy",
-            **settings):
+    def run(self, params=None, *, draws=None, chunk_size: int = DEFAULT_CHUNK, backend: str = "numpy", **settings):
         """Run deterministic or batched draws; see :meth:`jzsim.engine.Model.run`."""
         from jzsim.engine.results import to_dataset
 
@@ -316,8 +332,7 @@ class CompiledModel:
 
         if name in self.derived:
             d = self.derived[name]
-            return {"units": f"1/{self.time_units}", "description": d.description, "kind": "growth rate",
-                    "of": d.of}
+            return {"units": f"1/{self.time_units}", "description": d.description, "kind": "growth rate", "of": d.of}
         return variable_attrs(self.variables[name])
 
     def selection(self, names: list[str] | None) -> np.ndarray:
@@ -334,9 +349,18 @@ class CompiledModel:
             sel[index[n]] = row
         return sel
 
-    def simulate(self, P: list[np.ndarray], rs: RunSettings, *, chunk_size: int = DEFAULT_CHUNK,
-                 backend: str = "numpy", names: list[str] | None = None, check: bool = True,
-                 out: np.ndarray | None = None, threads: int = 1) -> np.ndarray:
+    def simulate(
+        self,
+        P: list[np.ndarray],
+        rs: RunSettings,
+        *,
+        chunk_size: int = DEFAULT_CHUNK,
+        backend: str = "numpy",
+        names: list[str] | None = None,
+        check: bool = True,
+        out: np.ndarray | None = None,
+        threads: int = 1,
+    ) -> np.ndarray:
         """Integrate and return saved values, shape ``(len(names), n_draws, n_times)``.
 
         ``names`` defaults to :attr:`output_names`; ``out``, if given, is filled instead of a new
@@ -399,8 +423,9 @@ class CompiledModel:
             self.check_output(out, rs, names=names)
         return out
 
-    def check_output(self, out: np.ndarray, rs: RunSettings, first_draw: int = 0,
-                     names: list[str] | None = None) -> None:
+    def check_output(
+        self, out: np.ndarray, rs: RunSettings, first_draw: int = 0, names: list[str] | None = None
+    ) -> None:
         """Raise a clear error for non-finite values or negative nonnegative stocks."""
         names = self.output_names if names is None else names
         # a sum is finite iff every value is, unless the sum itself overflows: then look closer
@@ -410,7 +435,8 @@ class CompiledModel:
             raise FloatingPointError(
                 f"{names[v]!r} is {out[v, d, k]} at {self.time_dim} {rs.save_times[k]:g} in draw "
                 f"{first_draw + d}: check the parameters of that draw (division by zero, log of a "
-                "non-positive number, or overflow)")
+                "non-positive number, or overflow)"
+            )
         rows = {n: i for i, n in enumerate(names)}
         for s in self.stocks:
             i = rows.get(s.name)
@@ -421,7 +447,8 @@ class CompiledModel:
                     raise FloatingPointError(
                         f"stock {s.name!r} is negative ({out[i, d, k]:.6g} {s.units}) at {self.time_dim} "
                         f"{rs.save_times[k]:g} in draw {first_draw + d}; allowed: >= 0. Its outflows "
-                        "should be limited by the stock (e.g. minimum(rate, stock / dt)) or dt made smaller")
+                        "should be limited by the stock (e.g. minimum(rate, stock / dt)) or dt made smaller"
+                    )
 
 
 def check_threads(threads, allow_none: bool = False) -> None:
@@ -429,8 +456,10 @@ def check_threads(threads, allow_none: bool = False) -> None:
     if threads is None and allow_none:
         return
     if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
-        raise ValueError(f"threads is {threads!r}; allowed: an integer >= 1"
-                         + (", or None for all usable CPUs" if allow_none else ""))
+        raise ValueError(
+            f"threads is {threads!r}; allowed: an integer >= 1"
+            + (", or None for all usable CPUs" if allow_none else "")
+        )
 
 
 def _to_units(v, p: Variable) -> np.ndarray:
@@ -438,11 +467,14 @@ def _to_units(v, p: Variable) -> np.ndarray:
         try:
             v = v.to(parse_units(p.units)).magnitude
         except pint.DimensionalityError:
-            raise ValueError(f"parameter {p.name!r} was given in {v.units}, which cannot be converted to "
-                             f"its units {p.units}") from None
+            raise ValueError(
+                f"parameter {p.name!r} was given in {v.units}, which cannot be converted to its units {p.units}"
+            ) from None
     elif isinstance(v, str):
-        raise ValueError(f"parameter {p.name!r} is the string {v!r}; allowed: a number, an array, or a "
-                         f"pint Quantity in units compatible with {p.units}")
+        raise ValueError(
+            f"parameter {p.name!r} is the string {v!r}; allowed: a number, an array, or a "
+            f"pint Quantity in units compatible with {p.units}"
+        )
     try:
         return np.asarray(v, dtype=np.float64)
     except (TypeError, ValueError):

@@ -16,10 +16,30 @@ __all__ = ["Expr", "Const", "Ref", "Time", "Op", "Lookup", "as_expr", "walk", "r
 
 #: operator name -> arity. The back ends implement exactly these.
 OPS = {
-    "add": 2, "sub": 2, "mul": 2, "div": 2, "pow": 2, "neg": 1,
-    "lt": 2, "le": 2, "gt": 2, "ge": 2, "and": 2, "or": 2, "not": 1,
-    "min": 2, "max": 2, "where": 3, "exp": 1, "log": 1, "sqrt": 1, "abs": 1,
-    "step": 2, "ramp": 3, "pulse": 3, "lookup": 1,
+    "add": 2,
+    "sub": 2,
+    "mul": 2,
+    "div": 2,
+    "pow": 2,
+    "neg": 1,
+    "lt": 2,
+    "le": 2,
+    "gt": 2,
+    "ge": 2,
+    "and": 2,
+    "or": 2,
+    "not": 1,
+    "min": 2,
+    "max": 2,
+    "where": 3,
+    "exp": 1,
+    "log": 1,
+    "sqrt": 1,
+    "abs": 1,
+    "step": 2,
+    "ramp": 3,
+    "pulse": 3,
+    "lookup": 1,
 }
 COMPARISONS = {"lt", "le", "gt", "ge"}
 LOGICAL = {"and", "or", "not"}
@@ -30,25 +50,62 @@ class Expr:
 
     __slots__ = ()
 
-    def __add__(self, o): return Op("add", (self, as_expr(o)))
-    def __radd__(self, o): return Op("add", (as_expr(o), self))
-    def __sub__(self, o): return Op("sub", (self, as_expr(o)))
-    def __rsub__(self, o): return Op("sub", (as_expr(o), self))
-    def __mul__(self, o): return Op("mul", (self, as_expr(o)))
-    def __rmul__(self, o): return Op("mul", (as_expr(o), self))
-    def __truediv__(self, o): return Op("div", (self, as_expr(o)))
-    def __rtruediv__(self, o): return Op("div", (as_expr(o), self))
-    def __pow__(self, o): return Op("pow", (self, as_expr(o)))
-    def __rpow__(self, o): return Op("pow", (as_expr(o), self))
-    def __neg__(self): return Op("neg", (self,))
-    def __pos__(self): return self
-    def __lt__(self, o): return Op("lt", (self, as_expr(o)))
-    def __le__(self, o): return Op("le", (self, as_expr(o)))
-    def __gt__(self, o): return Op("gt", (self, as_expr(o)))
-    def __ge__(self, o): return Op("ge", (self, as_expr(o)))
-    def __and__(self, o): return Op("and", (self, as_expr(o)))
-    def __or__(self, o): return Op("or", (self, as_expr(o)))
-    def __invert__(self): return Op("not", (self,))
+    def __add__(self, o):
+        return Op("add", (self, as_expr(o)))
+
+    def __radd__(self, o):
+        return Op("add", (as_expr(o), self))
+
+    def __sub__(self, o):
+        return Op("sub", (self, as_expr(o)))
+
+    def __rsub__(self, o):
+        return Op("sub", (as_expr(o), self))
+
+    def __mul__(self, o):
+        return Op("mul", (self, as_expr(o)))
+
+    def __rmul__(self, o):
+        return Op("mul", (as_expr(o), self))
+
+    def __truediv__(self, o):
+        return Op("div", (self, as_expr(o)))
+
+    def __rtruediv__(self, o):
+        return Op("div", (as_expr(o), self))
+
+    def __pow__(self, o):
+        return Op("pow", (self, as_expr(o)))
+
+    def __rpow__(self, o):
+        return Op("pow", (as_expr(o), self))
+
+    def __neg__(self):
+        return Op("neg", (self,))
+
+    def __pos__(self):
+        return self
+
+    def __lt__(self, o):
+        return Op("lt", (self, as_expr(o)))
+
+    def __le__(self, o):
+        return Op("le", (self, as_expr(o)))
+
+    def __gt__(self, o):
+        return Op("gt", (self, as_expr(o)))
+
+    def __ge__(self, o):
+        return Op("ge", (self, as_expr(o)))
+
+    def __and__(self, o):
+        return Op("and", (self, as_expr(o)))
+
+    def __or__(self, o):
+        return Op("or", (self, as_expr(o)))
+
+    def __invert__(self):
+        return Op("not", (self,))
 
     def __bool__(self):
         raise TypeError(

@@ -13,8 +13,20 @@ import numpy as np
 from jzsim.engine.expr import Const, Expr, Lookup, Op, Time, as_expr
 
 __all__ = [
-    "minimum", "maximum", "clip", "where", "exp", "log", "sqrt", "abs_",
-    "step", "ramp", "pulse", "lookup", "const", "time",
+    "minimum",
+    "maximum",
+    "clip",
+    "where",
+    "exp",
+    "log",
+    "sqrt",
+    "abs_",
+    "step",
+    "ramp",
+    "pulse",
+    "lookup",
+    "const",
+    "time",
 ]
 
 
@@ -73,8 +85,9 @@ def pulse(height, t0, width) -> Expr:
     return Op("pulse", (as_expr(height), as_expr(t0), as_expr(width)))
 
 
-def lookup(x, xs: Sequence[float], ys: Sequence[float], *, units: str | None = None,
-           x_units: str | None = None) -> Expr:
+def lookup(
+    x, xs: Sequence[float], ys: Sequence[float], *, units: str | None = None, x_units: str | None = None
+) -> Expr:
     """Piecewise-linear table lookup (graphical function).
 
     Parameters

@@ -35,8 +35,12 @@ def static_test(cm):
                 static[k] = False
             elif isinstance(e, Ref):
                 v = var.get(e.name)
-                static[k] = (v is None or v.kind == "param" or e.name in cm.constant_stocks
-                             or (v.kind in ("aux", "flow") and is_static(cm.lowered[e.name])))
+                static[k] = (
+                    v is None
+                    or v.kind == "param"
+                    or e.name in cm.constant_stocks
+                    or (v.kind in ("aux", "flow") and is_static(cm.lowered[e.name]))
+                )
             elif isinstance(e, Lookup):
                 static[k] = is_static(e.x)
             elif e.op in TIME_OPS:

@@ -29,9 +29,20 @@ def _unpack(names: list[str], src: str) -> list[str]:
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-_UFUNCS = {"add": "_np.add", "sub": "_np.subtract", "mul": "_np.multiply", "div": "_np.divide",
-           "pow": "_np.power", "neg": "_np.negative", "min": "_np.minimum", "max": "_np.maximum",
-           "exp": "_np.exp", "log": "_np.log", "sqrt": "_np.sqrt", "abs": "_np.absolute"}
+_UFUNCS = {
+    "add": "_np.add",
+    "sub": "_np.subtract",
+    "mul": "_np.multiply",
+    "div": "_np.divide",
+    "pow": "_np.power",
+    "neg": "_np.negative",
+    "min": "_np.minimum",
+    "max": "_np.maximum",
+    "exp": "_np.exp",
+    "log": "_np.log",
+    "sqrt": "_np.sqrt",
+    "abs": "_np.absolute",
+}
 _NOT_IN_PLACE = frozenset({"pow", "exp", "log", "sqrt"})
 
 
@@ -87,13 +98,18 @@ class _Buffered:
     def _scalar(self, e) -> bool:
         k = id(e)
         if k not in self._scalars:
-            self._scalars[k] = not any(isinstance(x, Ref) and self.em.names[x.name] not in self.scalars
-                                       for x in walk(e))
+            self._scalars[k] = not any(
+                isinstance(x, Ref) and self.em.names[x.name] not in self.scalars for x in walk(e)
+            )
         return self._scalars[k]
 
     def _bufferable(self, e) -> bool:
-        return (isinstance(e, Op) and e.op in _UFUNCS and not self._scalar(e)
-                and not (e.op == "pow" and self._scalar(e.args[1])))
+        return (
+            isinstance(e, Op)
+            and e.op in _UFUNCS
+            and not self._scalar(e)
+            and not (e.op == "pow" and self._scalar(e.args[1]))
+        )
 
     def _seen(self, key: str, later: list[int]) -> None:
         """One occurrence of common subexpression ``key`` is done with; after its last, its
@@ -165,8 +181,9 @@ class _Buffered:
             self.free.append(buf)
 
 
-def _buffered_straight_line(cm, em, eqs, names: list[str], saved: dict[str, int], ders: list | None,
-                            scalars: set[str]) -> tuple[list[str], int]:
+def _buffered_straight_line(
+    cm, em, eqs, names: list[str], saved: dict[str, int], ders: list | None, scalars: set[str]
+) -> tuple[list[str], int]:
     """Assignments of ``names`` in order through :class:`_Buffered`, each saved output copied to
     ``buf[j, row, :]`` once computed (stocks and parameters first), then ``return`` of the
     derivative expressions ``ders`` (None: return None). Returns the lines and the pool size."""
@@ -261,12 +278,14 @@ def generate_source(cm, dialect: str = "numpy", select=None) -> tuple[str, objec
     const += [f"    {f} = _np.full(n, {v!r})" for f, v in zip(fills, em.fills)]
     cnames += fills
     const.append(f"    return ({', '.join(cnames)}{',' if len(cnames) == 1 else ''})")
-    head = "\n".join([*_unpack(pnames + cnames, "P"), *_unpack(snames, "S"),
-                      *_unpack([f"_b{k}" for k in range(n_buffers)], "B")])
+    head = "\n".join(
+        [*_unpack(pnames + cnames, "P"), *_unpack(snames, "S"), *_unpack([f"_b{k}" for k in range(n_buffers)], "B")]
+    )
     rates, save, step = ([head if x == "HEAD" else x for x in f] for f in fns)
 
-    src = "\n".join([em.table_source(), "", f"N_BUFFERS = {n_buffers}", "", *const, "", *init, "",
-                     *rates, "", *save, "", *step, ""])
+    src = "\n".join(
+        [em.table_source(), "", f"N_BUFFERS = {n_buffers}", "", *const, "", *init, "", *rates, "", *save, "", *step, ""]
+    )
     return src, em
 
 
@@ -310,8 +329,10 @@ def integrate(cm, P: list[np.ndarray], rs, out: np.ndarray, select=None) -> None
             k2 = rates(th, _advance(S, half, k1, moving), P, pools[1])
             k3 = rates(th, _advance(S, half, k2, moving), P, pools[2])
             k4 = rates(start + (k + 1) * dt, _advance(S, dt, k3, moving), P, pools[3])
-            S = tuple(s + sixth * (a + 2.0 * b + 2.0 * c + d) if m else s
-                      for s, a, b, c, d, m in zip(S, k1, k2, k3, k4, moving))
+            S = tuple(
+                s + sixth * (a + 2.0 * b + 2.0 * c + d) if m else s
+                for s, a, b, c, d, m in zip(S, k1, k2, k3, k4, moving)
+            )
         else:
             _step_in_place(S, dt, k1, moving, tmp)
     out[...] = buf.transpose(1, 2, 0)

@@ -45,16 +45,19 @@ class Lowerer:
         self.where = where
         low, u = self.lower(e)
         if u is BOOL:
-            raise UnitError(f"{where}: the equation {to_text(e)} is a condition, not a quantity; "
-                            "wrap it in where(cond, a, b)")
+            raise UnitError(
+                f"{where}: the equation {to_text(e)} is a condition, not a quantity; wrap it in where(cond, a, b)"
+            )
         return _scale(low, self._factor(u, target, f"{to_text(e)} has units"))
 
     def _factor(self, src, dst, what: str) -> float:
         try:
             return conversion_factor(src, dst)
         except UnitError:
-            raise UnitError(f"{self.where}: {what} {format_units(src)} but {format_units(dst)} "
-                            f"is required ({_dims(src)} vs {_dims(dst)})") from None
+            raise UnitError(
+                f"{self.where}: {what} {format_units(src)} but {format_units(dst)} "
+                f"is required ({_dims(src)} vs {_dims(dst)})"
+            ) from None
 
     def lower(self, e: Expr) -> tuple[Expr, object]:
         if isinstance(e, Const):
@@ -104,8 +107,9 @@ class Lowerer:
             expo = self._dimensionless(e.args[1], units[1], exprs[1], "an exponent")
             if isinstance(e.args[1], Const) and e.args[1].units is None:
                 return Op("pow", (exprs[0], expo)), units[0] ** e.args[1].value
-            base = self._dimensionless(e.args[0], units[0], exprs[0],
-                                       "the base of a power with a non-constant exponent")
+            base = self._dimensionless(
+                e.args[0], units[0], exprs[0], "the base of a power with a non-constant exponent"
+            )
             return Op("pow", (base, expo)), ureg.dimensionless
         if op == "step":  # step(height, t0)
             t0 = self._convert(e.args[1], units[1], exprs[1], self.time_units, "step time")
@@ -128,7 +132,8 @@ class Lowerer:
         except UnitError:
             raise UnitError(
                 f"{self.where}: cannot {_VERB.get(op, op)} {to_text(ea)} [{format_units(ua)}] and "
-                f"{to_text(eb)} [{format_units(ub)}]: {_dims(ua)} vs {_dims(ub)}") from None
+                f"{to_text(eb)} [{format_units(ub)}]: {_dims(ua)} vs {_dims(ub)}"
+            ) from None
         return _scale(lowered_b, f)
 
     def _dimensionless(self, e, u, lowered, what):
@@ -140,13 +145,23 @@ class Lowerer:
         try:
             f = conversion_factor(u, target)
         except UnitError:
-            raise UnitError(f"{self.where}: {what} {to_text(e)} has units {format_units(u)}, "
-                            f"but {format_units(target)} is required") from None
+            raise UnitError(
+                f"{self.where}: {what} {to_text(e)} has units {format_units(u)}, but {format_units(target)} is required"
+            ) from None
         return _scale(lowered, f)
 
 
-_VERB = {"add": "add", "sub": "subtract", "min": "take the minimum of", "max": "take the maximum of",
-         "lt": "compare", "le": "compare", "gt": "compare", "ge": "compare", "where": "choose between"}
+_VERB = {
+    "add": "add",
+    "sub": "subtract",
+    "min": "take the minimum of",
+    "max": "take the maximum of",
+    "lt": "compare",
+    "le": "compare",
+    "gt": "compare",
+    "ge": "compare",
+    "where": "choose between",
+}
 
 
 def _bare_zero(e: Expr) -> bool:

@@ -136,14 +136,24 @@ class Model:
     True
     """
 
-    def __init__(self, name: str = "model", *, time_units: str = "year", start: float = 0.0,
-                 stop: float = 10.0, dt: float = 0.25, save_every: float = 1.0,
-                 method: Literal["euler", "rk4"] = "euler", time_dim: str = "time"):
+    def __init__(
+        self,
+        name: str = "model",
+        *,
+        time_units: str = "year",
+        start: float = 0.0,
+        stop: float = 10.0,
+        dt: float = 0.25,
+        save_every: float = 1.0,
+        method: Literal["euler", "rk4"] = "euler",
+        time_dim: str = "time",
+    ):
         parse_units(time_units)
         self.name = name
         self.time_units = time_units
-        self.settings = dict(start=float(start), stop=float(stop), dt=float(dt),
-                             save_every=float(save_every), method=method)
+        self.settings = dict(
+            start=float(start), stop=float(stop), dt=float(dt), save_every=float(save_every), method=method
+        )
         self.time_dim = time_dim
         self._vars: dict[str, Variable] = {}
         self._groups: dict[str, Group] = {}
@@ -168,8 +178,17 @@ class Model:
         self._compiled = None
         return Ref(var.name)
 
-    def param(self, name: str, value: float, units: str = "1", *, low: float | None = None,
-              high: float | None = None, description: str = "", source: str = "") -> Ref:
+    def param(
+        self,
+        name: str,
+        value: float,
+        units: str = "1",
+        *,
+        low: float | None = None,
+        high: float | None = None,
+        description: str = "",
+        source: str = "",
+    ) -> Ref:
         """Declare a parameter with nominal ``value`` (in ``units``) and optional range."""
         value = _finite(value, f"parameter {name!r} value")
         for label, b in (("low", low), ("high", high)):
@@ -179,39 +198,55 @@ class Model:
             raise ModelError(f"parameter {name!r}: low {low} is above high {high}")
         if (low is not None and value < low) or (high is not None and value > high):
             raise ModelError(f"parameter {name!r}: value {value} is outside its range [{low}, {high}]")
-        return self._add(Variable(name, "param", units, description, source, value=value,
-                                  low=low, high=high))
+        return self._add(Variable(name, "param", units, description, source, value=value, low=low, high=high))
 
     def add_parameter(self, p: Any) -> Ref:
         """Declare a parameter from a :class:`jzsim.parameters.Parameter` (or any object with
         ``name, value, units, low, high, description, source``)."""
-        ref = self.param(p.name, p.value, p.units, low=p.low, high=p.high,
-                         description=p.description, source=p.source)
+        ref = self.param(p.name, p.value, p.units, low=p.low, high=p.high, description=p.description, source=p.source)
         self._vars[p.name].extra["parameter"] = p
         return ref
 
-    def stock(self, name: str, initial: float | Expr, units: str, *, description: str = "",
-              source: str = "", nonnegative: bool = False) -> Ref:
+    def stock(
+        self,
+        name: str,
+        initial: float | Expr,
+        units: str,
+        *,
+        description: str = "",
+        source: str = "",
+        nonnegative: bool = False,
+    ) -> Ref:
         """Declare a stock with an ``initial`` value (number or expression, in ``units``)."""
         init = as_expr(initial)
         if isinstance(init, Const) and init.units is None:
             init = Const(init.value, units)
             if nonnegative and init.value < 0:
-                raise ModelError(f"stock {name!r}: initial value {init.value} is negative; "
-                                 "allowed: >= 0 (the stock is declared nonnegative)")
-        return self._add(Variable(name, "stock", units, description, source, initial=init,
-                                  nonnegative=nonnegative))
+                raise ModelError(
+                    f"stock {name!r}: initial value {init.value} is negative; "
+                    "allowed: >= 0 (the stock is declared nonnegative)"
+                )
+        return self._add(Variable(name, "stock", units, description, source, initial=init, nonnegative=nonnegative))
 
-    def flow(self, name: str, expr: Expr | float, units: str, *, into: str | None = None,
-             out_of: str | None = None, description: str = "", source: str = "") -> Ref:
+    def flow(
+        self,
+        name: str,
+        expr: Expr | float,
+        units: str,
+        *,
+        into: str | None = None,
+        out_of: str | None = None,
+        description: str = "",
+        source: str = "",
+    ) -> Ref:
         """Declare a flow (a rate) that fills stock ``into`` and/or drains stock ``out_of``."""
         if into is None and out_of is None:
             raise ModelError(f"flow {name!r} has neither into= nor out_of=; declare it with m.aux instead")
-        return self._add(Variable(name, "flow", units, description, source, expr=as_expr(expr),
-                                  into=into, out_of=out_of))
+        return self._add(
+            Variable(name, "flow", units, description, source, expr=as_expr(expr), into=into, out_of=out_of)
+        )
 
-    def aux(self, name: str, expr: Expr | float, units: str, *, description: str = "",
-            source: str = "") -> Ref:
+    def aux(self, name: str, expr: Expr | float, units: str, *, description: str = "", source: str = "") -> Ref:
         """Declare an auxiliary: a named expression of stocks, parameters, time and other auxes."""
         return self._add(Variable(name, "aux", units, description, source, expr=as_expr(expr)))
 
@@ -265,20 +300,40 @@ class Model:
             self._current_sector = ""
 
     # ----------------------------------------------------------- building blocks
-    def smooth1(self, name: str, input: Expr, tau: Expr | float, units: str, *,
-                initial: Expr | float | None = None, description: str = "") -> Ref:
+    def smooth1(
+        self,
+        name: str,
+        input: Expr,
+        tau: Expr | float,
+        units: str,
+        *,
+        initial: Expr | float | None = None,
+        description: str = "",
+    ) -> Ref:
         """First-order exponential smoothing of ``input`` with time constant ``tau`` (SMOOTH).
 
         ``d(name)/dt = (input - name) / tau``; starts at ``initial`` (default: ``input`` at start).
         """
-        s = self.stock(name, input if initial is None else initial, units,
-                       description=description or f"first-order smooth of {input!r}")
+        s = self.stock(
+            name,
+            input if initial is None else initial,
+            units,
+            description=description or f"first-order smooth of {input!r}",
+        )
         self.flow(f"{name}__adjust", (input - s) / tau, f"({units})/({self.time_units})", into=name)
         self._mark_internal(f"{name}__adjust")
         return s
 
-    def smooth3(self, name: str, input: Expr, tau: Expr | float, units: str, *,
-                initial: Expr | float | None = None, description: str = "") -> Ref:
+    def smooth3(
+        self,
+        name: str,
+        input: Expr,
+        tau: Expr | float,
+        units: str,
+        *,
+        initial: Expr | float | None = None,
+        description: str = "",
+    ) -> Ref:
         """Third-order smoothing (SMOOTH3): three first-order smooths with ``tau/3`` each."""
         prev: Expr = input
         for i in (1, 2):
@@ -286,8 +341,16 @@ class Model:
             self._mark_internal(f"{name}__s{i}")
         return self.smooth1(name, prev, tau / 3, units, initial=initial, description=description)
 
-    def delay1(self, name: str, input: Expr, tau: Expr | float, units: str, *,
-               initial: Expr | float | None = None, description: str = "") -> Ref:
+    def delay1(
+        self,
+        name: str,
+        input: Expr,
+        tau: Expr | float,
+        units: str,
+        *,
+        initial: Expr | float | None = None,
+        description: str = "",
+    ) -> Ref:
         """First-order material delay (DELAY1): outflow ``name`` = in-transit stock / ``tau``.
 
         ``units`` are the flow's units (per time); the in-transit stock starts at
@@ -295,8 +358,16 @@ class Model:
         """
         return self._delay_chain(name, input, tau, units, initial, 1, description)
 
-    def delay3(self, name: str, input: Expr, tau: Expr | float, units: str, *,
-               initial: Expr | float | None = None, description: str = "") -> Ref:
+    def delay3(
+        self,
+        name: str,
+        input: Expr,
+        tau: Expr | float,
+        units: str,
+        *,
+        initial: Expr | float | None = None,
+        description: str = "",
+    ) -> Ref:
         """Third-order material delay (DELAY3): three stocks in series, ``tau/3`` each."""
         return self._delay_chain(name, input, tau, units, initial, 3, description)
 
@@ -312,8 +383,14 @@ class Model:
             self._mark_internal(sname)
             last = i == order
             fname = name if last else f"{name}__out{i}"
-            self.flow(fname, s / each, units, out_of=sname, into=None if last else f"{name}__stock{i + 1}",
-                      description=(description or f"delayed {input!r}") if last else "")
+            self.flow(
+                fname,
+                s / each,
+                units,
+                out_of=sname,
+                into=None if last else f"{name}__stock{i + 1}",
+                description=(description or f"delayed {input!r}") if last else "",
+            )
             if not last:
                 self._mark_internal(fname)
         return Ref(name)
@@ -343,8 +420,7 @@ class Model:
             self._compiled = CompiledModel(self)
         return self._compiled
 
-    def run(self, params: dict[str, Any] | None = None, *, draws: int | None = None,
-            **settings: Any) -> xr.Dataset:
+    def run(self, params: dict[str, Any] | None = None, *, draws: int | None = None, **settings: Any) -> xr.Dataset:
         """Run the model and return an ``xarray.Dataset`` with dims ``(draw, time)``.
 
         Parameters

@@ -4,10 +4,34 @@ from __future__ import annotations
 
 from jzsim.engine.expr import Const, Expr, Lookup, Op, Ref, Time
 
-_INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "lt": "<", "le": "<=",
-          "gt": ">", "ge": ">=", "and": "&", "or": "|"}
-_PREC = {"or": 1, "and": 2, "lt": 3, "le": 3, "gt": 3, "ge": 3, "add": 4, "sub": 4, "mul": 5,
-         "div": 5, "neg": 6, "not": 6, "pow": 7}
+_INFIX = {
+    "add": "+",
+    "sub": "-",
+    "mul": "*",
+    "div": "/",
+    "pow": "**",
+    "lt": "<",
+    "le": "<=",
+    "gt": ">",
+    "ge": ">=",
+    "and": "&",
+    "or": "|",
+}
+_PREC = {
+    "or": 1,
+    "and": 2,
+    "lt": 3,
+    "le": 3,
+    "gt": 3,
+    "ge": 3,
+    "add": 4,
+    "sub": 4,
+    "mul": 5,
+    "div": 5,
+    "neg": 6,
+    "not": 6,
+    "pow": 7,
+}
 _FUNC = {"min": "minimum", "max": "maximum", "abs": "abs_"}
 
 

@@ -26,31 +26,53 @@ def evaluate(e, env: dict, t: float) -> float:
         return float(np.interp(x, e.xs, e.ys))
     a = [evaluate(x, env, t) for x in e.args]
     op = e.op
-    if op == "add": return a[0] + a[1]
-    if op == "sub": return a[0] - a[1]
-    if op == "mul": return a[0] * a[1]
-    if op == "div": return a[0] / a[1] if a[1] != 0 else math.copysign(math.inf, a[0]) if a[0] else math.nan
+    if op == "add":
+        return a[0] + a[1]
+    if op == "sub":
+        return a[0] - a[1]
+    if op == "mul":
+        return a[0] * a[1]
+    if op == "div":
+        return a[0] / a[1] if a[1] != 0 else math.copysign(math.inf, a[0]) if a[0] else math.nan
     if op == "pow":
         with np.errstate(all="ignore"):
             return float(np.power(a[0], a[1]))  # nan (not complex) for a negative base
-    if op == "neg": return -a[0]
-    if op == "lt": return a[0] < a[1]
-    if op == "le": return a[0] <= a[1]
-    if op == "gt": return a[0] > a[1]
-    if op == "ge": return a[0] >= a[1]
-    if op == "and": return a[0] and a[1]
-    if op == "or": return a[0] or a[1]
-    if op == "not": return not a[0]
-    if op == "min": return min(a[0], a[1])
-    if op == "max": return max(a[0], a[1])
-    if op == "where": return a[1] if a[0] else a[2]
-    if op == "exp": return math.exp(a[0])
-    if op == "log": return math.log(a[0]) if a[0] > 0 else (-math.inf if a[0] == 0 else math.nan)
-    if op == "sqrt": return math.sqrt(a[0]) if a[0] >= 0 else math.nan
-    if op == "abs": return abs(a[0])
-    if op == "step": return a[0] if t >= a[1] else 0.0
-    if op == "pulse": return a[0] if a[1] <= t < a[1] + a[2] else 0.0
-    if op == "ramp": return a[0] * (min(max(t, a[1]), a[2]) - a[1])
+    if op == "neg":
+        return -a[0]
+    if op == "lt":
+        return a[0] < a[1]
+    if op == "le":
+        return a[0] <= a[1]
+    if op == "gt":
+        return a[0] > a[1]
+    if op == "ge":
+        return a[0] >= a[1]
+    if op == "and":
+        return a[0] and a[1]
+    if op == "or":
+        return a[0] or a[1]
+    if op == "not":
+        return not a[0]
+    if op == "min":
+        return min(a[0], a[1])
+    if op == "max":
+        return max(a[0], a[1])
+    if op == "where":
+        return a[1] if a[0] else a[2]
+    if op == "exp":
+        return math.exp(a[0])
+    if op == "log":
+        return math.log(a[0]) if a[0] > 0 else (-math.inf if a[0] == 0 else math.nan)
+    if op == "sqrt":
+        return math.sqrt(a[0]) if a[0] >= 0 else math.nan
+    if op == "abs":
+        return abs(a[0])
+    if op == "step":
+        return a[0] if t >= a[1] else 0.0
+    if op == "pulse":
+        return a[0] if a[1] <= t < a[1] + a[2] else 0.0
+    if op == "ramp":
+        return a[0] * (min(max(t, a[1]), a[2]) - a[1])
     raise AssertionError(op)  # pragma: no cover
 
 

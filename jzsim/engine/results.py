@@ -37,8 +37,16 @@ def growth_rows(x: np.ndarray, save_every: float, out: np.ndarray | None = None)
     return g
 
 
-def to_dataset(cm, rs, out: np.ndarray, P: list[np.ndarray] | None, *, names: list[str] | None = None,
-               draw_index=None, include_internal: bool = False) -> xr.Dataset:
+def to_dataset(
+    cm,
+    rs,
+    out: np.ndarray,
+    P: list[np.ndarray] | None,
+    *,
+    names: list[str] | None = None,
+    draw_index=None,
+    include_internal: bool = False,
+) -> xr.Dataset:
     """Dataset with dims ``(draw, <time_dim>)`` for every stock, flow and aux in ``out`` (rows in
     the order of ``names``, default all outputs), ``(draw,)`` for parameters (when ``P`` is given),
     and one variable per group whose members are all present, with its extra dim."""
@@ -57,8 +65,9 @@ def to_dataset(cm, rs, out: np.ndarray, P: list[np.ndarray] | None, *, names: li
         data[name] = xr.Variable(("draw", tdim), out[i], variable_attrs(v))
     for d in cm.derived.values():
         if d.name not in data and d.of in data:
-            data[d.name] = xr.Variable(("draw", tdim), growth_rows(data[d.of].values, rs.save_every),
-                                       cm.attrs_of(d.name))
+            data[d.name] = xr.Variable(
+                ("draw", tdim), growth_rows(data[d.of].values, rs.save_every), cm.attrs_of(d.name)
+            )
     for p, arr in zip(cm.params, P or []):
         data[p.name] = xr.Variable(("draw",), arr, variable_attrs(p))
     for g in cm.groups.values():
@@ -70,13 +79,33 @@ def to_dataset(cm, rs, out: np.ndarray, P: list[np.ndarray] | None, *, names: li
             raise ValueError(f"group {g.name!r} stacks variables with different units {sorted(units)}")
         dims = ("draw", tdim) if any(tdim in data[m.name].dims for m in members) else ("draw",)
         shape = (n, len(rs.save_times)) if len(dims) == 2 else (n,)
-        stacked = np.stack([np.broadcast_to(data[m.name].values.reshape(n, -1), shape) if len(dims) == 2
-                            else data[m.name].values for m in members], axis=-1)
+        stacked = np.stack(
+            [
+                np.broadcast_to(data[m.name].values.reshape(n, -1), shape) if len(dims) == 2 else data[m.name].values
+                for m in members
+            ],
+            axis=-1,
+        )
         dims = dims + (g.dim,)
         coords.setdefault(g.dim, list(g.members))
-        data[g.name] = xr.Variable(dims, stacked, {"units": units.pop(), "description": g.description,
-                                                   "kind": "group", "members": ", ".join(g.members.values())})
+        data[g.name] = xr.Variable(
+            dims,
+            stacked,
+            {
+                "units": units.pop(),
+                "description": g.description,
+                "kind": "group",
+                "members": ", ".join(g.members.values()),
+            },
+        )
     ds = xr.Dataset(data, coords=coords)
-    ds.attrs.update(model=cm.name, method=rs.method, dt=rs.dt, start=rs.start, stop=rs.stop,
-                    save_every=rs.save_every, time_units=cm.time_units)
+    ds.attrs.update(
+        model=cm.name,
+        method=rs.method,
+        dt=rs.dt,
+        start=rs.start,
+        stop=rs.stop,
+        save_every=rs.save_every,
+        time_units=cm.time_units,
+    )
     return ds

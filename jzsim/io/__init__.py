@@ -2,5 +2,4 @@
 
 from jzsim.io.xmile import pysd_name, pysd_names, pysd_runner, read_pysd, to_xmile, write_xmile, xmile_names
 
-__all__ = ["to_xmile", "write_xmile", "xmile_names", "pysd_name", "pysd_names", "read_pysd",
-           "pysd_runner"]
+__all__ = ["to_xmile", "write_xmile", "xmile_names", "pysd_name", "pysd_names", "read_pysd", "pysd_runner"]

@@ -66,15 +66,25 @@ if TYPE_CHECKING:
     from jzsim.engine.compiled import CompiledModel
     from jzsim.engine.model import Model
 
-__all__ = ["to_xmile", "write_xmile", "xmile_names", "pysd_name", "pysd_names", "read_pysd",
-           "pysd_runner", "time_drifts", "XMILE_NS"]
+__all__ = [
+    "to_xmile",
+    "write_xmile",
+    "xmile_names",
+    "pysd_name",
+    "pysd_names",
+    "read_pysd",
+    "pysd_runner",
+    "time_drifts",
+    "XMILE_NS",
+]
 
 XMILE_NS = "http://docs.oasis-open.org/xmile/ns/XMILE/v1.0"
 
 #: Words a variable may not be called in XMILE / PySD (compared lowercased): XMILE's constants,
 #: keywords and builtins, and the control variables PySD derives from sim_specs (an aux called
 #: ``time_step`` would be silently dropped by PySD).
-RESERVED = frozenset("""
+RESERVED = frozenset(
+    """
 time dt starttime stoptime start_time stop_time initial_time final_time time_step saveper
 if then else and or not mod pi inf nan e true false
 abs arccos arcsin arctan cos cosh sin sinh tan tanh exp ln log log10 sqrt int min max sum mean
@@ -82,7 +92,8 @@ size stddev rank prod vmin vmax round sign step ramp pulse pulse_train delay del
 delay_fixed smth1 smth3 smthn smooth smooth3 trend forcst safediv init previous self lookup
 lookup_area lookup_inv normal uniform random poisson exprnd lognormal gamma beta binomial
 logistic triangular weibull pareto negbinomial geometric if_then_else integer modulo zidz xidz
-""".split())
+""".split()
+)
 
 
 # ------------------------------------------------------------------------------------ names
@@ -156,8 +167,19 @@ def pysd_name(name: str, model: Model | CompiledModel | None = None) -> str:
 
 
 # ------------------------------------------------------------------------------ expressions
-_INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^",
-          "lt": "<", "le": "<=", "gt": ">", "ge": ">=", "and": "AND", "or": "OR"}
+_INFIX = {
+    "add": "+",
+    "sub": "-",
+    "mul": "*",
+    "div": "/",
+    "pow": "^",
+    "lt": "<",
+    "le": "<=",
+    "gt": ">",
+    "ge": ">=",
+    "and": "AND",
+    "or": "OR",
+}
 _FUNC = {"min": "MIN", "max": "MAX", "exp": "EXP", "log": "LN", "sqrt": "SQRT", "abs": "ABS"}
 
 
@@ -327,14 +349,20 @@ def to_xmile(model: Model | CompiledModel, *, grid_time: bool | None = None) -> 
     for h, flow, f, stock in scaled:
         el = _sub(variables, "flow", name=h)
         _sub(el, "eqn", f"({names[flow]} * {_num(f)})")
-        _meta(el, f"({cm.variables[stock].units})/({cm.time_units})",
-              f"{flow} converted to the units of stock {stock} (factor {f!r})")
+        _meta(
+            el,
+            f"({cm.variables[stock].units})/({cm.time_units})",
+            f"{flow} converted to the units of stock {stock} (factor {f!r})",
+        )
     if clock is not None:
         t0, dt = _num(st["start"]), _num(st["dt"])
         el = _sub(variables, "aux", name=clock)
         _sub(el, "eqn", f"({t0} + (INT((((TIME - {t0}) / {dt}) + 0.5)) * {dt}))")
-        _meta(el, cm.time_units, "simulation time on jzsim's grid start + k * dt (TIME drifts "
-              "by rounding when dt is not a power of two)")
+        _meta(
+            el,
+            cm.time_units,
+            "simulation time on jzsim's grid start + k * dt (TIME drifts by rounding when dt is not a power of two)",
+        )
     for p in cm.params:
         el = _sub(variables, "aux", name=names[p.name])
         _sub(el, "eqn", _num(p.value))
@@ -352,8 +380,7 @@ def to_xmile(model: Model | CompiledModel, *, grid_time: bool | None = None) -> 
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def write_xmile(model: Model | CompiledModel, path: str | Path, *,
-                grid_time: bool | None = None) -> Path:
+def write_xmile(model: Model | CompiledModel, path: str | Path, *, grid_time: bool | None = None) -> Path:
     """Write :func:`to_xmile` of ``model`` to ``path`` (UTF-8; give it a ``.xmile``, ``.xml`` or
     ``.stmx`` suffix for PySD) and return the path."""
     path = Path(path)
@@ -377,9 +404,13 @@ def read_pysd(path: str | Path, **kwargs: Any):
         return pysd.read_xmile(str(path), **kwargs)
 
 
-def pysd_runner(model: Model | CompiledModel, path: str | Path | None = None, *,
-                return_columns: list[str] | None = None,
-                jzsim_names: bool = True) -> Callable[[Mapping[str, Any] | None], pd.DataFrame]:
+def pysd_runner(
+    model: Model | CompiledModel,
+    path: str | Path | None = None,
+    *,
+    return_columns: list[str] | None = None,
+    jzsim_names: bool = True,
+) -> Callable[[Mapping[str, Any] | None], pd.DataFrame]:
     """Export ``model``, load it in PySD and return ``run(params) -> pandas.DataFrame``.
 
     ``run`` calls ``pysd_model.run(params=..., return_timestamps=<jzsim's save times>,

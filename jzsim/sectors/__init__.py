@@ -21,5 +21,4 @@ def default_sectors() -> dict[str, Sector]:
     from jzsim.sectors.population import Population
     from jzsim.sectors.water import Water
 
-    return {s.name: s for s in (Economy(), Clusters(), Population(), Employment(), Incomes(),
-                                 Agriculture(), Water())}
+    return {s.name: s for s in (Economy(), Clusters(), Population(), Employment(), Incomes(), Agriculture(), Water())}

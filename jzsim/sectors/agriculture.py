@@ -61,50 +61,122 @@ class Agriculture(Sector):
         p = m.params
         t0 = F.const(m.settings["start"], "year")
         supply = m.ref("agri_water_supply_factor")
-        prog = m.aux("agri_policy_progress", F.clip((m.time - p.agri_policy_start)
-                                                    / (p.agri_policy_year - p.agri_policy_start), 0, 1),
-                     "1", description="share of the 2021-2025 agricultural policy path elapsed")
-        fallow = m.aux("fallow_share", p.fallow_share_base + (p.fallow_share_policy - p.fallow_share_base) * prog,
-                       "1", description="seasonally fallowed share of the planned grain area (lever)")
-        rainfed = m.aux("rainfed_share",
-                        p.rainfed_share_base + (p.rainfed_share_policy - p.rainfed_share_base) * prog, "1",
-                        description="rain-fed (dry-farmed) share of the grain sown area (lever)")
-        planned = m.aux("grain_area_planned", p.grain_area_base + (p.grain_area_target - p.grain_area_base) * prog,
-                        "mu", description="grain area sown if fallow stayed at its start-year share")
-        area = m.aux("grain_area", planned * (1 - fallow) / (1 - p.fallow_share_base), "mu",
-                     description="grain sown area")
-        m.aux("fallow_area", planned * fallow / (1 - p.fallow_share_base), "mu",
-              description="grain area left fallow for a season")
+        prog = m.aux(
+            "agri_policy_progress",
+            F.clip((m.time - p.agri_policy_start) / (p.agri_policy_year - p.agri_policy_start), 0, 1),
+            "1",
+            description="share of the 2021-2025 agricultural policy path elapsed",
+        )
+        fallow = m.aux(
+            "fallow_share",
+            p.fallow_share_base + (p.fallow_share_policy - p.fallow_share_base) * prog,
+            "1",
+            description="seasonally fallowed share of the planned grain area (lever)",
+        )
+        rainfed = m.aux(
+            "rainfed_share",
+            p.rainfed_share_base + (p.rainfed_share_policy - p.rainfed_share_base) * prog,
+            "1",
+            description="rain-fed (dry-farmed) share of the grain sown area (lever)",
+        )
+        planned = m.aux(
+            "grain_area_planned",
+            p.grain_area_base + (p.grain_area_target - p.grain_area_base) * prog,
+            "mu",
+            description="grain area sown if fallow stayed at its start-year share",
+        )
+        area = m.aux(
+            "grain_area", planned * (1 - fallow) / (1 - p.fallow_share_base), "mu", description="grain sown area"
+        )
+        m.aux(
+            "fallow_area",
+            planned * fallow / (1 - p.fallow_share_base),
+            "mu",
+            description="grain area left fallow for a season",
+        )
         irrigated = m.aux("irrigated_grain_area", area * (1 - rainfed), "mu", description="irrigated grain sown area")
-        y_irr = m.aux("yield_irrigated", p.grain_yield_base * F.exp(p.grain_yield_growth * (m.time - t0))
-                      / (1 - p.rainfed_share_base * (1 - p.rainfed_yield_ratio)), "kg/mu/year",
-                      description="grain yield of an irrigated sown mu with full water")
-        wyf = m.aux("water_yield_factor", 1 - p.yield_water_elasticity * (1 - supply), "1",
-                    description="irrigated yield relative to full water supply")
-        grain = m.aux("grain_output", y_irr * (irrigated * wyf + (area - irrigated) * p.rainfed_yield_ratio),
-                      "t/year", description="grain production")
-        adopt = m.stock("water_saving_adoption", p.water_saving_adoption_base, "1",
-                        description="share of irrigated area under efficient water-saving irrigation")
-        m.flow("water_saving_uptake", (p.water_saving_adoption_target - adopt) / p.water_saving_adoption_time,
-               "1/year", into="water_saving_adoption")
-        qf = m.aux("irrigation_quota_factor", (1 - p.water_saving_quota_cut * adopt)
-                   / (1 - p.water_saving_quota_cut * p.water_saving_adoption_base), "1",
-                   description="irrigation water per mu relative to the start year")
-        irr = m.aux("water_demand_irrigation", qf * (irrigated * p.irrigation_quota_grain
-                                                     + p.other_crop_area * p.irrigation_quota_other),
-                    "yi_m3/year", description="irrigation water demand (grain and other crops)")
-        pigs = m.aux("pigs_slaughtered", p.pigs_base + p.pig_target_adherence * (p.pigs_target - p.pigs_base) * prog,
-                     "head/year", description="pigs slaughtered (出栏) per year")
-        stock_water = m.aux("water_demand_livestock", pigs * p.water_per_pig + p.other_livestock_water,
-                            "yi_m3/year", description="livestock water demand")
-        m.aux("water_demand_agriculture", irr + stock_water, "yi_m3/year",
-              description="irrigation + livestock water demand")
-        livestock = m.aux("livestock_index", p.pig_share_of_livestock_va * pigs / p.pigs_base
-                          + (1 - p.pig_share_of_livestock_va), "1",
-                          description="livestock value added relative to the start year")
-        other = m.aux("other_farming_index", F.exp(p.other_farming_growth * (m.time - t0)) * wyf, "1",
-                      description="other farming (vegetables, fruit, herbs, forestry, services) relative to start")
-        m.aux("va_primary", p.va_primary_base * (
-            p.va_share_grain * grain / (p.grain_area_base * p.grain_yield_base)
-            + p.va_share_livestock * livestock + (1 - p.va_share_grain - p.va_share_livestock) * other),
-            "yiyuan/year", description="primary-sector value added, 2020 prices")
+        y_irr = m.aux(
+            "yield_irrigated",
+            p.grain_yield_base
+            * F.exp(p.grain_yield_growth * (m.time - t0))
+            / (1 - p.rainfed_share_base * (1 - p.rainfed_yield_ratio)),
+            "kg/mu/year",
+            description="grain yield of an irrigated sown mu with full water",
+        )
+        wyf = m.aux(
+            "water_yield_factor",
+            1 - p.yield_water_elasticity * (1 - supply),
+            "1",
+            description="irrigated yield relative to full water supply",
+        )
+        grain = m.aux(
+            "grain_output",
+            y_irr * (irrigated * wyf + (area - irrigated) * p.rainfed_yield_ratio),
+            "t/year",
+            description="grain production",
+        )
+        adopt = m.stock(
+            "water_saving_adoption",
+            p.water_saving_adoption_base,
+            "1",
+            description="share of irrigated area under efficient water-saving irrigation",
+        )
+        m.flow(
+            "water_saving_uptake",
+            (p.water_saving_adoption_target - adopt) / p.water_saving_adoption_time,
+            "1/year",
+            into="water_saving_adoption",
+        )
+        qf = m.aux(
+            "irrigation_quota_factor",
+            (1 - p.water_saving_quota_cut * adopt) / (1 - p.water_saving_quota_cut * p.water_saving_adoption_base),
+            "1",
+            description="irrigation water per mu relative to the start year",
+        )
+        irr = m.aux(
+            "water_demand_irrigation",
+            qf * (irrigated * p.irrigation_quota_grain + p.other_crop_area * p.irrigation_quota_other),
+            "yi_m3/year",
+            description="irrigation water demand (grain and other crops)",
+        )
+        pigs = m.aux(
+            "pigs_slaughtered",
+            p.pigs_base + p.pig_target_adherence * (p.pigs_target - p.pigs_base) * prog,
+            "head/year",
+            description="pigs slaughtered (出栏) per year",
+        )
+        stock_water = m.aux(
+            "water_demand_livestock",
+            pigs * p.water_per_pig + p.other_livestock_water,
+            "yi_m3/year",
+            description="livestock water demand",
+        )
+        m.aux(
+            "water_demand_agriculture",
+            irr + stock_water,
+            "yi_m3/year",
+            description="irrigation + livestock water demand",
+        )
+        livestock = m.aux(
+            "livestock_index",
+            p.pig_share_of_livestock_va * pigs / p.pigs_base + (1 - p.pig_share_of_livestock_va),
+            "1",
+            description="livestock value added relative to the start year",
+        )
+        other = m.aux(
+            "other_farming_index",
+            F.exp(p.other_farming_growth * (m.time - t0)) * wyf,
+            "1",
+            description="other farming (vegetables, fruit, herbs, forestry, services) relative to start",
+        )
+        m.aux(
+            "va_primary",
+            p.va_primary_base
+            * (
+                p.va_share_grain * grain / (p.grain_area_base * p.grain_yield_base)
+                + p.va_share_livestock * livestock
+                + (1 - p.va_share_grain - p.va_share_livestock) * other
+            ),
+            "yiyuan/year",
+            description="primary-sector value added, 2020 prices",
+        )

@@ -50,31 +50,78 @@ class Clusters(Sector):
         vas, invs = [], []
         for c in CLUSTERS:
             va_ratio = getattr(p, f"cluster_va_ratio_{c}")
-            cap0 = (getattr(p, f"cluster_industry_share_{c}") * p.industry_share_of_secondary
-                    * m.ref("va_secondary_trend") / (va_ratio * iof))
-            cap = m.stock(f"cluster_capacity_{c}", cap0, "yiyuan/year", nonnegative=True,
-                          description=f"{c} cluster output capacity")
-            inv = m.aux(f"cluster_investment_{c}", fai_industrial * getattr(p, f"cluster_investment_share_{c}"),
-                        "yiyuan/year", description=f"fixed-asset investment in the {c} cluster")
+            cap0 = (
+                getattr(p, f"cluster_industry_share_{c}")
+                * p.industry_share_of_secondary
+                * m.ref("va_secondary_trend")
+                / (va_ratio * iof)
+            )
+            cap = m.stock(
+                f"cluster_capacity_{c}",
+                cap0,
+                "yiyuan/year",
+                nonnegative=True,
+                description=f"{c} cluster output capacity",
+            )
+            inv = m.aux(
+                f"cluster_investment_{c}",
+                fai_industrial * getattr(p, f"cluster_investment_share_{c}"),
+                "yiyuan/year",
+                description=f"fixed-asset investment in the {c} cluster",
+            )
             invs.append(inv)
-            pot = m.stock(f"cluster_market_potential_{c}", getattr(p, f"cluster_market_multiple_{c}") * cap0,
-                          "yiyuan/year", description=f"most output the {c} cluster's markets can take")
-            m.flow(f"cluster_market_growth_{c}", p.cluster_market_growth * pot, "yiyuan/year/year",
-                   into=f"cluster_market_potential_{c}")
+            pot = m.stock(
+                f"cluster_market_potential_{c}",
+                getattr(p, f"cluster_market_multiple_{c}") * cap0,
+                "yiyuan/year",
+                description=f"most output the {c} cluster's markets can take",
+            )
+            m.flow(
+                f"cluster_market_growth_{c}",
+                p.cluster_market_growth * pot,
+                "yiyuan/year/year",
+                into=f"cluster_market_potential_{c}",
+            )
             room = F.maximum(1 - cap / pot, 0)
-            m.flow(f"cluster_build_{c}", inv / p.cluster_capital_intensity * room, "yiyuan/year/year",
-                   into=f"cluster_capacity_{c}", description="new capacity where the market has room")
-            m.flow(f"cluster_retire_{c}", p.cluster_obsolescence_rate * cap, "yiyuan/year/year",
-                   out_of=f"cluster_capacity_{c}", description="capacity closed or obsolete")
-            out = m.aux(f"cluster_output_{c}", cap * iof, "yiyuan/year",
-                        description=f"{c} cluster gross output (产业规模)")
-            vas.append(m.aux(f"cluster_va_{c}", va_ratio * out,
-                             "yiyuan/year", description=f"{c} cluster value added"))
-        m.aux("cluster_investment_total", sum(invs[1:], invs[0]), "yiyuan/year",
-              description="fixed-asset investment in the three clusters")
-        total = m.aux("cluster_va_total", sum(vas[1:], vas[0]), "yiyuan/year",
-                      description="value added of the three clusters (part of va_secondary)")
-        m.aux("cluster_share_of_secondary", total / m.ref("va_secondary"), "1",
-              description="cluster value added over secondary value added (must stay below 1)")
-        m.group("cluster_output", "cluster", {c: f"cluster_output_{c}" for c in CLUSTERS},
-                description="cluster gross output (产业规模)")
+            m.flow(
+                f"cluster_build_{c}",
+                inv / p.cluster_capital_intensity * room,
+                "yiyuan/year/year",
+                into=f"cluster_capacity_{c}",
+                description="new capacity where the market has room",
+            )
+            m.flow(
+                f"cluster_retire_{c}",
+                p.cluster_obsolescence_rate * cap,
+                "yiyuan/year/year",
+                out_of=f"cluster_capacity_{c}",
+                description="capacity closed or obsolete",
+            )
+            out = m.aux(
+                f"cluster_output_{c}", cap * iof, "yiyuan/year", description=f"{c} cluster gross output (产业规模)"
+            )
+            vas.append(m.aux(f"cluster_va_{c}", va_ratio * out, "yiyuan/year", description=f"{c} cluster value added"))
+        m.aux(
+            "cluster_investment_total",
+            sum(invs[1:], invs[0]),
+            "yiyuan/year",
+            description="fixed-asset investment in the three clusters",
+        )
+        total = m.aux(
+            "cluster_va_total",
+            sum(vas[1:], vas[0]),
+            "yiyuan/year",
+            description="value added of the three clusters (part of va_secondary)",
+        )
+        m.aux(
+            "cluster_share_of_secondary",
+            total / m.ref("va_secondary"),
+            "1",
+            description="cluster value added over secondary value added (must stay below 1)",
+        )
+        m.group(
+            "cluster_output",
+            "cluster",
+            {c: f"cluster_output_{c}" for c in CLUSTERS},
+            description="cluster gross output (产业规模)",
+        )

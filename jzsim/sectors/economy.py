@@ -53,66 +53,132 @@ from jzsim.engine import functions as F
 class Economy(Sector):
     __doc__ = __doc__  # the module docstring: equations with units and sources
     name = "economy"
-    inputs = ("va_primary", "industrial_output_factor", "employment_nonfarm", "labour_supply",
-              "labour_demand_primary", "cluster_va_total", "cluster_investment_total")
+    inputs = (
+        "va_primary",
+        "industrial_output_factor",
+        "employment_nonfarm",
+        "labour_supply",
+        "labour_demand_primary",
+        "cluster_va_total",
+        "cluster_investment_total",
+    )
 
     def declare(self, m: Model) -> None:
         p = m.params
         va_primary = m.ref("va_primary")
         iof = m.ref("industrial_output_factor")
-        tau = m.stock("tertiary_share", p.tertiary_share_base, "1",
-                      description="tertiary share of non-farm value added")
-        m.flow("tertiary_share_drift", (p.tertiary_share_target - tau) / p.tertiary_share_adjustment_time,
-               "1/year", into="tertiary_share", description="structural change toward services")
-        y0 = m.stock("va_nonfarm_base",
-                     (p.gdp_base - va_primary) / (p.tertiary_share_base + (1 - p.tertiary_share_base) * iof),
-                     "yiyuan/year", description="start-year non-farm output before water shortage "
-                     "(makes gdp_real(t0) == gdp_base)")
+        tau = m.stock(
+            "tertiary_share", p.tertiary_share_base, "1", description="tertiary share of non-farm value added"
+        )
+        m.flow(
+            "tertiary_share_drift",
+            (p.tertiary_share_target - tau) / p.tertiary_share_adjustment_time,
+            "1/year",
+            into="tertiary_share",
+            description="structural change toward services",
+        )
+        y0 = m.stock(
+            "va_nonfarm_base",
+            (p.gdp_base - va_primary) / (p.tertiary_share_base + (1 - p.tertiary_share_base) * iof),
+            "yiyuan/year",
+            description="start-year non-farm output before water shortage (makes gdp_real(t0) == gdp_base)",
+        )
         k0 = p.capital_output_ratio * y0
         K = m.stock("capital", k0, "yiyuan", nonnegative=True, description="non-farm capital stock")
         tfp = m.stock("tfp", 1.0, "1", description="total factor productivity index (1 at start)")
         m.flow("tfp_gain", p.tfp_growth * tfp, "1/year", into="tfp")
-        avail = m.aux("labour_nonfarm_available",
-                      F.maximum(m.ref("labour_supply") - m.ref("labour_demand_primary"),
-                                p.nonfarm_labour_floor * m.ref("labour_supply")),
-                      "wan_person", description="labour supply not needed on farms (at least 5% of supply)")
+        avail = m.aux(
+            "labour_nonfarm_available",
+            F.maximum(
+                m.ref("labour_supply") - m.ref("labour_demand_primary"), p.nonfarm_labour_floor * m.ref("labour_supply")
+            ),
+            "wan_person",
+            description="labour supply not needed on farms (at least 5% of supply)",
+        )
         avail0 = m.stock("labour_nonfarm_available_base", avail, "wan_person")
         emp = m.ref("employment_nonfarm")
         emp0 = m.stock("employment_nonfarm_base", emp, "wan_person")
         # Cobb-Douglas in logs: one exponential where two powers would take two logs, two exponentials
         alpha = p.capital_elasticity
         log_capital = alpha * F.log(K / k0)
-        m.aux("va_nonfarm_potential", y0 * tfp * F.exp(log_capital + (1 - alpha) * F.log(avail / avail0)),
-              "yiyuan/year", description="non-farm output with available labour used at its start-year rate")
-        y = m.aux("va_nonfarm", y0 * tfp * F.exp(log_capital + (1 - alpha) * F.log(emp / emp0)), "yiyuan/year",
-                  description="non-farm output capacity (Cobb-Douglas, before water shortage)")
+        m.aux(
+            "va_nonfarm_potential",
+            y0 * tfp * F.exp(log_capital + (1 - alpha) * F.log(avail / avail0)),
+            "yiyuan/year",
+            description="non-farm output with available labour used at its start-year rate",
+        )
+        y = m.aux(
+            "va_nonfarm",
+            y0 * tfp * F.exp(log_capital + (1 - alpha) * F.log(emp / emp0)),
+            "yiyuan/year",
+            description="non-farm output capacity (Cobb-Douglas, before water shortage)",
+        )
         vt = m.aux("va_tertiary", tau * y, "yiyuan/year", description="tertiary value added")
-        trend = m.aux("va_secondary_trend", (1 - tau) * y * iof, "yiyuan/year",
-                      description="secondary value added on the Cobb-Douglas trend (clusters at their start share)")
-        s0 = m.aux("cluster_base_share", p.industry_share_of_secondary * (
-            p.cluster_industry_share_health + p.cluster_industry_share_materials
-            + p.cluster_industry_share_equipment), "1",
-            description="clusters' share of secondary value added in the start year")
-        vs = m.aux("va_secondary", trend * (1 - s0) + m.ref("cluster_va_total"), "yiyuan/year",
-                   description="secondary value added: clusters plus the rest of the secondary sector")
-        m.aux("va_industry", p.industry_share_of_secondary * vs, "yiyuan/year",
-              description="industrial value added (part of va_secondary)")
+        trend = m.aux(
+            "va_secondary_trend",
+            (1 - tau) * y * iof,
+            "yiyuan/year",
+            description="secondary value added on the Cobb-Douglas trend (clusters at their start share)",
+        )
+        s0 = m.aux(
+            "cluster_base_share",
+            p.industry_share_of_secondary
+            * (
+                p.cluster_industry_share_health
+                + p.cluster_industry_share_materials
+                + p.cluster_industry_share_equipment
+            ),
+            "1",
+            description="clusters' share of secondary value added in the start year",
+        )
+        vs = m.aux(
+            "va_secondary",
+            trend * (1 - s0) + m.ref("cluster_va_total"),
+            "yiyuan/year",
+            description="secondary value added: clusters plus the rest of the secondary sector",
+        )
+        m.aux(
+            "va_industry",
+            p.industry_share_of_secondary * vs,
+            "yiyuan/year",
+            description="industrial value added (part of va_secondary)",
+        )
         gdp = m.aux("gdp_real", va_primary + vs + vt, "yiyuan/year", description="real GDP, 2020 prices")
-        m.group("va", "sector", {"primary": "va_primary", "secondary": "va_secondary",
-                                 "tertiary": "va_tertiary"}, description="value added by sector")
+        m.group(
+            "va",
+            "sector",
+            {"primary": "va_primary", "secondary": "va_secondary", "tertiary": "va_tertiary"},
+            description="value added by sector",
+        )
         defl = m.stock("deflator", 1.0, "1", description="GDP deflator (1 at start)")
         m.flow("inflation", p.inflation_rate * defl, "1/year", into="deflator")
         m.aux("gdp_nominal", gdp * defl, "yiyuan/year", description="nominal GDP")
         m.growth_rate("gdp_growth", of="gdp_real", description="annual real GDP growth rate")
-        fai = m.aux("fai_total", p.investment_rate * gdp + p.attracted_investment, "yiyuan/year",
-                    description="fixed-asset investment")
-        m.flow("investment", fai - m.ref("cluster_investment_total"), "yiyuan/year", into="capital",
-               description="fixed-asset investment outside the clusters, into the capital stock")
+        fai = m.aux(
+            "fai_total",
+            p.investment_rate * gdp + p.attracted_investment,
+            "yiyuan/year",
+            description="fixed-asset investment",
+        )
+        m.flow(
+            "investment",
+            fai - m.ref("cluster_investment_total"),
+            "yiyuan/year",
+            into="capital",
+            description="fixed-asset investment outside the clusters, into the capital stock",
+        )
         m.flow("depreciation", p.depreciation_rate * K, "yiyuan/year", out_of="capital")
-        prog = m.aux("fai_policy_progress",
-                     F.clip((m.time - p.fai_policy_start) / (p.fai_policy_year - p.fai_policy_start), 0, 1),
-                     "1", description="progress of the investment-mix policy (0 before, 1 after)")
+        prog = m.aux(
+            "fai_policy_progress",
+            F.clip((m.time - p.fai_policy_start) / (p.fai_policy_year - p.fai_policy_start), 0, 1),
+            "1",
+            description="progress of the investment-mix policy (0 before, 1 after)",
+        )
         for kind in ("industrial", "hightech"):
             base, pol = getattr(p, f"fai_{kind}_share_base"), getattr(p, f"fai_{kind}_share_policy")
-            m.aux(f"fai_{kind}_share", base + p.fai_policy_adherence * (pol - base) * prog, "1",
-                  description=f"{kind} share of fixed-asset investment")
+            m.aux(
+                f"fai_{kind}_share",
+                base + p.fai_policy_adherence * (pol - base) * prog,
+                "1",
+                description=f"{kind} share of fixed-asset investment",
+            )

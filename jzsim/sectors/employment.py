@@ -42,27 +42,61 @@ class Employment(Sector):
 
     def declare(self, m: Model) -> None:
         p = m.params
-        supply = m.aux("labour_supply", m.ref("working_age_pop") * p.participation_rate, "wan_person",
-                       description="labour force: working-age residents who take part")
-        lp1 = m.stock("productivity_primary", p.productivity_primary_base, "wanyuan/person/year",
-                      description="primary value added per farm worker")
-        m.flow("productivity_primary_gain", p.productivity_primary_growth * lp1, "wanyuan/person/year/year",
-               into="productivity_primary")
-        d1 = m.aux("labour_demand_primary", m.ref("va_primary") / lp1, "wan_person",
-                   description="farm labour needed for va_primary")
+        supply = m.aux(
+            "labour_supply",
+            m.ref("working_age_pop") * p.participation_rate,
+            "wan_person",
+            description="labour force: working-age residents who take part",
+        )
+        lp1 = m.stock(
+            "productivity_primary",
+            p.productivity_primary_base,
+            "wanyuan/person/year",
+            description="primary value added per farm worker",
+        )
+        m.flow(
+            "productivity_primary_gain",
+            p.productivity_primary_growth * lp1,
+            "wanyuan/person/year/year",
+            into="productivity_primary",
+        )
+        d1 = m.aux(
+            "labour_demand_primary",
+            m.ref("va_primary") / lp1,
+            "wan_person",
+            description="farm labour needed for va_primary",
+        )
         potential = m.ref("va_nonfarm_potential")
         avail = m.ref("labour_nonfarm_available")
-        ratio = m.stock("nonfarm_job_ratio", (supply * (1 - p.unemployment_base) - d1) / avail, "1",
-                        nonnegative=True, description="non-farm jobs per worker available to non-farm work")
-        m.flow("labour_saving", p.labour_saving_rate * ratio, "1/year", out_of="nonfarm_job_ratio",
-               description="jobs shed by productivity growing faster than output")
+        ratio = m.stock(
+            "nonfarm_job_ratio",
+            (supply * (1 - p.unemployment_base) - d1) / avail,
+            "1",
+            nonnegative=True,
+            description="non-farm jobs per worker available to non-farm work",
+        )
+        m.flow(
+            "labour_saving",
+            p.labour_saving_rate * ratio,
+            "1/year",
+            out_of="nonfarm_job_ratio",
+            description="jobs shed by productivity growing faster than output",
+        )
         d2 = m.aux("labour_demand_nonfarm", avail * ratio, "wan_person", description="non-farm jobs")
-        m.aux("productivity_nonfarm", potential / d2, "wanyuan/person/year",
-              description="non-farm value added per worker demanded")
-        e2 = m.aux("employment_nonfarm", F.minimum(d2, supply), "wan_person",
-                   description="non-farm employment (filled first)")
-        e1 = m.aux("employment_primary", F.minimum(d1, supply - e2), "wan_person",
-                   description="farm employment")
+        m.aux(
+            "productivity_nonfarm",
+            potential / d2,
+            "wanyuan/person/year",
+            description="non-farm value added per worker demanded",
+        )
+        e2 = m.aux(
+            "employment_nonfarm", F.minimum(d2, supply), "wan_person", description="non-farm employment (filled first)"
+        )
+        e1 = m.aux("employment_primary", F.minimum(d1, supply - e2), "wan_person", description="farm employment")
         emp = m.aux("employment", e1 + e2, "wan_person", description="employed persons")
-        m.aux("unemployment_rate", 1 - emp / supply, "1",
-              description="share of the labour force without work (incl. rural surplus labour)")
+        m.aux(
+            "unemployment_rate",
+            1 - emp / supply,
+            "1",
+            description="share of the labour force without work (incl. rural surplus labour)",
+        )

@@ -40,22 +40,45 @@ class Incomes(Sector):
 
     def declare(self, m: Model) -> None:
         p = m.params
-        gpc = m.aux("gdp_per_capita", m.ref("gdp_real") / m.ref("pop_total"), "yuan/person/year",
-                    description="real GDP per resident")
-        farm = m.aux("farm_output_per_rural", m.ref("va_primary") / m.ref("pop_rural"), "yuan/person/year",
-                     description="primary value added per rural resident")
+        gpc = m.aux(
+            "gdp_per_capita",
+            m.ref("gdp_real") / m.ref("pop_total"),
+            "yuan/person/year",
+            description="real GDP per resident",
+        )
+        farm = m.aux(
+            "farm_output_per_rural",
+            m.ref("va_primary") / m.ref("pop_rural"),
+            "yuan/person/year",
+            description="primary value added per rural resident",
+        )
         gpc0 = m.stock("gdp_per_capita_base", gpc, "yuan/person/year", description="start-year value")
         farm0 = m.stock("farm_output_per_rural_base", farm, "yuan/person/year", description="start-year value")
         gdp_index = m.aux("gdp_index", gpc / gpc0, "1", description="real GDP per resident relative to the start year")
         w = p.rural_farm_income_weight
-        rural_index = m.aux("rural_income_index", w * farm / farm0 + (1 - w) * gdp_index, "1",
-                            description="what rural incomes follow: farm output per rural resident and GDP "
-                            "per resident, each relative to the start year")
-        urban = m.aux("income_urban", p.income_urban_base * gdp_index ** p.income_elasticity_urban,
-                      "yuan/person/year", description="urban per-capita disposable income, 2020 prices")
-        rural = m.aux("income_rural", p.income_rural_base * rural_index ** p.income_elasticity_rural,
-                      "yuan/person/year", description="rural per-capita disposable income, 2020 prices")
+        rural_index = m.aux(
+            "rural_income_index",
+            w * farm / farm0 + (1 - w) * gdp_index,
+            "1",
+            description="what rural incomes follow: farm output per rural resident and GDP "
+            "per resident, each relative to the start year",
+        )
+        urban = m.aux(
+            "income_urban",
+            p.income_urban_base * gdp_index**p.income_elasticity_urban,
+            "yuan/person/year",
+            description="urban per-capita disposable income, 2020 prices",
+        )
+        rural = m.aux(
+            "income_rural",
+            p.income_rural_base * rural_index**p.income_elasticity_rural,
+            "yuan/person/year",
+            description="rural per-capita disposable income, 2020 prices",
+        )
         m.aux("urban_rural_income_ratio", urban / rural, "1", description="urban over rural income")
-        m.aux("log_income_pull", p.income_elasticity_urban * F.log(gdp_index)
-              - p.income_elasticity_rural * F.log(rural_index), "1",
-              description="log of the urban/rural income ratio relative to the start year")
+        m.aux(
+            "log_income_pull",
+            p.income_elasticity_urban * F.log(gdp_index) - p.income_elasticity_rural * F.log(rural_index),
+            "1",
+            description="log of the urban/rural income ratio relative to the start year",
+        )

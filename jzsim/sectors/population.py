@@ -43,25 +43,46 @@ class Population(Sector):
         br = m.stock("birth_rate", p.birth_rate_base, "1/year", nonnegative=True, description="crude birth rate")
         m.flow("birth_rate_fall", p.birth_rate_decline * br, "1/year/year", out_of="birth_rate")
         stocks = {"urban": p.urbanisation_base, "rural": 1 - p.urbanisation_base}
-        pops = {x: m.stock(f"pop_{x}", p.pop_base * share, "wan_person", nonnegative=True,
-                           description=f"{x} residents") for x, share in stocks.items()}
+        pops = {
+            x: m.stock(f"pop_{x}", p.pop_base * share, "wan_person", nonnegative=True, description=f"{x} residents")
+            for x, share in stocks.items()
+        }
         for x, pop in pops.items():
             m.flow(f"births_{x}", br * pop, "wan_person/year", into=f"pop_{x}")
             m.flow(f"deaths_{x}", p.death_rate * pop, "wan_person/year", out_of=f"pop_{x}")
-            m.flow(f"net_migration_{x}", p.net_migration_rate * pop, "wan_person/year", into=f"pop_{x}",
-                   description="migration across the district border (negative: out)")
+            m.flow(
+                f"net_migration_{x}",
+                p.net_migration_rate * pop,
+                "wan_person/year",
+                into=f"pop_{x}",
+                description="migration across the district border (negative: out)",
+            )
         log_pull = m.ref("log_income_pull")
         m.aux("income_pull", F.exp(log_pull), "1", description="urban/rural income ratio relative to the start year")
-        m.flow("rural_to_urban", p.rural_urban_migration_rate * F.exp(p.migration_income_elasticity * log_pull)
-               * pops["rural"],
-               "wan_person/year", out_of="pop_rural", into="pop_urban",
-               description="rural-to-urban migration inside the district")
+        m.flow(
+            "rural_to_urban",
+            p.rural_urban_migration_rate * F.exp(p.migration_income_elasticity * log_pull) * pops["rural"],
+            "wan_person/year",
+            out_of="pop_rural",
+            into="pop_urban",
+            description="rural-to-urban migration inside the district",
+        )
         total = m.aux("pop_total", pops["urban"] + pops["rural"], "wan_person", description="resident population")
         m.aux("urbanisation", pops["urban"] / total, "1", description="urban share of residents")
         for what, rate in (("births", br), ("deaths", p.death_rate), ("net_migration", p.net_migration_rate)):
             m.aux(what, rate * total, "wan_person/year", description=f"{what.replace('_', ' ')}, all residents")
-        wa = m.stock("working_age_share", p.working_age_share_base, "1", nonnegative=True,
-                     description="share of residents aged 15-64")
-        m.flow("ageing", p.working_age_share_decline, "1/year", out_of="working_age_share",
-               description="fall of the working-age share (ageing)")
+        wa = m.stock(
+            "working_age_share",
+            p.working_age_share_base,
+            "1",
+            nonnegative=True,
+            description="share of residents aged 15-64",
+        )
+        m.flow(
+            "ageing",
+            p.working_age_share_decline,
+            "1/year",
+            out_of="working_age_share",
+            description="fall of the working-age share (ageing)",
+        )
         m.aux("working_age_pop", wa * total, "wan_person", description="residents aged 15-64")

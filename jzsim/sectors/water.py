@@ -88,82 +88,178 @@ class Water(Sector):
     def declare(self, m: Model) -> None:
         p = m.params
         t0 = F.const(m.settings["start"], "year")
-        prog = m.aux("water_policy_progress", F.clip((m.time - p.water_policy_start)
-                                                     / (p.water_policy_year - p.water_policy_start), 0, 1),
-                     "1", description="share of the 2020-2025 water policy path elapsed")
+        prog = m.aux(
+            "water_policy_progress",
+            F.clip((m.time - p.water_policy_start) / (p.water_policy_year - p.water_policy_start), 0, 1),
+            "1",
+            description="share of the 2020-2025 water policy path elapsed",
+        )
         # ---- demand by use
         d_agri = m.ref("water_demand_agriculture")
-        va_ind = m.stock("va_industry_perceived", (p.gdp_base - p.va_primary_base) * (1 - p.tertiary_share_base)
-                         * p.industry_share_of_secondary, "yiyuan/year",
-                         description="industrial value added as seen by water demand (smoothed one year)")
-        m.flow("va_industry_perception", (m.ref("va_industry") - va_ind) / p.industry_demand_lag,
-               "yiyuan/year/year", into="va_industry_perceived")
-        quota = m.aux("industry_water_quota", p.industry_water_quota_base
-                      * F.exp(-p.industry_quota_decline * (m.time - t0)), "m**3/wanyuan",
-                      description="industrial water per 10,000 yuan of industrial value added")
+        va_ind = m.stock(
+            "va_industry_perceived",
+            (p.gdp_base - p.va_primary_base) * (1 - p.tertiary_share_base) * p.industry_share_of_secondary,
+            "yiyuan/year",
+            description="industrial value added as seen by water demand (smoothed one year)",
+        )
+        m.flow(
+            "va_industry_perception",
+            (m.ref("va_industry") - va_ind) / p.industry_demand_lag,
+            "yiyuan/year/year",
+            into="va_industry_perceived",
+        )
+        quota = m.aux(
+            "industry_water_quota",
+            p.industry_water_quota_base * F.exp(-p.industry_quota_decline * (m.time - t0)),
+            "m**3/wanyuan",
+            description="industrial water per 10,000 yuan of industrial value added",
+        )
         d_ind = m.aux("water_demand_industry", quota * va_ind, "yi_m3/year", description="industrial water demand")
-        d_urb = m.aux("water_demand_urban_domestic", p.urban_domestic_lpcd * m.ref("pop_urban"), "yi_m3/year",
-                      description="urban household and public water demand")
-        d_rur = m.aux("water_demand_rural_domestic", p.rural_domestic_lpcd * m.ref("pop_rural"), "yi_m3/year",
-                      description="rural household water demand")
-        d_eco = m.aux("water_demand_ecology", p.ecology_demand_base
-                      + (p.ecology_demand_policy - p.ecology_demand_base) * prog, "yi_m3/year",
-                      description="ecological water (Hengshui Lake and river replenishment)")
-        demand = m.aux("water_demand_total", d_agri + d_ind + d_urb + d_rur + d_eco, "yi_m3/year",
-                       description="total water demand")
+        d_urb = m.aux(
+            "water_demand_urban_domestic",
+            p.urban_domestic_lpcd * m.ref("pop_urban"),
+            "yi_m3/year",
+            description="urban household and public water demand",
+        )
+        d_rur = m.aux(
+            "water_demand_rural_domestic",
+            p.rural_domestic_lpcd * m.ref("pop_rural"),
+            "yi_m3/year",
+            description="rural household water demand",
+        )
+        d_eco = m.aux(
+            "water_demand_ecology",
+            p.ecology_demand_base + (p.ecology_demand_policy - p.ecology_demand_base) * prog,
+            "yi_m3/year",
+            description="ecological water (Hengshui Lake and river replenishment)",
+        )
+        demand = m.aux(
+            "water_demand_total", d_agri + d_ind + d_urb + d_rur + d_eco, "yi_m3/year", description="total water demand"
+        )
         # ---- supply by source
         elapsed = F.maximum(m.time - p.water_policy_start, 0)
-        reuse = m.aux("reuse_rate", p.reuse_rate_target - (p.reuse_rate_target - p.reuse_rate_base)
-                      * F.exp(-elapsed / p.reuse_adjust_time), "1",
-                      description="reclaimed-water reuse capacity rate (exponential approach to its target)")
-        treated = m.aux("wastewater_treated", p.wastewater_treated_fraction * (d_urb + d_ind), "yi_m3/year",
-                        description="treated urban and industrial wastewater")
-        recl = m.aux("water_supply_reclaimed", F.minimum(reuse * treated, d_ind + d_eco), "yi_m3/year",
-                     description="reclaimed water used (industry and ecology)")
+        reuse = m.aux(
+            "reuse_rate",
+            p.reuse_rate_target - (p.reuse_rate_target - p.reuse_rate_base) * F.exp(-elapsed / p.reuse_adjust_time),
+            "1",
+            description="reclaimed-water reuse capacity rate (exponential approach to its target)",
+        )
+        treated = m.aux(
+            "wastewater_treated",
+            p.wastewater_treated_fraction * (d_urb + d_ind),
+            "yi_m3/year",
+            description="treated urban and industrial wastewater",
+        )
+        recl = m.aux(
+            "water_supply_reclaimed",
+            F.minimum(reuse * treated, d_ind + d_eco),
+            "yi_m3/year",
+            description="reclaimed water used (industry and ecology)",
+        )
         switch = F.clip((m.time - p.water_policy_start) / (p.transfer_switch_year - p.water_policy_start), 0, 1)
-        cap_t = m.aux("transferred_capacity", p.transferred_capacity_base
-                      + (p.transferred_capacity_policy - p.transferred_capacity_base) * switch, "yi_m3/year",
-                      description="transferred Yangtze water (江水) available")
-        trans = m.aux("water_supply_transferred", F.minimum(cap_t, demand - recl), "yi_m3/year",
-                      description="transferred Yangtze water used")
-        surf = m.aux("water_supply_surface", F.minimum(p.surface_water_available, demand - recl - trans),
-                     "yi_m3/year", description="local surface and diverted river water used")
-        need = m.aux("groundwater_need", F.maximum(demand - recl - trans - surf, 0), "yi_m3/year",
-                     description="demand left for groundwater after the other sources")
+        cap_t = m.aux(
+            "transferred_capacity",
+            p.transferred_capacity_base + (p.transferred_capacity_policy - p.transferred_capacity_base) * switch,
+            "yi_m3/year",
+            description="transferred Yangtze water (江水) available",
+        )
+        trans = m.aux(
+            "water_supply_transferred",
+            F.minimum(cap_t, demand - recl),
+            "yi_m3/year",
+            description="transferred Yangtze water used",
+        )
+        surf = m.aux(
+            "water_supply_surface",
+            F.minimum(p.surface_water_available, demand - recl - trans),
+            "yi_m3/year",
+            description="local surface and diverted river water used",
+        )
+        need = m.aux(
+            "groundwater_need",
+            F.maximum(demand - recl - trans - surf, 0),
+            "yi_m3/year",
+            description="demand left for groundwater after the other sources",
+        )
         need0 = m.stock("groundwater_need_base", need, "yi_m3/year", description="start-year groundwater need")
         closure = F.clip((m.time - p.water_policy_start) / (p.well_closure_year - p.water_policy_start), 0, 1)
         aquifer = m.stock("aquifer_storage", p.aquifer_initial, "yi_m3", description="exploitable groundwater storage")
-        cap_g = m.aux("groundwater_cap", F.minimum(p.groundwater_cap_headroom * need0 * (1 - p.well_closure_share
-                                                   * closure), aquifer / p.aquifer_min_drain_time),
-                      "yi_m3/year", description="groundwater extraction allowed (falls as wells close)")
-        extraction = m.flow("groundwater_extraction",
-                            F.minimum(need, cap_g), "yi_m3/year",
-                            out_of="aquifer_storage", description="groundwater pumped")
-        recharge = m.flow("groundwater_recharge", p.precipitation * p.district_area * p.infiltration_coefficient,
-                          "yi_m3/year", into="aquifer_storage", description="natural recharge from precipitation")
+        cap_g = m.aux(
+            "groundwater_cap",
+            F.minimum(
+                p.groundwater_cap_headroom * need0 * (1 - p.well_closure_share * closure),
+                aquifer / p.aquifer_min_drain_time,
+            ),
+            "yi_m3/year",
+            description="groundwater extraction allowed (falls as wells close)",
+        )
+        extraction = m.flow(
+            "groundwater_extraction",
+            F.minimum(need, cap_g),
+            "yi_m3/year",
+            out_of="aquifer_storage",
+            description="groundwater pumped",
+        )
+        recharge = m.flow(
+            "groundwater_recharge",
+            p.precipitation * p.district_area * p.infiltration_coefficient,
+            "yi_m3/year",
+            into="aquifer_storage",
+            description="natural recharge from precipitation",
+        )
         m.aux("water_supply_groundwater", extraction, "yi_m3/year", description="groundwater used")
-        supplied = m.aux("water_supplied_total", recl + trans + surf + extraction, "yi_m3/year",
-                         description="water supplied, all sources")
+        supplied = m.aux(
+            "water_supplied_total",
+            recl + trans + surf + extraction,
+            "yi_m3/year",
+            description="water supplied, all sources",
+        )
         short = m.aux("water_shortage_total", demand - supplied, "yi_m3/year", description="unmet water demand")
         # ---- shortage split to agriculture and industry
         short_ai = F.minimum(short, d_agri + d_ind)
-        short_agri = m.aux("water_shortage_agriculture", F.minimum(
-            short_ai * d_agri / F.maximum(d_agri + p.industry_shortage_weight * d_ind, TINY), d_agri),
-            "yi_m3/year", description="shortage borne by agriculture")
-        m.aux("agri_water_supply_factor", 1 - short_agri / F.maximum(d_agri, TINY), "1",
-              description="share of agricultural water demand met")
-        m.aux("industrial_output_factor", 1 - (short_ai - short_agri) / F.maximum(d_ind, TINY), "1",
-              description="share of industrial water demand met")
+        short_agri = m.aux(
+            "water_shortage_agriculture",
+            F.minimum(short_ai * d_agri / F.maximum(d_agri + p.industry_shortage_weight * d_ind, TINY), d_agri),
+            "yi_m3/year",
+            description="shortage borne by agriculture",
+        )
+        m.aux(
+            "agri_water_supply_factor",
+            1 - short_agri / F.maximum(d_agri, TINY),
+            "1",
+            description="share of agricultural water demand met",
+        )
+        m.aux(
+            "industrial_output_factor",
+            1 - (short_ai - short_agri) / F.maximum(d_ind, TINY),
+            "1",
+            description="share of industrial water demand met",
+        )
         # ---- indicators
         m.aux("groundwater_balance", recharge - extraction, "yi_m3/year", description="recharge minus extraction")
-        m.aux("reclaimed_share", recl / F.maximum(treated, TINY), "1",
-              description="reclaimed water used / treated wastewater (再生水利用率)")
-        m.aux("water_per_wanyuan_gdp", supplied / m.ref("gdp_real"), "m**3/wanyuan",
-              description="water use per 10,000 yuan of real GDP")
+        m.aux(
+            "reclaimed_share",
+            recl / F.maximum(treated, TINY),
+            "1",
+            description="reclaimed water used / treated wastewater (再生水利用率)",
+        )
+        m.aux(
+            "water_per_wanyuan_gdp",
+            supplied / m.ref("gdp_real"),
+            "m**3/wanyuan",
+            description="water use per 10,000 yuan of real GDP",
+        )
         domestic = d_urb + d_rur
-        m.aux("domestic_transferred_share", F.minimum(trans, domestic) / F.maximum(domestic, TINY), "1",
-              description="share of domestic demand that transferred water can cover (plan ch.21 L212)")
-        m.group("water_demand", "water_use", {u: f"water_demand_{u}" for u in USES},
-                description="water demand by use")
-        m.group("water_supply", "water_source", {s: f"water_supply_{s}" for s in SOURCES},
-                description="water supplied by source")
+        m.aux(
+            "domestic_transferred_share",
+            F.minimum(trans, domestic) / F.maximum(domestic, TINY),
+            "1",
+            description="share of domestic demand that transferred water can cover (plan ch.21 L212)",
+        )
+        m.group("water_demand", "water_use", {u: f"water_demand_{u}" for u in USES}, description="water demand by use")
+        m.group(
+            "water_supply",
+            "water_source",
+            {s: f"water_supply_{s}" for s in SOURCES},
+            description="water supplied by source",
+        )

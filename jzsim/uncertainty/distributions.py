@@ -35,9 +35,16 @@ def ppf(p: Parameter, u: np.ndarray) -> np.ndarray:
     return ppf_rows([p], u.reshape(1, -1))[0].reshape(u.shape)
 
 
-def ppf_rows(params: Sequence[Parameter], u: np.ndarray | None, out: np.ndarray | None = None, *,
-             keys: np.ndarray | None = None, start: int = 0, n: int | None = None,
-             rows: np.ndarray | None = None) -> np.ndarray:
+def ppf_rows(
+    params: Sequence[Parameter],
+    u: np.ndarray | None,
+    out: np.ndarray | None = None,
+    *,
+    keys: np.ndarray | None = None,
+    start: int = 0,
+    n: int | None = None,
+    rows: np.ndarray | None = None,
+) -> np.ndarray:
     """Values of each parameter at its row of uniform quantiles.
 
     Parameters
@@ -81,18 +88,34 @@ def ppf_rows(params: Sequence[Parameter], u: np.ndarray | None, out: np.ndarray 
             raise ValueError(f"out has shape {out.shape}; allowed: {shape}")
     else:
         rows = np.asarray(rows, dtype=np.int64)
-        if out is None or out.ndim != 2 or out.shape[1] != shape[1] or rows.shape != (k,) or \
-                (k and not (0 <= rows.min() and rows.max() < out.shape[0])) or len(set(rows.tolist())) != k:
-            raise ValueError(f"rows {rows.tolist()} into out of shape {None if out is None else out.shape}; "
-                             f"allowed: {k} distinct rows of an out with {shape[1]} columns")
+        if (
+            out is None
+            or out.ndim != 2
+            or out.shape[1] != shape[1]
+            or rows.shape != (k,)
+            or (k and not (0 <= rows.min() and rows.max() < out.shape[0]))
+            or len(set(rows.tolist())) != k
+        ):
+            raise ValueError(
+                f"rows {rows.tolist()} into out of shape {None if out is None else out.shape}; "
+                f"allowed: {k} distinct rows of an out with {shape[1]} columns"
+            )
         if u is not None and np.shares_memory(u, out):
             raise ValueError("out must not be u when rows are given")
     kinds, coef = _plan(params)
     fast = _compiled_ppf()
     if fast is not None:
         gen = u is None
-        fast(np.empty((0, 0)) if gen else u, gen, np.zeros(k, np.uint64) if keys is None else keys,
-             np.uint64(start), kinds, coef, out, rows)
+        fast(
+            np.empty((0, 0)) if gen else u,
+            gen,
+            np.zeros(k, np.uint64) if keys is None else keys,
+            np.uint64(start),
+            kinds,
+            coef,
+            out,
+            rows,
+        )
         for j in np.flatnonzero(kinds == _OTHER):
             out[rows[j]] = _one(params[j], out[rows[j]])  # the row holds the uniforms
         return out

@@ -45,11 +45,30 @@ from jzsim.uncertainty.summaries import QUANTILES, Accumulator, wilson_interval
 __all__ = ["monte_carlo", "HEADLINE"]
 
 #: Outputs summarised by default besides the target indicators (when the model has them).
-HEADLINE = ("gdp_real", "gdp_nominal", "gdp_growth", "va_primary", "va_secondary", "va_tertiary",
-            "cluster_output_health", "cluster_output_materials", "cluster_output_equipment",
-            "pop_total", "urbanisation", "employment", "income_urban", "income_rural",
-            "grain_output", "water_demand_total", "water_shortage_total", "groundwater_extraction",
-            "groundwater_recharge", "aquifer_storage", "reclaimed_share", "water_per_wanyuan_gdp")
+HEADLINE = (
+    "gdp_real",
+    "gdp_nominal",
+    "gdp_growth",
+    "va_primary",
+    "va_secondary",
+    "va_tertiary",
+    "cluster_output_health",
+    "cluster_output_materials",
+    "cluster_output_equipment",
+    "pop_total",
+    "urbanisation",
+    "employment",
+    "income_urban",
+    "income_rural",
+    "grain_output",
+    "water_demand_total",
+    "water_shortage_total",
+    "groundwater_extraction",
+    "groundwater_recharge",
+    "aquifer_storage",
+    "reclaimed_share",
+    "water_per_wanyuan_gdp",
+)
 BACKENDS = ("numpy", "numba")
 DEFAULT_CHUNK = 32768  # draws per chunk (numpy backend): sampled, integrated, summarised and checked together
 #: numba backend's default chunk: fewer, larger chunks spread the per-chunk work of the calling
@@ -78,12 +97,25 @@ def _default_outputs(cm, targets) -> list[str]:
     return out
 
 
-def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, sampler: str = "random",
-                backend: str = "numpy", chunk_size: int | None = None,
-                outputs: Sequence[str] | None = None, keep: bool | str | Path = False,
-                quantiles: Sequence[float] = QUANTILES, progress: bool | None = None,
-                params: Mapping[str, Any] | None = None, model=None, targets=None,
-                n_bins: int = 1000, threads: int | None = None, **settings: Any) -> xr.Dataset:
+def monte_carlo(
+    scenario: str = "plan",
+    draws: int = 10_000,
+    *,
+    seed: int = 0,
+    sampler: str = "random",
+    backend: str = "numpy",
+    chunk_size: int | None = None,
+    outputs: Sequence[str] | None = None,
+    keep: bool | str | Path = False,
+    quantiles: Sequence[float] = QUANTILES,
+    progress: bool | None = None,
+    params: Mapping[str, Any] | None = None,
+    model=None,
+    targets=None,
+    n_bins: int = 1000,
+    threads: int | None = None,
+    **settings: Any,
+) -> xr.Dataset:
     """Run ``draws`` draws of the uncertain parameters and summarise them.
 
     Parameters
@@ -194,8 +226,13 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
 
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=draws, unit="draw", delay=1.0, disable=(None if progress is None else not progress),
-               desc=f"jzsim {backend}")
+    bar = tqdm(
+        total=draws,
+        unit="draw",
+        delay=1.0,
+        disable=(None if progress is None else not progress),
+        desc=f"jzsim {backend}",
+    )
     done = 0
     interrupted = False
     nk = len(kernel_names)
@@ -235,8 +272,16 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
     def trajectories(Pm: np.ndarray, slot: int) -> np.ndarray:
         out = _buffer(bufs[slot], "out", (len(names), chunk, nt), Pm.shape[1])
         with np.errstate(**errstate):
-            cm.simulate(list(Pm), rs, backend=backend, names=kernel_names, chunk_size=kernel_chunk,
-                        check=False, out=out[:nk], threads=kernel_threads)
+            cm.simulate(
+                list(Pm),
+                rs,
+                backend=backend,
+                names=kernel_names,
+                chunk_size=kernel_chunk,
+                check=False,
+                out=out[:nk],
+                threads=kernel_threads,
+            )
         for i, d in enumerate(derived.values()):
             growth_rows(out[rows[d.of]], rs.save_every, out=out[nk + i])
             out[nk + i, :, 0] = 0.0  # no growth rate in the first year: reported as NaN below
@@ -250,8 +295,9 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
         out = _buffer(bufs[slot], "out", (len(names), chunk, nt), b - a) if write_out else None
         summ = bufs[slot].get("summariser")
         if summ is None:
-            summ = bufs[slot]["summariser"] = KernelSummaries(cm, rs, cm.selection(kernel_names), nk, growth_of,
-                                                              cells_flat, BLOCK, chunk, acc)
+            summ = bufs[slot]["summariser"] = KernelSummaries(
+                cm, rs, cm.selection(kernel_names), nk, growth_of, cells_flat, BLOCK, chunk, acc
+            )
         with np.errstate(**errstate):
             summ.run(Pm, copies, out)
         return sampled, (summ, Pm, out), copies
@@ -272,8 +318,7 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
                 if acc.lo is None:  # bin edges from the first BLOCK draws, before the next chunk starts
                     acc.set_edges(res[:, : min(BLOCK, b - a), :])
                 if pipelined and c + 1 < len(starts):
-                    nxt = pool.submit(integrate_chunk, b, starts[c + 2] if c + 2 < len(starts) else draws,
-                                      (c + 1) % 2)
+                    nxt = pool.submit(integrate_chunk, b, starts[c + 2] if c + 2 < len(starts) else draws, (c + 1) % 2)
                 if isinstance(res, tuple):  # summarised by the kernel
                     summ, Pm, out = res
                     summ.add_to(acc)
@@ -294,8 +339,11 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
                 bar.update(b - a)
         except KeyboardInterrupt:
             interrupted = True
-            warnings.warn(f"Monte Carlo interrupted: summaries cover the first {done} of {draws} draws",
-                          RuntimeWarning, stacklevel=2)
+            warnings.warn(
+                f"Monte Carlo interrupted: summaries cover the first {done} of {draws} draws",
+                RuntimeWarning,
+                stacklevel=2,
+            )
         finally:
             pool.shutdown(wait=True, cancel_futures=True)  # a chunk being integrated finishes, unused
             bar.close()
@@ -308,15 +356,28 @@ def monte_carlo(scenario: str = "plan", draws: int = 10_000, *, seed: int = 0, s
     if kept is not None:
         ds = ds.merge(kept.dataset(cm, rs, names, done))
     ds.attrs.update(
-        scenario=scenario, model=cm.name, seed=int(seed), sampler=sampler, backend=backend,
-        draws_requested=int(draws), draws=int(done), interrupted=int(interrupted), chunk_size=chunk,
+        scenario=scenario,
+        model=cm.name,
+        seed=int(seed),
+        sampler=sampler,
+        backend=backend,
+        draws_requested=int(draws),
+        draws=int(done),
+        interrupted=int(interrupted),
+        chunk_size=chunk,
         kernel_threads=int(kernel_threads if backend != "numba" else _numba_threads()),
-        method=rs.method, dt=rs.dt, jzsim_version=__version__, numpy_version=np.__version__,
-        numba_version=_version("numba") if backend == "numba" else "", python_version=platform.python_version(),
-        data_hash=data_hash(), elapsed_seconds=elapsed, draws_per_second=done / elapsed if elapsed else np.nan,
+        method=rs.method,
+        dt=rs.dt,
+        jzsim_version=__version__,
+        numpy_version=np.__version__,
+        numba_version=_version("numba") if backend == "numba" else "",
+        python_version=platform.python_version(),
+        data_hash=data_hash(),
+        elapsed_seconds=elapsed,
+        draws_per_second=done / elapsed if elapsed else np.nan,
         uncertain_parameters=", ".join(p.name for p in uncertain),
         quantile_method=f"histogram of {n_bins} bins per variable and year; edges from the first "
-                        f"{min(BLOCK, draws)} draws widened by half their range each side",
+        f"{min(BLOCK, draws)} draws widened by half their range each side",
     )
     return ds
 
@@ -395,8 +456,11 @@ def _target_checks(cm, rs, names: list[str], targets):
     for g in cm.groups.values():
         if g.name in present:
             rows[g.name] = {label: rows[m] for label, m in g.members.items()}
-    growth = {d.name: rows[d.of] for d in cm.derived.values()
-              if d.name in present and d.name not in rows and isinstance(rows.get(d.of), int)}
+    growth = {
+        d.name: rows[d.of]
+        for d in cm.derived.values()
+        if d.name in present and d.name not in rows and isinstance(rows.get(d.of), int)
+    }
     return TargetChecks(template, targets, rows, growth, rs.save_every)
 
 
@@ -407,9 +471,15 @@ def _summary_dataset(cm, rs, names, acc: Accumulator, qs, targets, met_counts, n
     data = {}
     for i, name in enumerate(names):
         attrs = cm.attrs_of(name)
-        data[name] = (("statistic", tdim), stats[:, i, :],
-                      {"units": attrs["units"], "description": attrs["description"],
-                       "quantile_resolution": float(np.max(acc.width[i]))})
+        data[name] = (
+            ("statistic", tdim),
+            stats[:, i, :],
+            {
+                "units": attrs["units"],
+                "description": attrs["description"],
+                "quantile_resolution": float(np.max(acc.width[i])),
+            },
+        )
     coords = {"statistic": labels, tdim: (tdim, rs.save_times, {"units": cm.time_units})}
     ds = xr.Dataset(data, coords=coords)
     if targets is not None and len(targets):
@@ -421,14 +491,20 @@ def _summary_dataset(cm, rs, names, acc: Accumulator, qs, targets, met_counts, n
         nan = np.where(modelled, 1.0, np.nan)
         ds = ds.assign_coords(target=ids)
         ds["p_met"] = ("target", p * nan, {"units": "1", "description": "share of draws meeting the target"})
-        ds["p_met_se"] = ("target", np.sqrt(p * (1 - p) / n) * nan,
-                          {"units": "1", "description": "Monte Carlo standard error of p_met, sqrt(p(1-p)/n)"})
+        ds["p_met_se"] = (
+            "target",
+            np.sqrt(p * (1 - p) / n) * nan,
+            {"units": "1", "description": "Monte Carlo standard error of p_met, sqrt(p(1-p)/n)"},
+        )
         ds["p_met_low"] = ("target", low * nan, {"units": "1", "description": "Wilson 95% interval, lower"})
         ds["p_met_high"] = ("target", high * nan, {"units": "1", "description": "Wilson 95% interval, upper"})
         ds["n_met"] = ("target", met_counts, {"units": "1", "description": "draws meeting the target"})
         ds["modelled"] = ("target", modelled, {"description": "the model covers the target's indicator"})
-        ds["status"] = ("target", status.astype(str),
-                        {"description": "modelled, not modelled, or threshold unknown (no number in the plan)"})
+        ds["status"] = (
+            "target",
+            status.astype(str),
+            {"description": "modelled, not modelled, or threshold unknown (no number in the plan)"},
+        )
     return ds
 
 
@@ -482,9 +558,14 @@ class _Keeper:
         if isinstance(self.arr, np.memmap):
             self.arr.flush()
         tdim = cm.time_dim
-        data = {f"{nm}_draws": (("draw", tdim), self.arr[i, :n, :],
-                                {k: v for k, v in cm.attrs_of(nm).items() if k in ("units", "description")})
-                for i, nm in enumerate(names)}
+        data = {
+            f"{nm}_draws": (
+                ("draw", tdim),
+                self.arr[i, :n, :],
+                {k: v for k, v in cm.attrs_of(nm).items() if k in ("units", "description")},
+            )
+            for i, nm in enumerate(names)
+        }
         for k, v in self.params.items():
             data[k] = (("draw",), v[:n], {"units": cm.variables[k].units, "description": "sampled parameter"})
         return xr.Dataset(data, coords={"draw": np.arange(n), tdim: (tdim, rs.save_times)})
@@ -496,7 +577,9 @@ def _keeper(keep, n_vars, draws, nt, pnames):
     if keep is True:
         need = n_vars * draws * nt * 8
         if need > 4 * 2**30:
-            raise MemoryError(f"keeping {draws} trajectories of {n_vars} outputs needs {need / 2**30:.1f} GiB; "
-                              "pass keep='path/to/file.npy' to stream them to disk")
+            raise MemoryError(
+                f"keeping {draws} trajectories of {n_vars} outputs needs {need / 2**30:.1f} GiB; "
+                "pass keep='path/to/file.npy' to stream them to disk"
+            )
         return _Keeper(None, n_vars, draws, nt, pnames)
     return _Keeper(keep, n_vars, draws, nt, pnames)

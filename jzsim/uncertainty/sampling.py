@@ -137,8 +137,7 @@ def _rows_checked(sampler: str, seed: int, start: int, stop: int) -> bool:
     return True
 
 
-def _rows(sampler: str, seed: int, names: Sequence[str], start: int, stop: int,
-          n_total: int | None) -> np.ndarray:
+def _rows(sampler: str, seed: int, names: Sequence[str], start: int, stop: int, n_total: int | None) -> np.ndarray:
     """:func:`uniforms` transposed, shape ``(len(names), stop - start)`` (each row contiguous)."""
     _rows_checked(sampler, seed, start, stop)
     if sampler == "random":
@@ -150,8 +149,9 @@ def _rows(sampler: str, seed: int, names: Sequence[str], start: int, stop: int,
     return _lhs_rows(int(seed), names, start, stop, int(n_total))
 
 
-def uniforms(sampler: str, seed: int, names: Sequence[str], start: int, stop: int,
-             n_total: int | None = None) -> np.ndarray:
+def uniforms(
+    sampler: str, seed: int, names: Sequence[str], start: int, stop: int, n_total: int | None = None
+) -> np.ndarray:
     """Uniform numbers in (0, 1) for draws ``start..stop-1``, shape ``(stop - start, len(names))``.
 
     Parameters
@@ -174,9 +174,17 @@ def uniforms(sampler: str, seed: int, names: Sequence[str], start: int, stop: in
     return _rows(sampler, seed, names, start, stop, n_total).T
 
 
-def sample_parameters(params, sampler: str, seed: int, start: int, stop: int,
-                      n_total: int | None = None, *, out: np.ndarray | None = None,
-                      rows: Sequence[int] | None = None) -> dict[str, np.ndarray]:
+def sample_parameters(
+    params,
+    sampler: str,
+    seed: int,
+    start: int,
+    stop: int,
+    n_total: int | None = None,
+    *,
+    out: np.ndarray | None = None,
+    rows: Sequence[int] | None = None,
+) -> dict[str, np.ndarray]:
     """Values of the uncertain parameters for draws ``start..stop-1``.
 
     Parameters

@@ -60,8 +60,9 @@ class Accumulator:
         """Add one block of draws, ``x`` of shape ``(n_vars, n_draws, n_times)``."""
         self.add_blocks(x, max(x.shape[1], 1))
 
-    def add_blocks(self, x: np.ndarray, block: int, cells: np.ndarray | None = None,
-                   copies: np.ndarray | None = None) -> None:
+    def add_blocks(
+        self, x: np.ndarray, block: int, cells: np.ndarray | None = None, copies: np.ndarray | None = None
+    ) -> None:
         """Add consecutive blocks of ``block`` draws (the last may be shorter), ``x`` of shape
         ``(n_vars, n_draws, n_times)``: each block's (count, mean, M2) is merged in order with
         :meth:`_merge`'s arithmetic, so the result does not depend on how blocks are grouped into
@@ -89,10 +90,16 @@ class Accumulator:
         cells = np.zeros((0, 2), dtype=np.int64) if cells is None else np.asarray(cells, dtype=np.int64)
         copies = np.empty((0, n)) if copies is None else copies
         if cells.ndim != 2 or cells.shape[1] != 2 or copies.shape != (len(cells), n):
-            raise ValueError(f"cells of shape {cells.shape} and copies of shape {copies.shape}; allowed: "
-                             f"(k, 2) and (k, {n}) for {n} draws")
-        if len(cells) and not ((0 <= cells[:, 0]).all() and (cells[:, 0] < x.shape[0]).all()
-                               and (0 <= cells[:, 1]).all() and (cells[:, 1] < x.shape[2]).all()):
+            raise ValueError(
+                f"cells of shape {cells.shape} and copies of shape {copies.shape}; allowed: "
+                f"(k, 2) and (k, {n}) for {n} draws"
+            )
+        if len(cells) and not (
+            (0 <= cells[:, 0]).all()
+            and (cells[:, 0] < x.shape[0]).all()
+            and (0 <= cells[:, 1]).all()
+            and (cells[:, 1] < x.shape[2]).all()
+        ):
             raise ValueError(f"cells {cells.tolist()}; allowed: (variable, time) within {x.shape[0]} x {x.shape[2]}")
         fast = _compiled_chunk_stats()
         if fast is not None:
@@ -100,8 +107,17 @@ class Accumulator:
             nb = -(-n // block)
             parts = self._parts(nc)
             stats = [np.empty((nb, nc)) for _ in range(4)]
-            fast(x, int(block), self.lo.reshape(-1), self.inv_width.reshape(-1), self.n_bins, *stats, parts,
-                 cells[:, 0] * self.shape[1] + cells[:, 1], copies)
+            fast(
+                x,
+                int(block),
+                self.lo.reshape(-1),
+                self.inv_width.reshape(-1),
+                self.n_bins,
+                *stats,
+                parts,
+                cells[:, 0] * self.shape[1] + cells[:, 1],
+                copies,
+            )
             from jzsim.backends.lanestats import block_counts
 
             self.add_summaries(block_counts(n, block), *stats, parts)
@@ -109,7 +125,7 @@ class Accumulator:
         for j, (v, t) in enumerate(cells):
             copies[j] = x[v, :, t]
         for s in range(0, n, block):
-            xb = x[:, s: s + block, :]
+            xb = x[:, s : s + block, :]
             bmean = xb.mean(axis=1)
             bm2 = ((xb - bmean[:, None, :]) ** 2).sum(axis=1)
             self._merge(xb.shape[1], bmean, bm2)
@@ -128,8 +144,15 @@ class Accumulator:
             self._hist_parts.fill(0)
         return self._hist_parts
 
-    def add_summaries(self, counts: np.ndarray, b_mean: np.ndarray, b_m2: np.ndarray, b_min: np.ndarray,
-                      b_max: np.ndarray, hist: np.ndarray) -> None:
+    def add_summaries(
+        self,
+        counts: np.ndarray,
+        b_mean: np.ndarray,
+        b_m2: np.ndarray,
+        b_min: np.ndarray,
+        b_max: np.ndarray,
+        hist: np.ndarray,
+    ) -> None:
         """Add consecutive blocks summarised elsewhere (the compiled kernel's
         ``kernel_summaries``): block ``i`` has ``counts[i]`` draws and per cell (variable-major,
         ``n_vars * n_times``) ``b_mean[i]``, ``b_m2[i]``, ``b_min[i]``, ``b_max[i]``; ``hist`` (any
