@@ -16,7 +16,44 @@ from __future__ import annotations
 
 from jzsim.engine.expr import Const, Expr, Lookup, Op, Ref, Time
 
-_BIN = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+_BIN = {
+    "add": "+",
+    "sub": "-",
+    "mul": "*",
+    "div": "/",
+    "pow": "**",
+    "lt": "<",
+    "le": "<=",
+    "gt": ">",
+    "ge": ">=",
+    "eq": "==",
+    "ne": "!=",
+}
+#: functions of the standard library, per dialect (the scalar dialects call numpy's functions for
+#: floor/trunc/mod: ``math.floor`` returns an integer, and numba's would be an int64)
+_NUMPY_FUNCS = {
+    "sin": "_np.sin",
+    "cos": "_np.cos",
+    "tan": "_np.tan",
+    "arctan": "_np.arctan",
+    "arcsin": "_np.arcsin",
+    "arccos": "_np.arccos",
+    "floor": "_np.floor",
+    "integer": "_np.trunc",
+    "mod": "_np.mod",
+}
+_SCALAR_FUNCS = {
+    "sin": "_math.sin",
+    "cos": "_math.cos",
+    "tan": "_math.tan",
+    "arctan": "_math.atan",
+    "arcsin": "_math.asin",
+    "arccos": "_math.acos",
+    "floor": "_np.floor",
+    "integer": "_np.trunc",
+    "mod": "_np.mod",
+}
+_LANES_FUNCS = _SCALAR_FUNCS
 
 
 class Emitter:
@@ -88,6 +125,7 @@ class Emitter:
                 "or": "_np.logical_or",
                 "not": "_np.logical_not",
                 "where": "_np.where",
+                **_NUMPY_FUNCS,
             }
             if op in ("min", "max") and self.use_fills:
                 a = [self.fill(float(x.value)) if isinstance(x, Const) else s for x, s in zip(e.args, a)]
@@ -107,6 +145,7 @@ class Emitter:
                 "log": "_math.log",
                 "sqrt": "_math.sqrt",
                 "abs": "abs",
+                **(_LANES_FUNCS if self.dialect == "lanes" else _SCALAR_FUNCS),
             }
             if self.dialect == "lanes":
                 simple.update(exp="_vexp", log="_vlog")

@@ -11,7 +11,7 @@ import numpy as np
 import pint
 
 from jzsim.engine.codegen import Emitter
-from jzsim.engine.expr import Const, Expr, Op, Ref, refs
+from jzsim.engine.expr import Const, Dt, Expr, Op, Ref, refs, walk
 from jzsim.engine.lowering import Lowerer
 from jzsim.engine.model import Model, ModelError, Variable
 from jzsim.engine.printing import to_text
@@ -75,6 +75,14 @@ class RunSettings:
         return cls(**s)
 
 
+def label(v: Variable, rest: str = "") -> str:
+    """How errors name a variable: ``flow 'x' = ...``, or for a variable a building block made
+    (a smooth's stage, a delay's stock), that block as the user declared it."""
+    own = f"{v.kind} {v.name!r}" + (f" {rest}" if rest else "")
+    block = v.extra.get("declared_by")
+    return f"{block}, in its {own}" if block else own
+
+
 class CompiledModel:
     """A model whose names, order and units have been checked, with its generated code.
 
@@ -105,17 +113,21 @@ class CompiledModel:
         self._check_sectors(model, vars_)
         units = {n: parse_units(v.units) for n, v in vars_.items()}
         tu = parse_units(model.time_units)
-        lw = Lowerer(units.__getitem__, tu)
+        lw = Lowerer(units.__getitem__, tu, dt=self.settings["dt"])
         self.lowered: dict[str, Expr] = {}
         for v in vars_.values():
             if v.kind in ("aux", "flow"):
-                self.lowered[v.name] = lw.lower_to(v.expr, units[v.name], f"{v.kind} {v.name!r} = {to_text(v.expr)}")
+                self.lowered[v.name] = lw.lower_to(v.expr, units[v.name], label(v, f"= {to_text(v.expr)}"))
         self.initial: dict[str, Expr] = {}
         for v in self.stocks:
             self.initial[v.name] = lw.lower_to(
-                v.initial, units[v.name], f"initial value of stock {v.name!r} = {to_text(v.initial)}"
+                v.initial, units[v.name], label(v, f"initial value = {to_text(v.initial)}")
             )
         self.derivatives = self._derivatives(vars_, units, tu)
+        #: whether the equations read dt (``F.dt()`` or a floored stock): dt is then folded in
+        self.uses_dt = any(v.floor for v in self.stocks) or any(
+            isinstance(n, Dt) for v in vars_.values() for e in (v.expr, v.initial) if e is not None for n in walk(e)
+        )
         self.constant_stocks = frozenset(
             n for n, d in self.derivatives.items() if isinstance(d, Const) and d.value == 0.0
         )
@@ -181,7 +193,7 @@ class CompiledModel:
                     f = conversion_factor(units[v.name], need)
                 except UnitError:
                     raise UnitError(
-                        f"flow {v.name!r} = {to_text(v.expr)} has units {format_units(units[v.name])}, but "
+                        f"{label(v, '= ' + to_text(v.expr))} has units {format_units(units[v.name])}, but "
                         f"stock {stock!r} [{format_units(units[stock])}] needs a rate in "
                         f"{format_units(need)}"
                     ) from None
@@ -196,6 +208,10 @@ class CompiledModel:
                 else:
                     acc = Op("add" if sign == "+" else "sub", (acc, e))
             out[s] = acc if acc is not None else Const(0.0)
+            if vars_[s].floor and acc is not None:
+                # XMILE non_negative: the net rate never takes more than the stock holds in one step
+                dt = Const(float(self.settings["dt"]))
+                out[s] = Op("max", (acc, Op("div", (Op("neg", (Ref(s),)), dt))))
         return out
 
     def _order(self, vars_) -> list[str]:
@@ -315,7 +331,14 @@ class CompiledModel:
 
     # -------------------------------------------------------------------- run
     def settings_for(self, overrides: dict) -> RunSettings:
-        return RunSettings.make(self.settings, overrides)
+        rs = RunSettings.make(self.settings, overrides)
+        if self.uses_dt and rs.dt != self.settings["dt"]:
+            raise ValueError(
+                f"run setting dt = {rs.dt}, but model {self.name!r} uses dt in its equations (F.dt() or a "
+                f"floored stock), built with dt = {self.settings['dt']}; allowed: dt = {self.settings['dt']}, "
+                "or declare the model with the dt wanted (Model(..., dt=...))"
+            )
+        return rs
 
     def run(self, params=None, *, draws=None, chunk_size: int = DEFAULT_CHUNK, backend: str = "numpy", **settings):
         """Run deterministic or batched draws; see :meth:`jzsim.engine.Model.run`."""

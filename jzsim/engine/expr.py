@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Expr", "Const", "Ref", "Time", "Op", "Lookup", "as_expr", "walk", "refs"]
+__all__ = ["Expr", "Const", "Ref", "Time", "Dt", "Op", "Lookup", "as_expr", "walk", "refs"]
 
 #: operator name -> arity. The back ends implement exactly these.
 OPS = {
@@ -40,8 +40,21 @@ OPS = {
     "ramp": 3,
     "pulse": 3,
     "lookup": 1,
+    "eq": 2,
+    "ne": 2,
+    "sin": 1,
+    "cos": 1,
+    "tan": 1,
+    "arctan": 1,
+    "arcsin": 1,
+    "arccos": 1,
+    "floor": 1,
+    "integer": 1,
+    "mod": 2,
 }
-COMPARISONS = {"lt", "le", "gt", "ge"}
+COMPARISONS = {"lt", "le", "gt", "ge", "eq", "ne"}
+#: functions of one dimensionless argument giving a dimensionless value (angles in radians)
+DIMENSIONLESS_FUNCS = {"exp", "log", "sin", "cos", "tan", "arctan", "arcsin", "arccos"}
 LOGICAL = {"and", "or", "not"}
 
 
@@ -137,6 +150,12 @@ class Ref(Expr):
 @dataclass(frozen=True, eq=False, repr=False)
 class Time(Expr):
     """Simulation time, in the model's time units."""
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Dt(Expr):
+    """The integration step ``dt``, in the model's time units (a constant of a run: it is
+    folded in as a number when the model is built)."""
 
 
 @dataclass(frozen=True, eq=False, repr=False)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from jzsim.engine.expr import Const, Expr, Lookup, Op, Time, as_expr
+from jzsim.engine.expr import Const, Dt, Expr, Lookup, Op, Time, as_expr
 
 __all__ = [
     "minimum",
@@ -27,6 +27,19 @@ __all__ = [
     "lookup",
     "const",
     "time",
+    "dt",
+    "sin",
+    "cos",
+    "tan",
+    "arctan",
+    "arcsin",
+    "arccos",
+    "floor",
+    "integer",
+    "modulo",
+    "power",
+    "eq",
+    "ne",
 ]
 
 
@@ -121,3 +134,73 @@ def const(value: float, units: str | None = None) -> Expr:
 def time() -> Expr:
     """Simulation time."""
     return Time()
+
+
+def dt() -> Expr:
+    """The integration step, in the model's time units (``DT`` of XMILE, ``TIME STEP`` of Vensim).
+
+    It is folded in as a number when the model is built, so a model whose equations use it runs
+    with the ``dt`` it was declared with (a run that asks for another ``dt`` is refused).
+    """
+    return Dt()
+
+
+def sin(x) -> Expr:
+    """Sine of a dimensionless ``x`` in radians (``SIN``)."""
+    return Op("sin", (as_expr(x),))
+
+
+def cos(x) -> Expr:
+    """Cosine of a dimensionless ``x`` in radians (``COS``)."""
+    return Op("cos", (as_expr(x),))
+
+
+def tan(x) -> Expr:
+    """Tangent of a dimensionless ``x`` in radians (``TAN``)."""
+    return Op("tan", (as_expr(x),))
+
+
+def arctan(x) -> Expr:
+    """Arc tangent of a dimensionless ``x``, in radians (``ARCTAN``)."""
+    return Op("arctan", (as_expr(x),))
+
+
+def arcsin(x) -> Expr:
+    """Arc sine of a dimensionless ``x`` in [-1, 1], in radians (``ARCSIN``)."""
+    return Op("arcsin", (as_expr(x),))
+
+
+def arccos(x) -> Expr:
+    """Arc cosine of a dimensionless ``x`` in [-1, 1], in radians (``ARCCOS``)."""
+    return Op("arccos", (as_expr(x),))
+
+
+def floor(x) -> Expr:
+    """Largest whole number ``<= x``, in the units of ``x`` (XMILE ``INT``: ``floor(-2.5) == -3``)."""
+    return Op("floor", (as_expr(x),))
+
+
+def integer(x) -> Expr:
+    """``x`` with its fraction dropped, towards zero (Vensim ``INTEGER``: ``integer(-2.5) == -2``)."""
+    return Op("integer", (as_expr(x),))
+
+
+def modulo(a, b) -> Expr:
+    """Remainder of ``a / b`` with the sign of ``b``: ``a - b * floor(a / b)`` (Vensim ``MODULO``,
+    XMILE ``MOD``, numpy ``mod``); ``a`` and ``b`` of compatible units, result in ``a``'s."""
+    return Op("mod", (as_expr(a), as_expr(b)))
+
+
+def power(a, b) -> Expr:
+    """``a ** b`` (Vensim ``POWER``); see ``**`` for the units rule."""
+    return Op("pow", (as_expr(a), as_expr(b)))
+
+
+def eq(a, b) -> Expr:
+    """The condition ``a == b`` (compatible units; ``==`` itself is not overloaded on equations)."""
+    return Op("eq", (as_expr(a), as_expr(b)))
+
+
+def ne(a, b) -> Expr:
+    """The condition ``a != b`` (compatible units)."""
+    return Op("ne", (as_expr(a), as_expr(b)))

@@ -42,8 +42,17 @@ _UFUNCS = {
     "log": "_np.log",
     "sqrt": "_np.sqrt",
     "abs": "_np.absolute",
+    "sin": "_np.sin",
+    "cos": "_np.cos",
+    "tan": "_np.tan",
+    "arctan": "_np.arctan",
+    "arcsin": "_np.arcsin",
+    "arccos": "_np.arccos",
+    "floor": "_np.floor",
+    "integer": "_np.trunc",
+    "mod": "_np.mod",
 }
-_NOT_IN_PLACE = frozenset({"pow", "exp", "log", "sqrt"})
+_NOT_IN_PLACE = frozenset({"pow", "exp", "log", "sqrt", "sin", "cos", "tan", "arctan", "arcsin", "arccos"})
 
 
 class _Buffered:

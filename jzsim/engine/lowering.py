@@ -12,9 +12,9 @@ from collections.abc import Callable
 
 import pint
 
-from jzsim.engine.expr import COMPARISONS, LOGICAL, Const, Expr, Lookup, Op, Ref, Time
+from jzsim.engine.expr import COMPARISONS, DIMENSIONLESS_FUNCS, LOGICAL, Const, Dt, Expr, Lookup, Op, Ref, Time
 from jzsim.engine.printing import to_text
-from jzsim.engine.units import UnitError, conversion_factor, format_units, parse_units, ureg
+from jzsim.engine.units import UnitError, conversion_factor, format_units, parse_units, same_dimension, ureg
 
 BOOL = "bool"  # marker for the "unit" of a condition
 
@@ -31,18 +31,21 @@ class Lowerer:
     units_of : callable
         Name -> pint unit of a declared variable (raises KeyError if undefined).
     time_units : pint.Unit
-    where : str
-        Label of the equation being lowered, for error messages.
+    dt : float, optional
+        The model's integration step, folded in where equations use ``dt`` (required then).
     """
 
-    def __init__(self, units_of: Callable[[str], pint.Unit], time_units: pint.Unit):
+    def __init__(self, units_of: Callable[[str], pint.Unit], time_units: pint.Unit, dt: float | None = None):
         self.units_of = units_of
         self.time_units = time_units
+        self.dt = dt
         self.where = ""
 
     def lower_to(self, e: Expr, target: pint.Unit, where: str) -> Expr:
         """Lower ``e`` and convert it to ``target`` units."""
         self.where = where
+        if _bare(e):  # an equation that is just a plain number is in its variable's units
+            return Const(e.value)
         low, u = self.lower(e)
         if u is BOOL:
             raise UnitError(
@@ -53,10 +56,9 @@ class Lowerer:
     def _factor(self, src, dst, what: str) -> float:
         try:
             return conversion_factor(src, dst)
-        except UnitError:
+        except UnitError as exc:
             raise UnitError(
-                f"{self.where}: {what} {format_units(src)} but {format_units(dst)} "
-                f"is required ({_dims(src)} vs {_dims(dst)})"
+                f"{self.where}: {what} {format_units(src)} but {format_units(dst)} is required ({_why(src, dst, exc)})"
             ) from None
 
     def lower(self, e: Expr) -> tuple[Expr, object]:
@@ -66,6 +68,10 @@ class Lowerer:
             return e, self.units_of(e.name)
         if isinstance(e, Time):
             return e, self.time_units
+        if isinstance(e, Dt):
+            if self.dt is None:  # pragma: no cover - CompiledModel always passes dt
+                raise UnitError(f"{self.where}: dt is used but the model has no dt")
+            return Const(float(self.dt)), self.time_units
         if isinstance(e, Lookup):
             x, ux = self.lower(e.x)
             x = _scale(x, self._factor(ux, parse_units(e.x_units), f"lookup input {to_text(e.x)} has units"))
@@ -84,23 +90,25 @@ class Lowerer:
             if units[0] is not BOOL:
                 raise UnitError(f"{self.where}: where() needs a condition first, got {to_text(e.args[0])}")
             b = self._same(e.args[1], units[1], e.args[2], units[2], exprs[2], "where")
-            return Op("where", (exprs[0], exprs[1], b)), units[2] if _bare_zero(e.args[1]) else units[1]
+            return Op("where", (exprs[0], exprs[1], b)), units[2] if self._takes_other(e.args[1], units[2]) else units[
+                1
+            ]
         for a, u in zip(e.args, units):
             if u is BOOL:
                 raise UnitError(f"{self.where}: the condition {to_text(a)} is used as a quantity in {to_text(e)}")
-        if op in ("add", "sub", "min", "max") or op in COMPARISONS:
+        if op in ("add", "sub", "min", "max", "mod") or op in COMPARISONS:
             b = self._same(e.args[0], units[0], e.args[1], units[1], exprs[1], op)
-            u = units[1] if _bare_zero(e.args[0]) else units[0]
+            u = units[1] if self._takes_other(e.args[0], units[1]) else units[0]
             return Op(op, (exprs[0], b)), (BOOL if op in COMPARISONS else u)
         if op == "mul":
             return Op(op, tuple(exprs)), units[0] * units[1]
         if op == "div":
             return Op(op, tuple(exprs)), units[0] / units[1]
-        if op == "neg" or op == "abs":
+        if op in ("neg", "abs", "floor", "integer"):
             return Op(op, tuple(exprs)), units[0]
         if op == "sqrt":
             return Op(op, tuple(exprs)), units[0] ** 0.5
-        if op in ("exp", "log"):
+        if op in DIMENSIONLESS_FUNCS:
             x = self._dimensionless(e.args[0], units[0], exprs[0], op)
             return Op(op, (x,)), ureg.dimensionless
         if op == "pow":
@@ -124,15 +132,23 @@ class Lowerer:
             return Op(op, (exprs[0], t0, t1)), units[0] * self.time_units
         raise AssertionError(op)  # pragma: no cover - OPS and this function must agree
 
+    def _takes_other(self, e, other) -> bool:
+        """Whether ``e`` is a plain number that takes the units of the operand beside it: a literal
+        0 (any unit: ``maximum(0, stock)``), or any plain number next to a time (``time > 10``,
+        ``time - 20``, ``minimum(tau, 5)`` with ``tau`` a time)."""
+        if not _bare(e) or other is BOOL:
+            return False
+        return e.value == 0.0 or (other != ureg.dimensionless and same_dimension(other, self.time_units))
+
     def _same(self, ea, ua, eb, ub, lowered_b, op):
-        if _bare_zero(eb) or _bare_zero(ea):
-            return lowered_b  # a literal 0 is 0 in any unit: maximum(0, stock), where(c, x, 0)
+        if self._takes_other(eb, ua) or self._takes_other(ea, ub):
+            return lowered_b  # maximum(0, stock), where(c, x, 0), time > 10: in the other's units
         try:
             f = conversion_factor(ub, ua)
-        except UnitError:
+        except UnitError as exc:
             raise UnitError(
                 f"{self.where}: cannot {_VERB.get(op, op)} {to_text(ea)} [{format_units(ua)}] and "
-                f"{to_text(eb)} [{format_units(ub)}]: {_dims(ua)} vs {_dims(ub)}"
+                f"{to_text(eb)} [{format_units(ub)}]: {_why(ua, ub, exc)}"
             ) from None
         return _scale(lowered_b, f)
 
@@ -161,12 +177,22 @@ _VERB = {
     "gt": "compare",
     "ge": "compare",
     "where": "choose between",
+    "eq": "compare",
+    "ne": "compare",
+    "mod": "take the remainder of",
 }
 
 
-def _bare_zero(e: Expr) -> bool:
-    """A literal 0 written without units: compatible with any unit."""
-    return isinstance(e, Const) and e.units is None and e.value == 0.0
+def _bare(e: Expr) -> bool:
+    """A plain number written without units."""
+    return isinstance(e, Const) and e.units is None
+
+
+def _why(a, b, exc: UnitError) -> str:
+    """The dimensions of two units that do not fit, or the reason when they have the same ones."""
+    if same_dimension(a, b):
+        return str(exc)  # e.g. temperatures on two offset scales
+    return f"{_dims(a)} vs {_dims(b)}"
 
 
 def _dims(u) -> str:

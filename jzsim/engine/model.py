@@ -11,7 +11,9 @@ import difflib
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
-from jzsim.engine.expr import Const, Expr, Ref, Time, as_expr
+import numpy as np
+
+from jzsim.engine.expr import Const, Dt, Expr, Ref, Time, as_expr
 from jzsim.engine.units import parse_units
 
 if TYPE_CHECKING:
@@ -47,6 +49,10 @@ class Variable:
         Nominal value and plausible range of a parameter, in its units.
     into, out_of : str, optional
         The stock a flow fills / drains.
+    nonnegative : bool
+        Checked after a run: a negative value is an error.
+    floor : bool
+        Floored at 0 while running (XMILE ``non_negative``): see :meth:`Model.stock`.
     """
 
     name: str
@@ -63,6 +69,7 @@ class Variable:
     into: str | None = None
     out_of: str | None = None
     nonnegative: bool = False
+    floor: bool = False
     internal: bool = False
     extra: dict = field(default_factory=dict, compare=False)
 
@@ -160,6 +167,7 @@ class Model:
         self._derived: dict[str, Growth] = {}
         self._sectors: dict[str, Sector] = {}
         self._current_sector = ""
+        self._declaring = ""  # label of the building block being declared (smooth, delay, ...)
         self._compiled: CompiledModel | None = None
         self.params = _Params(self)
 
@@ -174,6 +182,8 @@ class Model:
         parse_units(var.units)
         if var.sector == "" and self._current_sector:
             var = replace(var, sector=self._current_sector)
+        if self._declaring:
+            var.extra["declared_by"] = self._declaring
         self._vars[var.name] = var
         self._compiled = None
         return Ref(var.name)
@@ -216,8 +226,22 @@ class Model:
         description: str = "",
         source: str = "",
         nonnegative: bool = False,
+        floor: bool = False,
     ) -> Ref:
-        """Declare a stock with an ``initial`` value (number or expression, in ``units``)."""
+        """Declare a stock with an ``initial`` value (number or expression, in ``units``).
+
+        Parameters
+        ----------
+        nonnegative : bool, default False
+            A negative value after the run is an error (the stock's outflows are meant to be
+            limited by the equations themselves).
+        floor : bool, default False
+            The stock is floored at 0 as XMILE's ``non_negative`` stocks are in Stella, PySD and the
+            SDXorg test suite: its net rate is ``maximum(net, -stock / dt)``, so an Euler step
+            gives ``max(0, stock + dt * net)``. The flows keep their computed values (they are
+            reported and fill other stocks unchanged); to conserve material between two stocks,
+            limit the flow itself: ``F.minimum(rate, stock / F.dt())``.
+        """
         init = as_expr(initial)
         if isinstance(init, Const) and init.units is None:
             init = Const(init.value, units)
@@ -226,7 +250,23 @@ class Model:
                     f"stock {name!r}: initial value {init.value} is negative; "
                     "allowed: >= 0 (the stock is declared nonnegative)"
                 )
-        return self._add(Variable(name, "stock", units, description, source, initial=init, nonnegative=nonnegative))
+        for label, flag in (("nonnegative", nonnegative), ("floor", floor)):
+            if not isinstance(flag, (bool, np.bool_)):
+                raise ModelError(f"stock {name!r}: {label}={flag!r}; allowed: True or False")
+        if floor and isinstance(init, Const) and init.value < 0:
+            raise ModelError(f"stock {name!r}: initial value {init.value} is negative; allowed: >= 0 (floor=True)")
+        return self._add(
+            Variable(
+                name,
+                "stock",
+                units,
+                description,
+                source,
+                initial=init,
+                nonnegative=bool(nonnegative),
+                floor=bool(floor),
+            )
+        )
 
     def flow(
         self,
@@ -239,9 +279,22 @@ class Model:
         description: str = "",
         source: str = "",
     ) -> Ref:
-        """Declare a flow (a rate) that fills stock ``into`` and/or drains stock ``out_of``."""
+        """Declare a flow (a rate) that fills stock ``into`` and/or drains stock ``out_of``.
+
+        One flow draining one stock into another is declared once:
+        ``m.flow("transfer", k * A, "t/year", out_of="A", into="B")``. A flow fills at most one
+        stock and drains at most one (declare one flow per pair of stocks).
+        """
         if into is None and out_of is None:
             raise ModelError(f"flow {name!r} has neither into= nor out_of=; declare it with m.aux instead")
+        for label, stock in (("into", into), ("out_of", out_of)):
+            if stock is not None and not isinstance(stock, str):
+                raise ModelError(
+                    f"flow {name!r}: {label}={stock!r}; allowed: the name of one stock (a str). A flow fills "
+                    "at most one stock and drains at most one: declare one flow per stock"
+                )
+        if into is not None and into == out_of:
+            raise ModelError(f"flow {name!r} drains and fills the same stock {into!r}; allowed: two different stocks")
         return self._add(
             Variable(name, "flow", units, description, source, expr=as_expr(expr), into=into, out_of=out_of)
         )
@@ -268,6 +321,12 @@ class Model:
     def time(self) -> Expr:
         """Simulation time (in ``time_units``)."""
         return Time()
+
+    @property
+    def dt(self) -> Expr:
+        """The integration step (in ``time_units``), usable in equations (see
+        :func:`jzsim.engine.functions.dt`)."""
+        return Dt()
 
     def group(self, name: str, dim: str, members: dict[str, str], description: str = "") -> None:
         """Stack ``members`` (label -> variable name) into result variable ``name`` along ``dim``."""
@@ -300,6 +359,70 @@ class Model:
             self._current_sector = ""
 
     # ----------------------------------------------------------- building blocks
+    def _time_const(self, v: Expr | float) -> Expr:
+        """A plain number given as a time (a smoothing time, a delay) is in the model's time units."""
+        e = as_expr(v)
+        if isinstance(e, Const) and e.units is None:
+            return Const(e.value, self.time_units)
+        return e
+
+    def _block(self, label: str):
+        """Context in which every variable declared is marked as part of the block ``label`` (the
+        user's call, named in errors instead of the generated names)."""
+        model = self
+
+        class _Ctx:
+            def __enter__(self):
+                self.outer = model._declaring
+                model._declaring = model._declaring or label
+
+            def __exit__(self, *exc):
+                model._declaring = self.outer
+
+        return _Ctx()
+
+    def smooth(
+        self,
+        name: str,
+        input: Expr,
+        tau: Expr | float,
+        units: str,
+        *,
+        order: int = 1,
+        initial: Expr | float | None = None,
+        description: str = "",
+    ) -> Ref:
+        """Exponential smoothing of order ``order`` (Vensim SMOOTH / SMOOTH3 / SMOOTH N, XMILE
+        SMTH1 / SMTH3 / SMTHN).
+
+        ``order`` first-order stages in series, each with time constant ``tau / order``:
+        ``d(stage_i)/dt = (stage_{i-1} - stage_i) / (tau / order)``, stage 0 being ``input``; the
+        last stage is ``name``. Every stage starts at ``initial`` (default: ``input`` at the start
+        time, as SMOOTH and SMTHN without an initial value). ``units`` are those of ``input``; a
+        plain number ``tau`` is in the model's time units. A ``tau`` that varies in time acts at
+        once on every stage (as in Vensim and Stella).
+        """
+        order = _order(order, name)
+        tau_e = self._time_const(tau)
+        label = f"smooth {name!r} (order {order}) of {input!r}"
+        with self._block(label):
+            prev: Expr = input
+            each = tau_e if order == 1 else tau_e / order
+            for i in range(1, order + 1):
+                sname = name if i == order else f"{name}__s{i}"
+                s = self.stock(
+                    sname,
+                    prev if initial is None else initial,
+                    units,
+                    description=(description or f"order-{order} smooth of {input!r}") if i == order else "",
+                )
+                self.flow(f"{sname}__adjust", (prev - s) / each, f"({units})/({self.time_units})", into=sname)
+                self._mark_internal(f"{sname}__adjust")
+                if i != order:
+                    self._mark_internal(sname)
+                prev = s
+        return Ref(name)
+
     def smooth1(
         self,
         name: str,
@@ -314,15 +437,7 @@ class Model:
 
         ``d(name)/dt = (input - name) / tau``; starts at ``initial`` (default: ``input`` at start).
         """
-        s = self.stock(
-            name,
-            input if initial is None else initial,
-            units,
-            description=description or f"first-order smooth of {input!r}",
-        )
-        self.flow(f"{name}__adjust", (input - s) / tau, f"({units})/({self.time_units})", into=name)
-        self._mark_internal(f"{name}__adjust")
-        return s
+        return self.smooth(name, input, tau, units, order=1, initial=initial, description=description)
 
     def smooth3(
         self,
@@ -335,11 +450,32 @@ class Model:
         description: str = "",
     ) -> Ref:
         """Third-order smoothing (SMOOTH3): three first-order smooths with ``tau/3`` each."""
-        prev: Expr = input
-        for i in (1, 2):
-            prev = self.smooth1(f"{name}__s{i}", prev, tau / 3, units, initial=initial)
-            self._mark_internal(f"{name}__s{i}")
-        return self.smooth1(name, prev, tau / 3, units, initial=initial, description=description)
+        return self.smooth(name, input, tau, units, order=3, initial=initial, description=description)
+
+    def delay(
+        self,
+        name: str,
+        input: Expr,
+        tau: Expr | float,
+        units: str,
+        *,
+        order: int = 1,
+        initial: Expr | float | None = None,
+        description: str = "",
+    ) -> Ref:
+        """Material delay of order ``order`` (Vensim DELAY1 / DELAY3 / DELAY N, XMILE DELAY1 /
+        DELAY3 / DELAYN): ``order`` in-transit stocks in series, each emptying at
+        ``stock_i / (tau / order)``; the outflow of the last is ``name``.
+
+        ``units`` are the flow's units (per time); each in-transit stock starts at
+        ``initial * tau / order`` (``initial``, the outflow at the start, defaults to ``input`` at
+        start, as DELAY N's initial value). A plain number ``tau`` is in the model's time units.
+        A ``tau`` that varies in time changes every stage's outflow at once (Vensim's and
+        XMILE's convention): material is conserved, but it is not a fixed pipeline.
+        """
+        order = _order(order, name)
+        with self._block(f"delay {name!r} (order {order}) of {input!r}"):
+            return self._delay_chain(name, input, self._time_const(tau), units, initial, order, description)
 
     def delay1(
         self,
@@ -356,7 +492,7 @@ class Model:
         ``units`` are the flow's units (per time); the in-transit stock starts at
         ``initial * tau`` (``initial`` defaults to ``input`` at start), so the outflow starts there.
         """
-        return self._delay_chain(name, input, tau, units, initial, 1, description)
+        return self.delay(name, input, tau, units, order=1, initial=initial, description=description)
 
     def delay3(
         self,
@@ -369,11 +505,13 @@ class Model:
         description: str = "",
     ) -> Ref:
         """Third-order material delay (DELAY3): three stocks in series, ``tau/3`` each."""
-        return self._delay_chain(name, input, tau, units, initial, 3, description)
+        return self.delay(name, input, tau, units, order=3, initial=initial, description=description)
 
     def _delay_chain(self, name, input, tau, units, initial, order, description) -> Ref:
         stock_units = f"({units})*({self.time_units})"
         start = input if initial is None else as_expr(initial)
+        if isinstance(start, Const) and start.units is None:
+            start = Const(start.value, units)  # a plain initial outflow is in the flow's units
         each = as_expr(tau) / order
         self.flow(f"{name}__in", input, units, into=f"{name}__stock1")
         self._mark_internal(f"{name}__in")
@@ -394,6 +532,64 @@ class Model:
             if not last:
                 self._mark_internal(fname)
         return Ref(name)
+
+    def trend(
+        self,
+        name: str,
+        input: Expr,
+        avg_time: Expr | float,
+        units: str,
+        *,
+        initial_trend: Expr | float = 0.0,
+        description: str = "",
+    ) -> Ref:
+        """Fractional growth rate of ``input`` per time unit (Vensim ``TREND``, XMILE ``TREND``).
+
+        ``average`` smooths ``input`` over ``avg_time`` (first order), starting at
+        ``input / (1 + initial_trend * avg_time)``; ``name = (input - average) / (avg_time *
+        abs(average))``, in ``1/time_units`` (Vensim writes it with ZIDZ: here an ``average`` of 0
+        is a division by zero). ``units`` are those of ``input``; a plain ``initial_trend`` is per
+        time unit, a plain ``avg_time`` in time units.
+        """
+        tau = self._time_const(avg_time)
+        g0 = as_expr(initial_trend)
+        if isinstance(g0, Const) and g0.units is None:
+            g0 = Const(g0.value, f"1/({self.time_units})")
+        with self._block(f"trend {name!r} of {input!r}"):
+            avg = self.smooth(f"{name}__average", input, tau, units, initial=input / (1 + g0 * tau))
+            self._mark_internal(f"{name}__average")
+            from jzsim.engine.functions import abs_
+
+            return self.aux(
+                name,
+                (input - avg) / (tau * abs_(avg)),
+                f"1/({self.time_units})",
+                description=description or f"trend (fractional growth per {self.time_units}) of {input!r}",
+            )
+
+    def forecast(
+        self,
+        name: str,
+        input: Expr,
+        avg_time: Expr | float,
+        horizon: Expr | float,
+        units: str,
+        *,
+        initial_trend: Expr | float = 0.0,
+        description: str = "",
+    ) -> Ref:
+        """``input`` extrapolated ``horizon`` time units ahead along its trend (Vensim
+        ``FORECAST``, XMILE ``FORCST``): ``input * (1 + trend(input, avg_time) * horizon)``, in
+        ``units`` (those of ``input``); plain numbers for ``avg_time`` and ``horizon`` are times."""
+        with self._block(f"forecast {name!r} of {input!r}"):
+            g = self.trend(f"{name}__trend", input, avg_time, units, initial_trend=initial_trend)
+            self._mark_internal(f"{name}__trend")
+            return self.aux(
+                name,
+                input * (1 + g * self._time_const(horizon)),
+                units,
+                description=description or f"forecast of {input!r}",
+            )
 
     def _mark_internal(self, name: str) -> None:
         self._vars[name] = replace(self._vars[name], internal=True)
@@ -435,6 +631,12 @@ class Model:
             chunk, default 16384): override the model's settings for this run only.
         """
         return self.build().run(params, draws=draws, **settings)
+
+
+def _order(order: Any, name: str) -> int:
+    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 1:
+        raise ModelError(f"{name!r}: order={order!r}; allowed: a whole number >= 1")
+    return int(order)
 
 
 def _finite(v: Any, what: str) -> float:

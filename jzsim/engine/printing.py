@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jzsim.engine.expr import Const, Expr, Lookup, Op, Ref, Time
+from jzsim.engine.expr import Const, Dt, Expr, Lookup, Op, Ref, Time
 
 _INFIX = {
     "add": "+",
@@ -32,7 +32,7 @@ _PREC = {
     "not": 6,
     "pow": 7,
 }
-_FUNC = {"min": "minimum", "max": "maximum", "abs": "abs_"}
+_FUNC = {"min": "minimum", "max": "maximum", "abs": "abs_", "mod": "modulo"}
 
 
 def to_text(e: Expr, parent: int = 0) -> str:
@@ -44,6 +44,8 @@ def to_text(e: Expr, parent: int = 0) -> str:
         return e.name
     if isinstance(e, Time):
         return "time"
+    if isinstance(e, Dt):
+        return "dt"
     if isinstance(e, Lookup):
         return f"lookup({to_text(e.x)}, {list(e.xs)}, {list(e.ys)})"
     assert isinstance(e, Op)

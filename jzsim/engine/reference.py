@@ -13,6 +13,25 @@ import numpy as np
 from jzsim.engine.expr import Const, Lookup, Ref, Time
 
 
+def _mod(a: float, b: float) -> float:
+    """Remainder with the sign of the divisor (numpy's ``mod``; Python's ``%`` on floats)."""
+    return math.nan if b == 0 else a % b
+
+
+#: the standard library's functions, one draw at a time (Python's own math, not numpy's)
+_MATH = {
+    "sin": math.sin,
+    "cos": math.cos,
+    "tan": math.tan,
+    "arctan": math.atan,
+    "arcsin": math.asin,
+    "arccos": math.acos,
+    "floor": lambda x: float(math.floor(x)),
+    "integer": lambda x: float(math.trunc(x)),
+    "mod": _mod,
+}
+
+
 def evaluate(e, env: dict, t: float) -> float:
     """Value of a lowered expression for one draw; ``env`` maps names to floats."""
     if isinstance(e, Const):
@@ -67,6 +86,15 @@ def evaluate(e, env: dict, t: float) -> float:
         return math.sqrt(a[0]) if a[0] >= 0 else math.nan
     if op == "abs":
         return abs(a[0])
+    if op == "eq":
+        return a[0] == a[1]
+    if op == "ne":
+        return a[0] != a[1]
+    if op in _MATH:
+        try:
+            return _MATH[op](*a)
+        except (ValueError, ZeroDivisionError):  # tan/mod at a pole or of inf: nan, as numpy
+            return math.nan
     if op == "step":
         return a[0] if t >= a[1] else 0.0
     if op == "pulse":

@@ -10,7 +10,7 @@ Mapping
 - parameter -> ``<aux>`` whose equation is its nominal value (a constant: PySD's
   ``run(params=...)`` and Stella's sliders can change it);
 - stock -> ``<stock>`` with its initial value as ``<eqn>`` and ``<inflow>``/``<outflow>`` from the
-  flows' ``into=``/``out_of=``. Where a flow's units differ from the stock's rate only by scale
+  flows' ``into=``/``out_of=``, and ``<non_negative/>`` if it is floored (``floor=True``). Where a flow's units differ from the stock's rate only by scale
   (``m**3/year`` into a ``yi_m3`` stock), a helper ``<flow>`` ``<flow>__to_<stock>`` (or
   ``__from_``) = flow * factor carries it, because XMILE stocks add their flows as they are;
 - flow -> ``<flow>``, auxiliary -> ``<aux>``; internal stocks and flows of ``smooth1``/``delay3``
@@ -19,6 +19,10 @@ Mapping
   ``<gf>`` (``<xpts>``/``<ypts>``, continuous: linear, held flat outside), referenced by name;
 - ``where`` -> ``IF c THEN a ELSE b``; ``& | ~`` -> ``AND OR NOT``; ``**`` -> ``^``;
   ``minimum maximum exp log sqrt abs_`` -> ``MIN MAX EXP LN SQRT ABS``; time -> ``TIME``;
+  ``sin cos tan arctan arcsin arccos floor`` -> ``SIN COS TAN ARCTAN ARCSIN ARCCOS INT``;
+  ``modulo(a, b)`` -> ``a - b * INT(a / b)`` (PySD has no ``MOD``); ``eq ne`` -> ``= <>``;
+  ``integer`` (towards zero) -> ``IF x >= 0 THEN INT(x) ELSE -INT(-x)``; ``dt`` is written as the
+  number it was at build (a model using it keeps its dt);
 - ``step``, ``ramp`` and ``pulse`` are written out with ``IF``/``MIN``/``MAX`` and ``TIME`` with
   jzsim's exact meaning, not as XMILE's STEP/RAMP/PULSE: XMILE ``PULSE(h, t0, interval)`` is a
   train of one-dt impulses of h/dt (not ``h`` for ``t0 <= t < t0 + width``), PySD's ``STEP``
@@ -179,8 +183,24 @@ _INFIX = {
     "ge": ">=",
     "and": "AND",
     "or": "OR",
+    "eq": "=",
+    "ne": "<>",
 }
-_FUNC = {"min": "MIN", "max": "MAX", "exp": "EXP", "log": "LN", "sqrt": "SQRT", "abs": "ABS"}
+_FUNC = {
+    "min": "MIN",
+    "max": "MAX",
+    "exp": "EXP",
+    "log": "LN",
+    "sqrt": "SQRT",
+    "abs": "ABS",
+    "sin": "SIN",
+    "cos": "COS",
+    "tan": "TAN",
+    "arctan": "ARCTAN",
+    "arcsin": "ARCSIN",
+    "arccos": "ARCCOS",
+    "floor": "INT",
+}
 
 
 def _num(v: float) -> str:
@@ -233,6 +253,12 @@ class _Writer:
             return f"{_FUNC[op]}({', '.join(self.w(x) for x in a)})"
         if op == "where":
             return f"(IF {self.w(a[0])} THEN {self.w(a[1])} ELSE {self.w(a[2])})"
+        if op == "mod":  # a - b * INT(a / b): XMILE's MOD, written out (PySD does not implement MOD)
+            x, y = self.w(a[0]), self.w(a[1])
+            return f"({x} - ({y} * INT(({x} / {y}))))"
+        if op == "integer":  # towards zero (Vensim INTEGER); XMILE's INT is the floor
+            x = self.w(a[0])
+            return f"(IF ({x} >= 0) THEN INT({x}) ELSE (-INT((-{x}))))"
         if op == "step":  # height from t0 on: TIME >= t0 exactly as jzsim (not PySD's STEP)
             h, t0 = self.w(a[0]), self.w(a[1])
             return f"(IF ({self.time} >= {t0}) THEN {h} ELSE 0.0)"
@@ -341,6 +367,8 @@ def to_xmile(model: Model | CompiledModel, *, grid_time: bool | None = None) -> 
             _sub(el, "inflow", f)
         for f in outflows[s.name]:
             _sub(el, "outflow", f)
+        if s.floor:
+            _sub(el, "non_negative")
         _meta(el, s.units, s.description)
     for v in cm.computed:
         el = _sub(variables, "flow" if v.kind == "flow" else "aux", name=names[v.name])
