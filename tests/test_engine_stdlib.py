@@ -58,6 +58,8 @@ def _library_model() -> Model:
         + m.dt / F.const(1, "month"),
         "1",
     )
+    xs = np.linspace(0.0, 12.0, 201)  # longer than UNROLL_MAX: a table as data in the compiled kernel
+    m.aux("table", F.lookup(m.time, xs, np.sin(xs) * xs, x_units="month"), "1")
     m.aux("flag", F.where(F.eq(m.time, 3) | F.ne(F.floor(u), u), 1, 0), "1")
     return m
 
@@ -99,7 +101,7 @@ def test_floor_and_integer_and_modulo_conventions():
         ds = m.build().run(backend=backend)
         assert float(ds["f"][0, 0]) == -3.0  # XMILE INT: floor
         assert float(ds["i"][0, 0]) == -2.0  # Vensim INTEGER: towards zero
-        assert float(ds["r"][0, 0]) == 2.0  # sign of the divisor (Vensim MODULO, numpy mod)
+        assert float(ds["r"][0, 0]) == 2.0  # sign of the divisor (XMILE MOD, numpy mod)
         assert float(ds["r2"][0, 0]) == -2.0
 
 
@@ -288,3 +290,25 @@ def test_an_error_inside_a_smooth_names_the_users_call():
     m.smooth("expected_price", m["price"], 2.0, "person", order=3)
     with pytest.raises(Exception, match=r"smooth 'expected_price' \(order 3\) of price, in its"):
         m.build()
+
+
+# ------------------------------------------------------------------------- tables as data
+def test_a_long_lookup_table_is_data_not_code():
+    from jzsim.backends.numba_kernel import generate_source
+    from jzsim.engine.codegen import UNROLL_MAX
+
+    xs = np.linspace(0.0, 100.0, 3201)
+    m = Model("long_table", stop=100.0, dt=0.5)
+    m.aux("y", F.lookup(m.time, xs, np.sqrt(xs), x_units="year"), "1")
+    src = generate_source(m.build())
+    assert src.count("\n") < 400  # unrolled, it was a line per point (3,201 points did not compile in 240 s)
+    assert "_XS0 = _np.array(" in src and "_interp_data(x, _XS0, _YS0)" in src
+    short = Model("short_table", stop=1.0)
+    short.aux("y", F.lookup(short.time, xs[:UNROLL_MAX], xs[:UNROLL_MAX], x_units="year"), "1")
+    assert "_interp_data" not in generate_source(short.build())  # short tables stay branch-free selects
+
+
+def test_long_table_lookup_equals_numpy_interp_at_and_between_points(library):
+    _, _, ds = library
+    xs = np.linspace(0.0, 12.0, 201)
+    np.testing.assert_array_equal(ds["table"].values[0], np.interp(ds["time"].values, xs, np.sin(xs) * xs))

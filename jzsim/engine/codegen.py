@@ -169,7 +169,13 @@ class Emitter:
 
     def table_source(self) -> str:
         if self.dialect == "lanes":
-            return "\n\n".join(lookup_select_source(k, xs, ys) for k, (xs, ys) in enumerate(self.tables))
+            parts = [
+                lookup_select_source(k, xs, ys) if len(xs) <= UNROLL_MAX else lookup_data_source(k, xs, ys)
+                for k, (xs, ys) in enumerate(self.tables)
+            ]
+            if any(len(xs) > UNROLL_MAX for xs, _ in self.tables):
+                parts.insert(0, _SEARCH_SOURCE)
+            return "\n\n".join(parts)
         lines = []
         for k, (xs, ys) in enumerate(self.tables):
             lines.append(f"_XS{k} = _np.array({list(xs)!r})")
@@ -189,6 +195,50 @@ def interp_scalar(x, xs, ys):
         j += 1
     slope = (ys[j + 1] - ys[j]) / (xs[j + 1] - xs[j])
     return slope * (x - xs[j]) + ys[j]
+
+
+#: tables of at most this many points are unrolled into selects (branch-free, so the lane loop
+#: still vectorises); longer ones are data: arrays searched by bisection. Unrolled, a table
+#: costs numba's compiler about a line per point: a 3,201-point table did not compile in 240 s
+UNROLL_MAX = 64
+
+_SEARCH_SOURCE = """@_nb.njit(cache=True, error_model="numpy")
+def _interp_data(x, xs, ys):
+    # numpy.interp's formula on the table (xs, ys): bisection for the last xs[j] <= x
+    n = xs.shape[0]
+    if not x == x:
+        return x
+    if x <= xs[0]:
+        return ys[0]
+    if x >= xs[n - 1]:
+        return ys[n - 1]
+    lo = 0
+    hi = n - 1
+    while hi - lo > 1:
+        mid = (lo + hi) >> 1
+        if xs[mid] <= x:
+            lo = mid
+        else:
+            hi = mid
+    return (ys[lo + 1] - ys[lo]) / (xs[lo + 1] - xs[lo]) * (x - xs[lo]) + ys[lo]"""
+
+
+def lookup_data_source(k: int, xs, ys) -> str:
+    """Source of ``_lookup{k}(x)`` for a long table: the points as module-level arrays (numba
+    keeps them as constant data, compiled in no time whatever their number), read by bisection
+    (:data:`_SEARCH_SOURCE`) with the formula of ``numpy.interp`` (same bits)."""
+    xs, ys = [float(v) for v in xs], [float(v) for v in ys]
+    return "\n".join(
+        [
+            f"_XS{k} = _np.array({xs!r})",
+            f"_YS{k} = _np.array({ys!r})",
+            "",
+            "",
+            '@_nb.njit(cache=True, error_model="numpy")',
+            f"def _lookup{k}(x):",
+            f"    return _interp_data(x, _XS{k}, _YS{k})",
+        ]
+    )
 
 
 def lookup_select_source(k: int, xs, ys) -> str:

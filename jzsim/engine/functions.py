@@ -186,8 +186,9 @@ def integer(x) -> Expr:
 
 
 def modulo(a, b) -> Expr:
-    """Remainder of ``a / b`` with the sign of ``b``: ``a - b * floor(a / b)`` (Vensim ``MODULO``,
-    XMILE ``MOD``, numpy ``mod``); ``a`` and ``b`` of compatible units, result in ``a``'s."""
+    """Remainder of ``a / b`` with the sign of ``b``: ``a - b * floor(a / b)`` (XMILE ``MOD``, numpy
+    ``mod``); ``a`` and ``b`` of compatible units, result in ``a``'s. Vensim's ``MODULO`` keeps the
+    sign of ``a`` (C's ``fmod``): write ``a - b * integer(a / b)`` for it."""
     return Op("mod", (as_expr(a), as_expr(b)))
 
 
