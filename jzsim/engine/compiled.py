@@ -111,9 +111,14 @@ class CompiledModel:
         self.stocks = [v for v in vars_.values() if v.kind == "stock"]
         self._check_names(vars_)
         self._check_sectors(model, vars_)
-        units = {n: parse_units(v.units) for n, v in vars_.items()}
-        tu = parse_units(model.time_units)
-        lw = Lowerer(units.__getitem__, tu, dt=self.settings["dt"])
+        if getattr(model, "check_units", True):
+            units = {n: parse_units(v.units) for n, v in vars_.items()}
+            tu = parse_units(model.time_units)
+        else:  # units are labels only: everything is a plain number, nothing is converted
+            units = {n: parse_units("1") for n in vars_}
+            tu = parse_units("1")
+        self.check_units = getattr(model, "check_units", True)
+        lw = Lowerer(units.__getitem__, tu, dt=self.settings["dt"], check=self.check_units)
         self.lowered: dict[str, Expr] = {}
         for v in vars_.values():
             if v.kind in ("aux", "flow"):

@@ -35,7 +35,10 @@ class Lowerer:
         The model's integration step, folded in where equations use ``dt`` (required then).
     """
 
-    def __init__(self, units_of: Callable[[str], pint.Unit], time_units: pint.Unit, dt: float | None = None):
+    def __init__(
+        self, units_of: Callable[[str], pint.Unit], time_units: pint.Unit, dt: float | None = None, check: bool = True
+    ):
+        self.check = check  # False: units are labels (Model(check_units=False)), every number is plain
         self.units_of = units_of
         self.time_units = time_units
         self.dt = dt
@@ -63,7 +66,7 @@ class Lowerer:
 
     def lower(self, e: Expr) -> tuple[Expr, object]:
         if isinstance(e, Const):
-            return Const(e.value), parse_units(e.units)
+            return Const(e.value), parse_units(e.units if self.check else None)
         if isinstance(e, Ref):
             return e, self.units_of(e.name)
         if isinstance(e, Time):
@@ -74,6 +77,8 @@ class Lowerer:
             return Const(float(self.dt)), self.time_units
         if isinstance(e, Lookup):
             x, ux = self.lower(e.x)
+            if not self.check:
+                return Lookup(x, e.xs, e.ys), ureg.dimensionless
             x = _scale(x, self._factor(ux, parse_units(e.x_units), f"lookup input {to_text(e.x)} has units"))
             return Lookup(x, e.xs, e.ys), parse_units(e.units)
         assert isinstance(e, Op)

@@ -131,6 +131,10 @@ class Model:
         Integration method.
     time_dim : str, default "time"
         Name of the time dimension in results (the plan model uses ``"year"``).
+    check_units : bool, default True
+        Check and convert units at build. ``False`` keeps every variable's units as a label only
+        (reported in results, never checked or converted, any text allowed), as XMILE tools
+        treat them: :func:`jzsim.io.read_xmile` imports models this way.
 
     Examples
     --------
@@ -154,8 +158,11 @@ class Model:
         save_every: float = 1.0,
         method: Literal["euler", "rk4"] = "euler",
         time_dim: str = "time",
+        check_units: bool = True,
     ):
-        parse_units(time_units)
+        self.check_units = bool(check_units)
+        if self.check_units:
+            parse_units(time_units)
         self.name = name
         self.time_units = time_units
         self.settings = dict(
@@ -179,7 +186,8 @@ class Model:
             old = self._vars[var.name]
             where = f" in sector {old.sector!r}" if old.sector else ""
             raise ModelError(f"name {var.name!r} is declared twice: already a {old.kind}{where}")
-        parse_units(var.units)
+        if self.check_units:
+            parse_units(var.units)
         if var.sector == "" and self._current_sector:
             var = replace(var, sector=self._current_sector)
         if self._declaring:

@@ -342,7 +342,8 @@ def to_xmile(model: Model | CompiledModel, *, grid_time: bool | None = None) -> 
     mdl = _sub(root, "model")
     variables = _sub(mdl, "variables")
 
-    tu = parse_units(cm.time_units)
+    checked = getattr(cm, "check_units", True)
+    tu = parse_units(cm.time_units) if checked else None
     inflows: dict[str, list[str]] = {s.name: [] for s in cm.stocks}
     outflows: dict[str, list[str]] = {s.name: [] for s in cm.stocks}
     scaled: list[tuple[str, str, float, str]] = []  # (helper name, flow, factor, stock)
@@ -352,7 +353,7 @@ def to_xmile(model: Model | CompiledModel, *, grid_time: bool | None = None) -> 
         for stock, lists, word in ((v.into, inflows, "to"), (v.out_of, outflows, "from")):
             if stock is None:
                 continue
-            f = conversion_factor(parse_units(v.units), parse_units(cm.variables[stock].units) / tu)
+            f = conversion_factor(parse_units(v.units), parse_units(cm.variables[stock].units) / tu) if checked else 1.0
             if f == 1.0:
                 lists[stock].append(names[v.name])
             else:
