@@ -129,6 +129,33 @@ def evaluate(suite: Path, pysd: bool = True) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: the suite's directories grouped by the feature they test (first matching pattern)
+CATEGORIES = [
+    (r"subscript|^arithmetics_exp$|^min_max_1arg$|^arrays", "arrays (subscripts)"),
+    (r"^macro", "macros"),
+    (r"modules", "modules"),
+    (r"^non_negative", "non-negative stocks / flows"),
+    (r"^lookups", "graphical functions"),
+    (r"^(smooth_and_stock|delay_xmile|initial_function|active_initial)$", "smooth, delay, INIT"),
+    (r"^(if_stmt|logicals|comparisons)$", "conditions, logic"),
+    (r"^(trig|exp|ln|log|sqrt|abs|pi|rounding|builtin_max|builtin_min|xidz_zidz|exponentiation)$", "maths builtins"),
+    (r"^(SIR|teacup|game)$", "sample models"),
+    (r".", "parsing, names, evaluation order"),
+]
+
+
+def by_feature(df: pd.DataFrame) -> pd.DataFrame:
+    """Models and passes per feature category."""
+    import re
+
+    cat = df["feature"].map(lambda f: next(c for pat, c in CATEGORIES if re.search(pat, f)))
+    cols = {"models": ("model", "size"), "jzsim": ("jzsim", "sum")}
+    if "pysd" in df:
+        cols["pysd"] = ("pysd", "sum")
+    out = df.assign(category=cat).groupby("category", sort=False).agg(**cols)
+    return out.astype(int)
+
+
 def _suite(arg: str | None) -> tuple[Path, tempfile.TemporaryDirectory | None]:
     if arg is None:
         return Path(__file__).resolve().parents[1] / "tests" / "data" / "sdxorg", None
@@ -160,6 +187,8 @@ def main(argv: list[str]) -> None:
         + (["pysd_reason"] if pysd else [])
     )
     print(df[cols].to_string(index=False))
+    print("\nBy feature:")
+    print(by_feature(df).to_string())
     n = len(df)
     line = f"\n{n} XMILE models with a canonical output: jzsim passes {int(df['jzsim'].sum())}"
     if pysd:
