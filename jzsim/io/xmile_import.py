@@ -23,7 +23,9 @@ Mapping
   ``AND OR NOT``, ``IF THEN ELSE``; ``ABS EXP LN LOG10 SQRT SIN COS TAN ARCSIN ARCCOS ARCTAN INT
   MIN MAX PI TIME DT STARTTIME STOPTIME``; ``STEP RAMP PULSE`` (XMILE meanings: a ``PULSE`` is a
   volume ``h`` spread over one ``dt``, repeated every ``interval``); ``SMTH1 SMTH3 SMTHN``,
-  ``DELAY1 DELAY3 DELAYN``, ``TREND``, ``FORCST``, ``INIT``, ``SAFEDIV``.
+  ``DELAY1 DELAY3 DELAYN``, ``TREND``, ``FORCST``, ``INIT``, ``SAFEDIV``; ``DELAY`` (a pipeline:
+  the input as it was a constant ``delay`` ago) as a chain of ``delay / dt`` one-step stages,
+  exact with Euler steps.
 - ``sim_specs``: start, stop, dt (``reciprocal="true"`` read as 1/dt), method Euler or RK4,
   time units. Results are saved every dt (``save_every`` of :meth:`Model.run` changes it).
 
@@ -38,7 +40,8 @@ Python identifier (``"Stock 1"`` -> ``Stock_1``), the original kept in ``extra["
 :func:`xmile_key` gives the identity of a name (lowercase, runs of spaces/underscores one ``_``).
 
 Not supported (one clear error naming the construct): arrays (dimensions, subscripts), modules,
-macros, ``DELAY`` (a fixed pipeline delay), discrete graphical functions, random functions.
+macros, ``DELAY`` by a time that is not a constant whole number of steps, discrete graphical
+functions, random functions.
 """
 
 from __future__ import annotations
@@ -60,6 +63,9 @@ from jzsim.engine.expr import Const, Expr, Op, Ref, as_expr
 from jzsim.engine.model import Model, ModelError
 
 __all__ = ["read_xmile", "XmileError", "xmile_key"]
+
+#: the longest XMILE DELAY imported, in steps (one internal stock per step)
+MAX_PIPELINE = 1000
 
 
 class XmileError(ValueError):
@@ -645,10 +651,36 @@ class _Importer:
             xs, ys = self.vars[f].gf
             return F.lookup(args[0], xs, ys, units=self._gf_units(self.vars[f]), x_units=self._x_units(args[0]))
         if f == "delay":
-            raise XmileError(
-                f"{where}: DELAY (a fixed pipeline delay) is not supported; DELAYN or DELAY3 approximate it"
-            )
+            need(2, 3)
+            return self._pipeline(args, where)
         raise XmileError(f"{where}: the function {fname} is not supported")
+
+    def _pipeline(self, args: list[Expr], where: str) -> Expr:
+        """XMILE DELAY(input, delay[, initial]): ``input`` as it was ``delay`` ago (``initial``,
+        default ``input`` at the start, before). With Euler steps a chain of ``n = delay / dt``
+        first-order stages of ``dt`` each is exactly that: each stage passes on what it received
+        one step earlier. So the delay must be a constant whole multiple of dt (at most
+        :data:`MAX_PIPELINE` steps) and the method Euler."""
+        tau = args[1]
+        var = self.m._vars.get(tau.name) if isinstance(tau, Ref) else None
+        if var is not None and var.kind == "param":
+            value = var.value
+        elif isinstance(tau, Const):
+            value = tau.value
+        else:
+            raise XmileError(f"{where}: DELAY by a delay time that is not a constant is not supported")
+        n = value / self.dt
+        if abs(n - round(n)) > 1e-9 * max(1.0, n) or not 1 <= round(n) <= MAX_PIPELINE:
+            raise XmileError(
+                f"{where}: DELAY by {value:g} with dt {self.dt:g}; allowed: a whole number of steps from 1 to "
+                f"{MAX_PIPELINE} (DELAYN approximates other delays)"
+            )
+        if self.m.settings["method"] != "euler":
+            raise XmileError(f"{where}: DELAY is exact only with Euler steps; this model uses RK4")
+        name = self._hidden("delay")
+        self.m.delay(name, args[0], tau, "1", order=round(n), initial=args[2] if len(args) == 3 else None)
+        self.m._mark_internal(name)
+        return Ref(name)
 
     def _lookup(self, table: Expr, x: Expr, where: str) -> Expr:
         if not isinstance(table, Ref):
@@ -763,7 +795,7 @@ def read_xmile(path: str | Path, *, parameters: Mapping[str, Any] | None = None)
     Raises
     ------
     XmileError
-        Malformed file, unknown name, or an unsupported construct (arrays, modules, macros, DELAY,
+        Malformed file, unknown name, or an unsupported construct (arrays, modules, macros, DELAY by a non-constant time,
         discrete graphical functions), named with the variable it is in.
     """
     path = Path(path)
