@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import xarray as xr
 
 from jzsim.engine import Model, Sector
@@ -86,9 +87,45 @@ def simulate(
     from jzsim.data import data_hash
 
     m = plan_model() if model is None else model
-    ds = m.run(dict(params or {}), draws=draws, **settings)
+    params = _checked(m, params)
+    ds = m.run(params, draws=draws, **settings)
     ds.attrs.update(scenario="plan", jzsim_version=__version__, data_hash=data_hash())
     return ds
+
+
+def _checked(m: Model, params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``params`` validated against the declared parameters' domains (names, types, values, joint
+    constraints of the numbers given); values converted to the parameters' units."""
+    from jzsim.params import check_joint, check_value, with_overrides
+
+    if params is None:
+        return {}
+    if not isinstance(params, Mapping):
+        raise ValueError(f"params is a {type(params).__name__}; allowed: a mapping of parameter name -> value")
+    declared = {n: v.extra.get("parameter") for n, v in m.variables.items() if v.kind == "param"}
+    declared = {n: p for n, p in declared.items() if isinstance(p, Parameter)}
+    out: dict[str, Any] = {}
+    scalars: dict[str, float] = {}
+    for k, v in params.items():
+        if not isinstance(k, str):
+            raise KeyError(f"parameter names are strings; got {k!r} ({type(k).__name__}) with value {v!r}")
+        p = declared.get(k)
+        if p is None:
+            out[k] = v  # the engine names unknown parameters with a "did you mean"
+            continue
+        if isinstance(v, (list, tuple)):
+            v = np.asarray(v)
+        elif isinstance(v, (range, set, dict, str)):
+            raise ValueError(
+                f"parameter {k!r}: value {v!r} is a {type(v).__name__}; allowed: {p.allowed()}, or a "
+                "numpy array of those with one value per draw"
+            )
+        out[k] = check_value(p, v)
+        if isinstance(out[k], float):
+            scalars[k] = out[k]
+    if scalars:
+        check_joint(with_overrides(declared, scalars))
+    return out
 
 
 def backcast_parameters() -> dict[str, float]:

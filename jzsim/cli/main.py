@@ -138,7 +138,7 @@ def cmd_params(a) -> int:
 
     df = jzsim.parameters()
     with pd.option_context("display.max_rows", None, "display.max_colwidth", a.width, "display.width", 250):
-        print(df[["sector", "units", "value", "low", "high", "distribution", "source"]].to_string())
+        print(df[["sector", "units", "value", "low", "high", "valid", "distribution", "source"]].to_string())
     return 0
 
 

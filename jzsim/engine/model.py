@@ -167,6 +167,12 @@ class Model:
     def _add(self, var: Variable) -> Ref:
         if not var.name.isidentifier():
             raise ModelError(f"variable name {var.name!r} is not a valid identifier (letters, digits, _)")
+        reserved = dict.fromkeys(("time", "draw", self.time_dim))
+        if var.name in reserved:
+            raise ModelError(
+                f"{var.kind} name {var.name!r} is reserved (simulation time and the result dims "
+                f"{', '.join(map(repr, reserved))}); choose another name"
+            )
         if var.name in self._vars:
             old = self._vars[var.name]
             where = f" in sector {old.sector!r}" if old.sector else ""
@@ -218,6 +224,8 @@ class Model:
         nonnegative: bool = False,
     ) -> Ref:
         """Declare a stock with an ``initial`` value (number or expression, in ``units``)."""
+        if not isinstance(initial, Expr):
+            initial = _finite(initial, f"stock {name!r}: initial value")
         init = as_expr(initial)
         if isinstance(init, Const) and init.units is None:
             init = Const(init.value, units)
@@ -314,6 +322,7 @@ class Model:
 
         ``d(name)/dt = (input - name) / tau``; starts at ``initial`` (default: ``input`` at start).
         """
+        _check_tau(tau, f"smooth {name!r}")
         s = self.stock(
             name,
             input if initial is None else initial,
@@ -335,6 +344,7 @@ class Model:
         description: str = "",
     ) -> Ref:
         """Third-order smoothing (SMOOTH3): three first-order smooths with ``tau/3`` each."""
+        _check_tau(tau, f"smooth3 {name!r}")
         prev: Expr = input
         for i in (1, 2):
             prev = self.smooth1(f"{name}__s{i}", prev, tau / 3, units, initial=initial)
@@ -372,6 +382,7 @@ class Model:
         return self._delay_chain(name, input, tau, units, initial, 3, description)
 
     def _delay_chain(self, name, input, tau, units, initial, order, description) -> Ref:
+        _check_tau(tau, f"delay{order} {name!r}")
         stock_units = f"({units})*({self.time_units})"
         start = input if initial is None else as_expr(initial)
         each = as_expr(tau) / order
@@ -417,6 +428,13 @@ class Model:
         if self._compiled is None:
             from jzsim.engine.compiled import CompiledModel
 
+            for g in self._groups.values():
+                unknown = [v for v in g.members.values() if v not in self._vars]
+                if unknown:
+                    close = difflib.get_close_matches(unknown[0], list(self._vars), n=1)
+                    hint = f"; did you mean {close[0]!r}?" if close else ""
+                    raise ModelError(f"group {g.name!r}: member {unknown[0]!r} is not a declared variable{hint}")
+
             self._compiled = CompiledModel(self)
         return self._compiled
 
@@ -435,6 +453,16 @@ class Model:
             chunk, default 16384): override the model's settings for this run only.
         """
         return self.build().run(params, draws=draws, **settings)
+
+
+def _check_tau(tau: Any, block: str) -> None:
+    """Refuse a constant time constant that is not a positive finite number (a model parameter or
+    expression is checked where its value is set)."""
+    if not isinstance(tau, Expr):
+        tau = _finite(tau, f"{block}: time constant tau")
+    t = as_expr(tau)
+    if isinstance(t, Const) and not (t.value > 0 and t.value != float("inf")):
+        raise ModelError(f"{block}: time constant tau is {t.value!r}; allowed: a finite number > 0")
 
 
 def _finite(v: Any, what: str) -> float:
