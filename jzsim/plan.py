@@ -28,6 +28,7 @@ def plan_model(
     *,
     sectors: Mapping[str, Sector] | None = None,
     parameters: Mapping[str, Parameter] | None = None,
+    scenario: Any = None,
     start: float = BASE_YEAR,
     stop: float = HORIZON,
     dt: float = 0.25,
@@ -42,6 +43,11 @@ def plan_model(
         Replace an entry to build a variant.
     parameters : mapping, optional
         Name -> :class:`~jzsim.params.Parameter`; default :func:`jzsim.params.load_parameters`.
+    scenario : str, path or :class:`~jzsim.scenarios.Scenario`, optional
+        A built-in scenario name (``jzsim scenarios`` lists them), a ``.toml`` file or a Scenario,
+        applied to ``parameters``: its numbers fix parameters, its ``[uncertainty]`` redraws them,
+        and each ``[schedules]`` entry replaces a parameter's constant by its schedule, an
+        equation of time (``F.step``, ``F.ramp``, ``F.lookup``) that every back end runs.
     start, stop : float, default 2020.0 and 2035.0
         Simulated years.
     dt : float, default 0.25
@@ -53,15 +59,39 @@ def plan_model(
     m = Model(
         "jizhou_plan", time_units="year", start=start, stop=stop, dt=dt, save_every=1.0, method=method, time_dim="year"
     )
-    for p in (load_parameters() if parameters is None else parameters).values():
-        m.add_parameter(p)
+    params = load_parameters() if parameters is None else parameters
+    schedules: dict = {}
+    if scenario is not None:
+        from jzsim.scenarios import apply_scenario, resolve
+
+        sc = resolve(scenario)
+        params, schedules = apply_scenario(sc, params)
+        m.scenario = sc
+    for p in params.values():
+        if p.name in schedules:
+            s = schedules[p.name]
+            m.scheduled(
+                p.name,
+                s.expr(p.units, m.time_units),
+                p.units,
+                description=f"{p.description} (scenario schedule: {s.describe()})",
+                source=f"user: scenario {m.scenario.name!r} schedule {s.describe()} (replaces {p.value:g}; {p.source})",
+                schedule=s,
+            )
+        else:
+            m.add_parameter(p)
     for s in (default_sectors() if sectors is None else sectors).values():
         m.add_sector(s)
     return m
 
 
 def simulate(
-    params: Mapping[str, Any] | None = None, *, model: Model | None = None, draws: int | None = None, **settings: Any
+    params: Mapping[str, Any] | None = None,
+    *,
+    model: Model | None = None,
+    scenario: Any = None,
+    draws: int | None = None,
+    **settings: Any,
 ) -> xr.Dataset:
     """Run the plan scenario deterministically (or over given parameter arrays).
 
@@ -72,6 +102,8 @@ def simulate(
         :func:`jzsim.parameters`), a 1-d array (one value per draw) or a pint Quantity.
     model : Model, optional
         A model from :func:`plan_model` (default: the plan model with packaged data).
+    scenario : str, path or :class:`~jzsim.scenarios.Scenario`, optional
+        Run this scenario (see :func:`plan_model`); not together with ``model``.
     draws : int, optional
         Number of draws when no array override sets it (default 1).
     **settings
@@ -86,10 +118,13 @@ def simulate(
     from jzsim import __version__
     from jzsim.data import data_hash
 
-    m = plan_model() if model is None else model
+    if scenario is not None and model is not None:
+        raise ValueError("give scenario= or model=, not both (build the model with plan_model(scenario=...))")
+    m = plan_model(scenario=scenario) if model is None else model
     params = _checked(m, params)
     ds = m.run(params, draws=draws, **settings)
-    ds.attrs.update(scenario="plan", jzsim_version=__version__, data_hash=data_hash())
+    sc = getattr(m, "scenario", None)
+    ds.attrs.update(scenario=sc.name if sc is not None else "plan", jzsim_version=__version__, data_hash=data_hash())
     return ds
 
 

@@ -94,7 +94,7 @@ class _Params:
 
     def __getattr__(self, name: str) -> Ref:
         v = self._model._vars.get(name)
-        if v is None or v.kind != "param":
+        if v is None or (v.kind != "param" and "schedule" not in v.extra):
             known = [k for k, x in self._model._vars.items() if x.kind == "param"]
             close = difflib.get_close_matches(name, known, n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
@@ -162,6 +162,7 @@ class Model:
         self._current_sector = ""
         self._compiled: CompiledModel | None = None
         self.params = _Params(self)
+        self.scenario: Any = None  # the resolved scenario a plan model was built with (jzsim.plan)
 
     # ------------------------------------------------------------------ declaring
     def _add(self, var: Variable) -> Ref:
@@ -211,6 +212,18 @@ class Model:
         ``name, value, units, low, high, description, source``)."""
         ref = self.param(p.name, p.value, p.units, low=p.low, high=p.high, description=p.description, source=p.source)
         self._vars[p.name].extra["parameter"] = p
+        return ref
+
+    def scheduled(
+        self, name: str, expr: Expr, units: str, *, description: str = "", source: str = "", schedule: Any = None
+    ) -> Ref:
+        """Declare a parameter that varies with time: an auxiliary ``expr`` of :attr:`time` (a
+        scenario's lever schedule), reachable as ``m.params.<name>`` like a parameter.
+
+        It is not drawn in Monte Carlo and appears in results as a variable over time.
+        """
+        ref = self.aux(name, expr, units, description=description, source=source)
+        self._vars[name].extra["schedule"] = schedule if schedule is not None else expr
         return ref
 
     def stock(
