@@ -122,6 +122,7 @@ def simulate(
         raise ValueError("give scenario= or model=, not both (build the model with plan_model(scenario=...))")
     m = plan_model(scenario=scenario) if model is None else model
     params = _checked(m, params)
+    check_run_size(m, settings, draws if draws is not None else _draws_of(params))
     ds = m.run(params, draws=draws, **settings)
     sc = getattr(m, "scenario", None)
     ds.attrs.update(scenario=sc.name if sc is not None else "plan", jzsim_version=__version__, data_hash=data_hash())
@@ -161,6 +162,63 @@ def _checked(m: Model, params: Mapping[str, Any] | None) -> dict[str, Any]:
     if scalars:
         check_joint(with_overrides(declared, scalars))
     return out
+
+
+#: Run settings the plan model accepts (years; the data's years run 2010-2035, the outlook
+#: is extended at most to 2100; a step shorter than a day carries no information for yearly data).
+SETTING_LIMITS = {"start": (BACKCAST_START, HORIZON), "stop": (BACKCAST_START, 2100.0), "dt": (1 / 365, 1.0)}
+#: Measured on the development machine (2 cores; the plan model, numpy backend, Model.run):
+#: about 0.6 ms per time step plus 6.4 us per draw and step. Used only for the size estimate.
+_SECONDS_PER_STEP, _SECONDS_PER_DRAW_STEP = 6e-4, 6.4e-6
+#: Largest run simulate() starts without being asked to split it: one hour, or 80% of the memory.
+MAX_SECONDS = 3600.0
+
+
+def _draws_of(params: Mapping[str, Any]) -> int:
+    return max([int(np.size(v)) for v in params.values() if isinstance(v, np.ndarray)] or [1])
+
+
+def _memory_bytes() -> float:
+    import os
+
+    try:
+        return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+        return float("inf")
+
+
+def check_run_size(m: Model, settings: Mapping[str, Any], draws: int) -> None:
+    """Refuse run settings that make no sense for the plan model, or a run too large for the machine.
+
+    ``start``/``stop``/``dt`` must be finite numbers within :data:`SETTING_LIMITS` (for the plan
+    model); any model's run is estimated (time steps x draws, saved values x 8 bytes) and refused
+    above :data:`MAX_SECONDS` or 80% of physical memory, with the estimate in the message.
+    """
+    import math
+
+    s = {**m.settings, **{k: v for k, v in settings.items() if k in ("start", "stop", "dt", "save_every")}}
+    for k in ("start", "stop", "dt", "save_every"):
+        v = s[k]
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not math.isfinite(v):
+            raise ValueError(f"run setting {k} is {v!r}; allowed: a finite number")
+    if m.name == "jizhou_plan":
+        for k, (lo, hi) in SETTING_LIMITS.items():
+            if not lo <= float(s[k]) <= hi:
+                raise ValueError(f"run setting {k} is {s[k]!r}; allowed for the plan model: {lo:g} to {hi:g} year")
+    span = float(s["stop"]) - float(s["start"])
+    if span <= 0 or float(s["dt"]) <= 0 or float(s["save_every"]) <= 0:
+        return  # the engine names these
+    steps = span / float(s["dt"])
+    saves = span / float(s["save_every"]) + 1
+    seconds = steps * (_SECONDS_PER_STEP + draws * _SECONDS_PER_DRAW_STEP)
+    memory = draws * saves * len(m.variables) * 8.0
+    if seconds > MAX_SECONDS or memory > 0.8 * _memory_bytes():
+        raise ValueError(
+            f"run too large: {draws:,} draws x {steps:,.0f} steps (dt {float(s['dt']):g}, {s['start']:g}-{s['stop']:g}) "
+            f"is estimated at {seconds / 3600:,.3g} h and {memory / 2**30:,.3g} GiB of results; allowed: under "
+            f"{MAX_SECONDS / 3600:g} h and 80% of this machine's {_memory_bytes() / 2**30:,.3g} GiB "
+            "(fewer draws, a longer dt, or monte_carlo for summaries)"
+        )
 
 
 def backcast_parameters() -> dict[str, float]:
