@@ -206,3 +206,12 @@ def test_schedules_count_in_the_joint_checks():
 
 def test_params_of_a_scenario_load_once():
     assert set(load_parameters()) >= set(load_scenario("trend").params)
+
+
+def test_with_params_fixes_numbers_on_top_of_a_scenario():
+    s = load_scenario("cluster-push").with_params({"attracted_investment": 12.0, "tfp_growth": 0.0})
+    assert s.base is None and "attracted_investment" not in s.schedules
+    assert s.params["attracted_investment"] == 12.0 and s.params["cluster_investment_share_health"] == 0.3
+    assert s.notes["tfp_growth"].startswith("user:")
+    p, sched = apply_scenario(s)
+    assert p["attracted_investment"].value == 12.0 and "attracted_investment" not in sched

@@ -142,10 +142,8 @@ def _check_size(draws: int, backend: str, model) -> None:
 
 def _scenario(a):
     """The scenario to run (``--scenario`` with ``--set`` numbers fixed on top), or None."""
-    from dataclasses import replace
-
     from jzsim.params import load_parameters, with_overrides
-    from jzsim.scenarios import load_scenario, resolve
+    from jzsim.scenarios import load_scenario
 
     sets = _overrides(a.set)
     try:
@@ -154,17 +152,7 @@ def _scenario(a):
         raise UsageError(f"--set: {_message(exc)}") from None
     if a.scenario is None and not sets:
         return None
-    sc = resolve(load_scenario(a.scenario or "plan"))
-    if sets:
-        keep = lambda d: {k: v for k, v in d.items() if k not in sets}  # noqa: E731
-        sc = replace(
-            sc,
-            params={**keep(sc.params), **sets},
-            schedules=keep(sc.schedules),
-            uncertainty=keep(sc.uncertainty),
-            notes={**keep(sc.notes), **{k: "user: --set on the command line" for k in sets}},
-        )
-    return sc
+    return load_scenario(a.scenario or "plan").with_params(sets, note="user: --set on the command line")
 
 
 def _key_table(ds, years, stat=None) -> pd.DataFrame:

@@ -336,6 +336,21 @@ class Scenario:
         return cls.from_dict(doc, origin)
 
     # ------------------------------------------------------------------ meaning
+    def with_params(self, values: Mapping[str, Any], note: str = "user: fixed on top of the scenario") -> Scenario:
+        """This scenario resolved, with ``values`` fixed on top (each replaces the scenario's own
+        number, schedule or distribution for that parameter; e.g. the CLI's ``--set``)."""
+        r = resolve(self)
+        if not values:
+            return r
+        keep = lambda d: {k: v for k, v in d.items() if k not in values}  # noqa: E731
+        return replace(
+            r,
+            params={**keep(r.params), **values},
+            schedules=keep(r.schedules),
+            uncertainty=keep(r.uncertainty),
+            notes={**keep(r.notes), **dict.fromkeys(values, note)},
+        )
+
     def resolved(self) -> Scenario:
         """This scenario with its base chain merged in (see :func:`resolve`)."""
         return resolve(self)
