@@ -215,3 +215,19 @@ def test_with_params_fixes_numbers_on_top_of_a_scenario():
     assert s.notes["tfp_growth"].startswith("user:")
     p, sched = apply_scenario(s)
     assert p["attracted_investment"].value == 12.0 and "attracted_investment" not in sched
+
+
+@pytest.mark.slow
+def test_plan_under_a_scheduled_scenario_exports_to_xmile_and_pysd_agrees(tmp_path):
+    pytest.importorskip("pysd")
+    from jzsim.io.xmile import pysd_runner
+
+    m = jzsim.plan_model(scenario="shock")  # three table schedules
+    names = ["gdp_real", "tfp_growth", "attracted_investment", "cluster_market_growth"]
+    run = pysd_runner(m, tmp_path / "shock.xmile", return_columns=names)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", module=r"pysd\.")
+        df = run({})
+    ds = m.run(method="euler")
+    for v in names:
+        np.testing.assert_allclose(df[v].to_numpy(float), ds[v].values[0], rtol=1e-9)
