@@ -82,7 +82,35 @@ def plan_model(
             m.add_parameter(p)
     for s in (default_sectors() if sectors is None else sectors).values():
         m.add_sector(s)
+    for name in schedules:
+        _refuse_closed_form(m, name)
     return m
+
+
+def _refuse_closed_form(m: Model, name: str) -> None:
+    """Refuse a schedule for a parameter that an equation uses in a closed-form path of time
+    (``exp(rate * (t - t0))``, ``exp(-(t - t0) / tau)``): a value that changes over time would
+    change the formula of the whole path, not its rate from then on."""
+    from jzsim.engine.expr import Lookup, Op, Ref, Time
+    from jzsim.scenarios import ScenarioError
+
+    def nodes(e):
+        yield e
+        for a in e.args if isinstance(e, Op) else (e.x,) if isinstance(e, Lookup) else ():
+            yield from nodes(a)
+
+    for v in m.variables.values():
+        for e in nodes(v.expr) if v.expr is not None else ():
+            if isinstance(e, Op) and e.op == "exp":
+                inner = list(nodes(e.args[0]))
+                if any(isinstance(x, Time) for x in inner) and any(
+                    isinstance(x, Ref) and x.name == name for x in inner
+                ):
+                    raise ScenarioError(
+                        f"scenario {m.scenario.name!r}: [schedules.{name}] {name} enters {v.name!r} in a closed-form "
+                        f"path of time (exp(... {name} ... t)); a schedule would rewrite the whole path, not its rate "
+                        "from then on; allowed: a number in [params] (or an [uncertainty] distribution)"
+                    )
 
 
 def simulate(

@@ -231,3 +231,10 @@ def test_plan_under_a_scheduled_scenario_exports_to_xmile_and_pysd_agrees(tmp_pa
     ds = m.run(method="euler")
     for v in names:
         np.testing.assert_allclose(df[v].to_numpy(float), ds[v].values[0], rtol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["grain_yield_growth", "industry_quota_decline", "reuse_adjust_time"])
+def test_a_parameter_in_a_closed_form_path_of_time_cannot_be_scheduled(name):
+    s = Scenario("x", schedules={name: Schedule.step(2023, 0.03, 0.04)})
+    with pytest.raises(ScenarioError, match=f"\\[schedules.{name}\\] {name} enters .* closed-form path"):
+        jzsim.plan_model(scenario=s)

@@ -16,6 +16,13 @@ table      ``years, values``                   linear interpolation between the 
 
 Values are in the parameter's units and are checked against its validity domain; years must lie in
 :data:`YEARS` (the domain of the plan's calendar-year parameters).
+
+A schedule puts the lever's value at time t wherever the equations read it. That is a lever moving
+over time for everything read step by step (capacities, shares, investment, and growth rates
+integrated as stocks, such as ``tfp_growth`` and ``cluster_market_growth``). A parameter that an
+equation uses in a closed-form path of time (``exp(grain_yield_growth * (t - t0))``) cannot be
+scheduled: the schedule would rewrite the whole path, not its rate from then on, so
+:func:`jzsim.plan.plan_model` refuses it; a calendar year cannot be scheduled either.
 """
 
 from __future__ import annotations
