@@ -238,3 +238,17 @@ def test_a_parameter_in_a_closed_form_path_of_time_cannot_be_scheduled(name):
     s = Scenario("x", schedules={name: Schedule.step(2023, 0.03, 0.04)})
     with pytest.raises(ScenarioError, match=f"\\[schedules.{name}\\] {name} enters .* closed-form path"):
         jzsim.plan_model(scenario=s)
+
+
+def test_uncertainty_override_reaches_monte_carlo():
+    from jzsim.uncertainty.montecarlo import monte_carlo
+
+    s = Scenario(
+        "u", uncertainty={"tfp_growth": Uncertainty("uniform", 0.02, 0.03)}, params={"attracted_investment": 25.0}
+    )
+    ds = monte_carlo(
+        model=jzsim.plan_model(scenario=s), draws=300, seed=2, outputs=["gdp_real"], keep=True, progress=False
+    )
+    tfp = ds["tfp_growth"].values
+    assert tfp.min() >= 0.02 and tfp.max() <= 0.03 and tfp.std() > 0.002  # redrawn on [0.02, 0.03]
+    assert "attracted_investment" not in ds  # fixed: not drawn
