@@ -128,7 +128,7 @@ def test_check_sources_columns():
 # ---------------------------------------------------------------------------------------------
 # parameter checks
 
-HEADER = "name,units,value,low,high,distribution,source,description\n"
+HEADER = "name,units,value,low,high,valid,whole,above,distribution,source,description\n"
 
 
 def write(tmp_path, name: str, rows: str):
@@ -139,9 +139,9 @@ def test_clean_parameters_have_no_findings(tmp_path):
     write(
         tmp_path,
         "water.csv",
-        "recharge,yi_m3/year,1.2,0.8,1.6,uniform,assumption: 510 mm/yr rain on 918 km2,recharge\n"
-        "growth,1/year,0.06,,,fixed,plan ch.4 L44: 6% floor,GDP growth\n"
-        "area,km**2,918,918,918,fixed,public: Jizhou area row,area\n",
+        'recharge,yi_m3/year,1.2,0.8,1.6,"[0, inf)",,,uniform,assumption: 510 mm/yr rain on 918 km2,recharge\n'
+        'growth,1/year,0.06,,,"[-0.2, 0.2]",,,fixed,plan ch.4 L44: 6% floor,GDP growth\n'
+        'area,km**2,918,918,918,"(0, inf)",,,fixed,public: Jizhou area row,area\n',
     )
     assert check_parameters(tmp_path).empty
 
@@ -150,20 +150,23 @@ def test_bad_parameters_are_each_reported(tmp_path):
     write(
         tmp_path,
         "a.csv",
-        "x,1,5,0,1,uniform,assumption: guess,out of range\n"
-        "y,1,0.5,0,1,uniform,,no source\n"
-        "z,furlongs_per_fortnightly,1,0,2,uniform,plan ch.1 L1,bad units\n"
-        "w,1,1,0,2,gaussian,plan ch.1 L1,bad distribution\n",
+        'x,1,5,0,1,"[0, 10]",,,uniform,assumption: guess,out of range\n'
+        'y,1,0.5,0,1,"[0, 1]",,,uniform,,no source\n'
+        'z,furlongs_per_fortnightly,1,0,2,"[0, 2]",,,uniform,plan ch.1 L1,bad units\n'
+        'w,1,1,0,2,"[0, 2]",,,gaussian,plan ch.1 L1,bad distribution\n'
+        'v,1,0.5,0,1,"[0.6, 1]",,,uniform,plan ch.1 L1,value outside its domain\n'
+        "u,1,0.5,0,1,0 to 1,,,uniform,plan ch.1 L1,malformed domain\n",
     )
-    write(tmp_path, "b.csv", "x,1,0.5,0,1,fixed,assumption: again,duplicate\n")
+    write(tmp_path, "b.csv", 'x,1,0.5,0,1,"[0, 1]",,,fixed,assumption: again,duplicate\n')
     f = check_parameters(tmp_path)
     got = set(zip(f["name"], f["field"], strict=True))
-    assert {("x", "value"), ("y", "source"), ("z", "units"), ("w", "distribution"), ("x", "name")} <= got
+    expected = {("x", "value"), ("y", "source"), ("z", "units"), ("w", "distribution"), ("x", "name")}
+    assert expected | {("v", "value"), ("v", "low"), ("u", "valid")} <= got
     assert (f["severity"] == "error").all()
 
 
 def test_unit_check_skipped_without_engine(tmp_path, monkeypatch):
-    write(tmp_path, "a.csv", "z,furlongs_per_fortnightly,1,0,2,uniform,plan ch.1 L1,bad units\n")
+    write(tmp_path, "a.csv", 'z,furlongs_per_fortnightly,1,0,2,"[0, 2]",,,uniform,plan ch.1 L1,bad units\n')
     monkeypatch.setitem(sys.modules, "jzsim.engine.units", None)  # import now raises ImportError
     f = check_parameters(tmp_path)
     assert f["severity"].tolist() == ["skipped"] and "unit check skipped" in f["problem"].item()

@@ -172,7 +172,7 @@ def test_target_table_lists_every_target():
 def test_misspelt_parameter_gets_one_clear_error():
     with pytest.raises(KeyError, match="tfp_grwth.*did you mean tfp_growth"):
         jzsim.simulate({"tfp_grwth": 0.02}, model=MODEL)
-    with pytest.raises(ValueError, match="'tfp_growth' has value nan"):
+    with pytest.raises(ValueError, match="'tfp_growth': value nan is not finite"):
         jzsim.simulate({"tfp_growth": float("nan")}, model=MODEL)
 
 

@@ -38,7 +38,10 @@ Statuses reported by :func:`evaluate_targets`:
 - ``met`` / ``missed``: the target could be judged; with several draws, ``met`` means at least
   half the draws meet it (``p_met`` >= 0.5), i.e. the median draw meets it;
 - ``threshold unknown``: indicator computed, no threshold to compare it with;
-- ``not modelled``: no indicator, or the indicator (or reference) is not in the results;
+- ``not modelled``: no indicator, or the indicator (or reference) is not in the results (a name
+  that is not in the results but close to one that is, a likely typo, is refused with a "did you
+  mean" by :func:`evaluate_targets`, :func:`target_indicators` and :func:`target_met`);
+- ``no value``: the indicator is in the results but NaN in every draw (not scored ``missed``);
 - ``outside horizon``: ``year`` (or ``base_year``) is not among the results' times.
 """
 
@@ -69,7 +72,7 @@ __all__ = [
 
 KINDS = ("level", "cagr", "at_most_indicator", "cagr_vs_indicator")
 COMPARISONS = (">=", ">", "<=", "<", "approx")
-STATUSES = ("met", "missed", "threshold unknown", "not modelled", "outside horizon")
+STATUSES = ("met", "missed", "threshold unknown", "not modelled", "outside horizon", "no value")
 
 _COLUMNS = (
     "id",
@@ -387,13 +390,30 @@ def _within(x, comparison: str, y, tolerance: float):
     return np.abs(x - y) <= tolerance + slack  # approx
 
 
-def _assess_one(ds: xr.Dataset, row: pd.Series, tdim: str, times: set) -> _Assessment:
+def _typo(ds: xr.Dataset, name: str, field: str, tid: str) -> None:
+    """Refuse ``name`` if it is not in ``ds`` but close to a name that is (a likely typo)."""
+    import difflib
+
+    known = list(ds.data_vars)
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.85)
+    if close and not any(k.startswith(name + "_") for k in known):
+        raise ValueError(
+            f"target {tid!r}: {field} {name!r} is not in the results; did you mean {close[0]!r}? "
+            f"(leave {field} empty for a target the model does not cover)"
+        )
+
+
+def _assess_one(ds: xr.Dataset, row: pd.Series, tdim: str, times: set, typos: bool = False) -> _Assessment:
     tid, kind = row["id"], row["kind"]
     sel = _parse_selector(row["selector"])
     if not row["indicator"]:
         return _Assessment(row, "not modelled")
     ind = _lookup(ds, row["indicator"], sel, tid)
     ref = _lookup(ds, row["reference"], {}, tid) if row["reference"] else None
+    if typos and ind is None:
+        _typo(ds, row["indicator"], "indicator", tid)
+    if typos and row["reference"] and ref is None:
+        _typo(ds, row["reference"], "reference", tid)
     if ind is None or (row["reference"] and ref is None):
         return _Assessment(row, "not modelled")
 
@@ -415,6 +435,8 @@ def _assess_one(ds: xr.Dataset, row: pd.Series, tdim: str, times: set) -> _Asses
         value = at(_to_units(ind, row["units"], tid), year, row["indicator"])
         reference = None if ref is None else at(_to_units(ref, row["units"], tid), year, row["reference"])
 
+    if typos and bool(value.isnull().all()):  # nothing to judge: not a miss
+        return _Assessment(row, "no value", value, reference)
     if kind in _REFERENCE_KINDS:
         met = _compare(value, row["comparison"], reference, row["tolerance"]) & reference.notnull()
     elif np.isnan(row["threshold"]):
@@ -425,11 +447,14 @@ def _assess_one(ds: xr.Dataset, row: pd.Series, tdim: str, times: set) -> _Asses
     return _Assessment(row, status, value, reference, met)
 
 
-def _assess(ds: xr.Dataset, targets: pd.DataFrame | None) -> list[_Assessment]:
+def _assess(ds: xr.Dataset, targets: pd.DataFrame | None, typos: bool = True) -> list[_Assessment]:
+    """Assess every target on ``ds``. ``typos``: refuse indicator names close to a name in ``ds``
+    and report all-NaN indicators as ``no value`` (off for a template holding only some outputs
+    and no values, as :class:`TargetChecks` gets)."""
     targets = load_targets() if targets is None else validate_targets(targets)
     tdim = _time_dim(ds)
     times = set(np.asarray(ds[tdim].values, dtype=float).tolist())
-    return [_assess_one(ds, row, tdim, times) for _, row in targets.iterrows()]
+    return [_assess_one(ds, row, tdim, times, typos) for _, row in targets.iterrows()]
 
 
 def target_indicators(ds: xr.Dataset, targets: pd.DataFrame | None = None) -> xr.Dataset:
@@ -553,7 +578,9 @@ def evaluate_targets(ds: xr.Dataset, targets: pd.DataFrame | None = None) -> pd.
                 "source": r["source"],
             }
         )
-    df = pd.DataFrame.from_records(recs)
+    columns = ["target", "area", "description", "indicator", "kind", "year", "model_value", "value_units"]
+    columns += ["threshold", "reference_value", "comparison", "tolerance", "p_met", "met", "status", "source"]
+    df = pd.DataFrame.from_records(recs, columns=columns)  # columns kept for an empty registry
     df["met"] = df["met"].astype("boolean")
     return df
 
@@ -635,7 +662,7 @@ class TargetChecks:
         table = load_targets() if targets is None else validate_targets(targets)
         tdim = _time_dim(template)
         times = np.asarray(template[tdim].values, dtype=float)
-        assessed = _assess(template, table)
+        assessed = _assess(template, table, typos=False)
         self.ids = [str(a.row["id"]) for a in assessed]
         self.status = [a.status for a in assessed]
         self._checks: list[_Check] = []

@@ -43,7 +43,19 @@ HISTORY_KINDS = (
 _HISTORY_COLUMNS = ("indicator", "year", "base_year", "value", "units", "kind", "source", "note")
 _SOURCE_PREFIXES = ("plan ch", "public:", "assumption:")
 _DISTRIBUTIONS = ("fixed", "uniform", "triangular", "truncnormal", "lognormal")
-_PARAMETER_COLUMNS = ("name", "units", "value", "low", "high", "distribution", "source", "description")
+_PARAMETER_COLUMNS = (
+    "name",
+    "units",
+    "value",
+    "low",
+    "high",
+    "valid",
+    "whole",
+    "above",
+    "distribution",
+    "source",
+    "description",
+)
 
 # What the plan *says* about some targets, in words the tables cannot hold. ch.6 L64: "实施高新技术
 # 企业及科技型中小企业双倍增计划" - a plan to double both counts - beside targets of 80 and 800.
@@ -353,7 +365,8 @@ def check_parameters(directory: str | os.PathLike | None = None) -> pd.DataFrame
         run, e.g. the unit check without ``jzsim.engine.units``). Rules: the columns of
         docs/engine_api.md present; ``name`` non-empty and unique across files; ``source``
         starting ``plan ch``, ``public:`` or ``assumption:``; ``value``, ``low``, ``high`` numbers
-        with ``low <= value <= high`` (bounds may be empty); ``distribution`` one of
+        with ``low <= value <= high`` (bounds may be empty); ``valid`` an interval (see
+        :mod:`jzsim.params`) holding ``value``, ``low`` and ``high``; ``distribution`` one of
         fixed, uniform, triangular, truncnormal, lognormal; ``units`` parseable by the engine.
     """
     root = Path(str(resources.files("jzsim.data").joinpath("parameters"))) if directory is None else Path(directory)
@@ -385,6 +398,8 @@ def check_parameters(directory: str | os.PathLike | None = None) -> pd.DataFrame
                 f"unit check skipped: jzsim.engine.units unavailable ({exc})",
                 "skipped",
             )
+
+    from jzsim.params import Domain
 
     seen: dict[str, str] = {}
     for f in files:
@@ -419,6 +434,14 @@ def check_parameters(directory: str | os.PathLike | None = None) -> pd.DataFrame
                 find(f.name, name, "low", f"{lo:g} > {hi:g}", "low above high")
             if v is not None and ((lo is not None and v < lo) or (hi is not None and v > hi)):
                 find(f.name, name, "value", v, f"outside [{lo}, {hi}]")
+            try:
+                dom = Domain.parse(r["valid"].strip())
+            except ValueError as exc:
+                find(f.name, name, "valid", r["valid"], str(exc))
+            else:
+                for field, x in (("value", v), ("low", lo), ("high", hi)):
+                    if x is not None and not dom.contains(x):
+                        find(f.name, name, field, x, f"outside the validity domain {dom}")
             if parse_units is not None:
                 try:
                     parse_units(r["units"])

@@ -101,7 +101,7 @@ class _Params:
 
     def __getattr__(self, name: str) -> Ref:
         v = self._model._vars.get(name)
-        if v is None or v.kind != "param":
+        if v is None or (v.kind != "param" and "schedule" not in v.extra):
             known = [k for k, x in self._model._vars.items() if x.kind == "param"]
             close = difflib.get_close_matches(name, known, n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
@@ -177,11 +177,18 @@ class Model:
         self._declaring = ""  # label of the building block being declared (smooth, delay, ...)
         self._compiled: CompiledModel | None = None
         self.params = _Params(self)
+        self.scenario: Any = None  # the resolved scenario a plan model was built with (jzsim.plan)
 
     # ------------------------------------------------------------------ declaring
     def _add(self, var: Variable) -> Ref:
         if not var.name.isidentifier():
             raise ModelError(f"variable name {var.name!r} is not a valid identifier (letters, digits, _)")
+        reserved = dict.fromkeys(("time", "draw", self.time_dim))
+        if var.name in reserved:
+            raise ModelError(
+                f"{var.kind} name {var.name!r} is reserved (simulation time and the result dims "
+                f"{', '.join(map(repr, reserved))}); choose another name"
+            )
         if var.name in self._vars:
             old = self._vars[var.name]
             where = f" in sector {old.sector!r}" if old.sector else ""
@@ -225,6 +232,18 @@ class Model:
         self._vars[p.name].extra["parameter"] = p
         return ref
 
+    def scheduled(
+        self, name: str, expr: Expr, units: str, *, description: str = "", source: str = "", schedule: Any = None
+    ) -> Ref:
+        """Declare a parameter that varies with time: an auxiliary ``expr`` of :attr:`time` (a
+        scenario's lever schedule), reachable as ``m.params.<name>`` like a parameter.
+
+        It is not drawn in Monte Carlo and appears in results as a variable over time.
+        """
+        ref = self.aux(name, expr, units, description=description, source=source)
+        self._vars[name].extra["schedule"] = schedule if schedule is not None else expr
+        return ref
+
     def stock(
         self,
         name: str,
@@ -250,6 +269,8 @@ class Model:
             reported and fill other stocks unchanged); to conserve material between two stocks,
             limit the flow itself: ``F.minimum(rate, stock / F.dt())``.
         """
+        if not isinstance(initial, Expr):
+            initial = _finite(initial, f"stock {name!r}: initial value")
         init = as_expr(initial)
         if isinstance(init, Const) and init.units is None:
             init = Const(init.value, units)
@@ -411,6 +432,7 @@ class Model:
         once on every stage (as in Vensim and Stella).
         """
         order = _order(order, name)
+        _check_tau(tau, f"smooth {name!r}")
         tau_e = self._time_const(tau)
         label = f"smooth {name!r} (order {order}) of {input!r}"
         with self._block(label):
@@ -516,6 +538,7 @@ class Model:
         return self.delay(name, input, tau, units, order=3, initial=initial, description=description)
 
     def _delay_chain(self, name, input, tau, units, initial, order, description) -> Ref:
+        _check_tau(tau, f"delay{order} {name!r}")
         stock_units = f"({units})*({self.time_units})"
         start = input if initial is None else as_expr(initial)
         if isinstance(start, Const) and start.units is None:
@@ -621,6 +644,13 @@ class Model:
         if self._compiled is None:
             from jzsim.engine.compiled import CompiledModel
 
+            for g in self._groups.values():
+                unknown = [v for v in g.members.values() if v not in self._vars]
+                if unknown:
+                    close = difflib.get_close_matches(unknown[0], list(self._vars), n=1)
+                    hint = f"; did you mean {close[0]!r}?" if close else ""
+                    raise ModelError(f"group {g.name!r}: member {unknown[0]!r} is not a declared variable{hint}")
+
             self._compiled = CompiledModel(self)
         return self._compiled
 
@@ -645,6 +675,16 @@ def _order(order: Any, name: str) -> int:
     if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 1:
         raise ModelError(f"{name!r}: order={order!r}; allowed: a whole number >= 1")
     return int(order)
+
+
+def _check_tau(tau: Any, block: str) -> None:
+    """Refuse a constant time constant that is not a positive finite number (a model parameter or
+    expression is checked where its value is set)."""
+    if not isinstance(tau, Expr):
+        tau = _finite(tau, f"{block}: time constant tau")
+    t = as_expr(tau)
+    if isinstance(t, Const) and not (t.value > 0 and t.value != float("inf")):
+        raise ModelError(f"{block}: time constant tau is {t.value!r}; allowed: a finite number > 0")
 
 
 def _finite(v: Any, what: str) -> float:
