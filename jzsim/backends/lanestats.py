@@ -17,7 +17,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from jzsim.backends.numba_kernel import LANES as SUB  # draws per folded sub-block: the kernel's lanes
+from jzsim.engine.constants import SUB_BLOCK as SUB  # draws per folded sub-block: the kernel's lanes
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")

@@ -1,5 +1,5 @@
 """The compiled sampler: the ``"random"`` sampler's uniforms and the closed-form inverse CDFs in
-one loop (see :func:`jzsim.uncertainty.distributions._compiled_ppf`). Needs numba."""
+one loop (used by :func:`jzsim.uncertainty.distributions.ppf_rows` when numba is installed). Needs numba."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import numba
 import numpy as np
 
 from jzsim.backends.vmath import prefer_wide_vectors
-from jzsim.uncertainty.sampling import _GAMMA, _M1, _M2
+from jzsim.engine.constants import SPLITMIX_GAMMA as _GAMMA
+from jzsim.engine.constants import SPLITMIX_M1 as _M1
+from jzsim.engine.constants import SPLITMIX_M2 as _M2
 
 _S30, _S27, _S31, _S11, _ONE = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11), np.uint64(1)
 _UNIT = 2.0**-53

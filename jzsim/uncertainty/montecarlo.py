@@ -39,7 +39,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from jzsim.uncertainty.sampling import BLOCK, SAMPLERS, sample_parameters
+from jzsim.engine.constants import BLOCK, DEFAULT_CHUNK, DEFAULT_CHUNK_NUMBA, KERNEL_BATCH, MIN_THREAD_PART
+from jzsim.uncertainty.sampling import SAMPLERS, sample_parameters
 from jzsim.uncertainty.summaries import QUANTILES, Accumulator, wilson_interval
 
 __all__ = ["monte_carlo", "HEADLINE"]
@@ -70,13 +71,7 @@ HEADLINE = (
     "water_per_wanyuan_gdp",
 )
 BACKENDS = ("numpy", "numba")
-DEFAULT_CHUNK = 32768  # draws per chunk (numpy backend): sampled, integrated, summarised and checked together
-#: numba backend's default chunk: fewer, larger chunks spread the per-chunk work of the calling
-#: thread (summaries, target counts) over more draws; 2 * 10^6 plan draws, 5 interleaved runs:
-#: 6.22 s median at 32768, 6.01 s at 65536 (parameter matrix 58 MB per buffer, two buffers)
-DEFAULT_CHUNK_NUMBA = 65536
-KERNEL_CHUNK = 4096  # draws the numpy kernel advances at once in one thread, sized to stay in cache
-MIN_THREAD_PART = 8192  # fewest draws per thread when the numpy kernel runs a chunk on several threads
+KERNEL_CHUNK = KERNEL_BATCH  # TODO(#19, h-mc): use KERNEL_BATCH directly (the kernel's batch, not a chunk)
 
 
 def _default_outputs(cm, targets) -> list[str]:

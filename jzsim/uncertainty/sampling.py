@@ -35,17 +35,16 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.stats import qmc
 
+from jzsim.engine.constants import BLOCK  # noqa: F401  (re-exported: draws per block)
+from jzsim.engine.constants import SPLITMIX_GAMMA as _GAMMA
+from jzsim.engine.constants import SPLITMIX_M1 as _M1
+from jzsim.engine.constants import SPLITMIX_M2 as _M2
+
 SAMPLERS = ("random", "lhs", "sobol")
-#: Draws per block: Monte Carlo chunks are whole blocks, and summaries are merged block by block.
-BLOCK = 4096
 
 
 def _key(name: str) -> int:
     return zlib.crc32(name.encode("utf-8"))
-
-
-_GAMMA = np.uint64(0x9E3779B97F4A7C15)
-_M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 
 
 def _stream_key(seed: int, name: str) -> int:
