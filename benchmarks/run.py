@@ -91,7 +91,7 @@ def mc_outputs(name: str):
 
 
 def uncertain_params(cm):
-    declared = [v.extra.get("parameter") for v in cm.params]
+    declared = [v.parameter for v in cm.params]
     return [p for p in declared if p is not None and p.uncertain]
 
 

@@ -62,8 +62,7 @@ def describe(model: Model | None = None) -> str:
             "|---|---|---|---|---|---|",
         ]
         for v in params:
-            p = v.extra.get("parameter")
-            dist = p.distribution if p is not None else "fixed"
+            dist = v.parameter.distribution if v.parameter is not None else "fixed"
             lines.append(
                 f"| `{v.name}` | {_fmt(v.value)} | {v.units} | [{_fmt(v.low)}, {_fmt(v.high)}] | {dist} | {v.source} |"
             )

@@ -166,7 +166,7 @@ def _checked(m: Model, params: Mapping[str, Any] | None) -> dict[str, Any]:
         return {}
     if not isinstance(params, Mapping):
         raise ValueError(f"params is a {type(params).__name__}; allowed: a mapping of parameter name -> value")
-    declared = {n: v.extra.get("parameter") for n, v in m.variables.items() if v.kind == "param"}
+    declared = {n: v.parameter for n, v in m.variables.items() if v.kind == "param"}
     declared = {n: p for n, p in declared.items() if isinstance(p, Parameter)}
     out: dict[str, Any] = {}
     scalars: dict[str, float] = {}

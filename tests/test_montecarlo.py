@@ -265,7 +265,7 @@ def test_a_bad_draw_in_a_later_chunk_is_reported_by_its_index(backend, kind):
     from jzsim.uncertainty.sampling import sample_parameters
 
     m = _rare_failure_model(kind)
-    draws, par = 12 * BLOCK, m.build().params[0].extra["parameter"]
+    draws, par = 12 * BLOCK, m.build().params[0].parameter
     for seed in range(100):  # the first seed whose first bad draw is past the first chunk
         bad = np.flatnonzero(sample_parameters([par], "random", seed, 0, draws, draws)["x"] < 2e-4)
         if bad.size and bad[0] >= BLOCK:

@@ -103,7 +103,7 @@ def test_an_imported_model_runs_monte_carlo(backend):
         source="assumption: a test range around the teacup's 10 minutes",
     )
     m = read_xmile(DATA / "samples" / "teacup" / "teacup.xmile", parameters={"Characteristic Time": drawn})
-    assert m.variables["Characteristic_Time"].extra["parameter"].distribution == "uniform"
+    assert m.variables["Characteristic_Time"].parameter.distribution == "uniform"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ds = jzsim.monte_carlo(

@@ -6,7 +6,7 @@ See ``docs/engine_api.md``.
 from jzsim.engine import functions
 from jzsim.engine.compiled import CompiledModel, RunSettings
 from jzsim.engine.expr import Expr, Ref
-from jzsim.engine.model import Model, ModelError, Variable
+from jzsim.engine.model import Model, ModelError, ParameterSpec, Variable
 from jzsim.engine.sector import Sector
 from jzsim.engine.units import UnitError, ureg
 
@@ -16,6 +16,7 @@ __all__ = [
     "UnitError",
     "Sector",
     "Variable",
+    "ParameterSpec",
     "Expr",
     "Ref",
     "CompiledModel",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -22,13 +22,32 @@ if TYPE_CHECKING:
     from jzsim.engine.compiled import CompiledModel
     from jzsim.engine.sector import Sector
 
-__all__ = ["Model", "Variable", "ModelError"]
+__all__ = ["Model", "Variable", "ModelError", "ParameterSpec"]
 
 Kind = Literal["stock", "flow", "aux", "param"]
 
 
 class ModelError(ValueError):
     """A model declaration that cannot be built: undefined or duplicate name, loop, bad units."""
+
+
+@runtime_checkable
+class ParameterSpec(Protocol):
+    """A declared parameter with its distribution: what Monte Carlo samples and the documentation
+    lists (:class:`jzsim.params.Parameter` is one). Values are in ``units``."""
+
+    name: str
+    units: str
+    value: float
+    low: float | None
+    high: float | None
+    distribution: str
+    source: str
+    description: str
+
+    @property
+    def uncertain(self) -> bool:
+        """Whether Monte Carlo varies it (its distribution is not ``"fixed"``)."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +72,11 @@ class Variable:
         Checked after a run: a negative value is an error.
     floor : bool
         Floored at 0 while running (XMILE ``non_negative``): see :meth:`Model.stock`.
+    parameter : ParameterSpec, optional
+        The parameter object it was declared from (:meth:`Model.add_parameter`), which carries its
+        distribution; None for a parameter declared with :meth:`Model.param` (always nominal).
+    extra : dict
+        Further metadata by key (e.g. ``"schedule"`` of a scheduled parameter, ``"declared_by"``).
     """
 
     name: str
@@ -71,6 +95,7 @@ class Variable:
     nonnegative: bool = False
     floor: bool = False
     internal: bool = False
+    parameter: ParameterSpec | None = field(default=None, compare=False)
     extra: dict = field(default_factory=dict, compare=False)
 
 
@@ -226,10 +251,15 @@ class Model:
         return self._add(Variable(name, "param", units, description, source, value=value, low=low, high=high))
 
     def add_parameter(self, p: Any) -> Ref:
-        """Declare a parameter from a :class:`jzsim.parameters.Parameter` (or any object with
-        ``name, value, units, low, high, description, source``)."""
+        """Declare a parameter from a :class:`jzsim.params.Parameter` (or any object with
+        ``name, value, units, low, high, description, source``).
+
+        An object that also has a ``distribution`` and ``uncertain`` (a :class:`ParameterSpec`) is
+        kept as the variable's :attr:`Variable.parameter`, for Monte Carlo to sample.
+        """
         ref = self.param(p.name, p.value, p.units, low=p.low, high=p.high, description=p.description, source=p.source)
-        self._vars[p.name].extra["parameter"] = p
+        if isinstance(p, ParameterSpec):
+            self._vars[p.name] = replace(self._vars[p.name], parameter=p)
         return ref
 
     def scheduled(

@@ -207,7 +207,7 @@ def monte_carlo(
         raise ValueError(f"chunk_size is {chunk_size!r}; allowed: an integer >= 1")
     check_threads(threads, allow_none=True)
     chunk = -(-chunk // BLOCK) * BLOCK
-    declared = [v.extra.get("parameter") for v in cm.params]
+    declared = [v.parameter for v in cm.params]
     uncertain = [p for p in declared if p is not None and p.uncertain]
     nominal = {p.name: p.value for p in cm.params}
     nt = len(rs.save_times)
