@@ -5,7 +5,7 @@ set of cells (a cell is one variable at one saved time): the block's mean (its v
 draw order), its M2 about that mean, min, max and histogram counts, then the block's (count, mean,
 M2) merged into the running ones with Chan et al.'s update. The compiled kernel does this on each
 block of draws while the block's saved values are still in cache
-(:class:`jzsim.backends.numba_kernel.KernelSummaries`); the compiled
+(:class:`jzsim.backends.numba_runtime.KernelSummaries`); the compiled
 :meth:`jzsim.uncertainty.summaries.Accumulator.add_blocks` does the same operations on values
 read back from memory. Both give the same bits.
 
@@ -17,10 +17,12 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from jzsim.backends.numba_cache import cached
 from jzsim.engine.constants import SUB_BLOCK as SUB  # draws per folded sub-block: the kernel's lanes
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
+@cached
+@numba.njit(nogil=True, error_model="numpy")
 def fold_block(blk, m, c, mean, m2, mn, mx, edge, inv, top, nbb, h, bmean, bq, idx):  # pragma: no cover
     """Fold draws ``blk[:m]`` (``blk``: draws x cells) into running summaries of ``c`` draws.
 
@@ -55,7 +57,8 @@ def fold_block(blk, m, c, mean, m2, mn, mx, edge, inv, top, nbb, h, bmean, bq, i
     merge_into(m, bmean, bq, c, mean, m2)
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
+@cached
+@numba.njit(nogil=True, error_model="numpy")
 def merge_into(n, bmean, bm2, c, mean, m2):  # pragma: no cover
     """Chan et al.'s update of running ``(c, mean, m2)`` by a block's ``(n, bmean, bm2)``, in place
     (the arithmetic of :meth:`jzsim.uncertainty.summaries.Accumulator._merge`)."""
@@ -66,7 +69,8 @@ def merge_into(n, bmean, bm2, c, mean, m2):  # pragma: no cover
         m2[k] = m2[k] + bm2[k] + delta * delta * ((c * n) / tot)
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
+@cached
+@numba.njit(nogil=True, error_model="numpy")
 def fold_tile(
     tile, m, c, d0, mean, m2, mn, mx, edge, inv, top, nbb, h, bmean, bq, idx, cells, copies
 ):  # pragma: no cover
@@ -83,14 +87,16 @@ def block_counts(n: int, block: int) -> np.ndarray:
     return np.minimum(block, n - block * np.arange(-(-n // block)))
 
 
-@numba.njit(cache=True, nogil=True)
+@cached
+@numba.njit(nogil=True)
 def block_scratch(nc):  # pragma: no cover
     """A block's running summaries and :func:`fold_block`'s scratch arrays for ``nc`` cells:
     ``(mean, m2, mn, mx, bmean, bq, idx)``."""
     return (np.empty(nc), np.empty(nc), np.empty(nc), np.empty(nc), np.empty(nc), np.empty(nc), np.empty(nc, np.uint64))
 
 
-@numba.njit(cache=True, nogil=True)
+@cached
+@numba.njit(nogil=True)
 def start_block(mean, m2, mn, mx):  # pragma: no cover
     """Reset a block's running summaries: no draws yet."""
     mean[:] = 0.0
@@ -99,7 +105,8 @@ def start_block(mean, m2, mn, mx):  # pragma: no cover
     mx[:] = -np.inf
 
 
-@numba.njit(parallel=True, nogil=True, cache=True, error_model="numpy")
+@cached
+@numba.njit(parallel=True, nogil=True, error_model="numpy")
 def chunk_stats(x, block, edge, inv, n_bins, b_mean, b_m2, b_min, b_max, hist, cells, copies):  # pragma: no cover
     """Summaries of ``x`` (variables, draws, times) per block of ``block`` draws, parallel over
     blocks: the arithmetic of the compiled kernel's own summaries on values read back from memory.

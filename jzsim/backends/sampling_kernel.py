@@ -8,6 +8,7 @@ import math
 import numba
 import numpy as np
 
+from jzsim.backends.numba_cache import cached
 from jzsim.backends.vmath import prefer_wide_vectors
 from jzsim.engine.constants import SPLITMIX_GAMMA as _GAMMA
 from jzsim.engine.constants import SPLITMIX_M1 as _M1
@@ -17,7 +18,8 @@ _S30, _S27, _S31, _S11, _ONE = np.uint64(30), np.uint64(27), np.uint64(31), np.u
 _UNIT = 2.0**-53
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@cached
+@numba.njit(nogil=True, inline="always")
 def _uniform_at(gen, u, j, i, start, key):  # pragma: no cover - compiled
     """Uniform ``i`` of row ``j``: SplitMix64 output ``start + i`` of stream ``key`` (``gen``), else
     ``u[j, i]``."""
@@ -35,7 +37,8 @@ def _uniform_at(gen, u, j, i, start, key):  # pragma: no cover - compiled
     return u[j, i]
 
 
-@numba.njit(parallel=True, nogil=True, cache=True)
+@cached
+@numba.njit(parallel=True, nogil=True)
 def ppf_kernel(u, gen, keys, start, kinds, coef, out, rows):  # pragma: no cover - compiled
     """Parameter ``j`` (kind ``kinds[j]``: 1 uniform, 2 triangular, 0 other, left as uniforms; constants
     ``coef[j]``) into ``out[rows[j]]``, parallel over parameters, each row in one vectorised pass."""

@@ -12,7 +12,7 @@ finite or a nonnegative stock's minimum is negative.
 
 The compiled backend runs the first :data:`~jzsim.uncertainty.sampling.BLOCK` draws the plain way
 (their trajectories set the histogram edges); every later chunk is summarised inside the kernel
-as its draws are run (:class:`jzsim.backends.numba_kernel.KernelSummaries`), with the same bits as
+as its draws are run (:class:`jzsim.backends.numba_runtime.KernelSummaries`), with the same bits as
 summarising the trajectories afterwards, and trajectories are written only when kept. On the
 2-core benchmark machine, 10^6 plan draws took 3.5-3.7 s this way against 4.0-4.6 s before (runs
 in the same hour). A chunk runs its blocks of 4096 draws in parallel, so chunks of fewer blocks
@@ -166,7 +166,7 @@ def monte_carlo(
         backend, versions, data hash, draws completed and whether the run was interrupted.
     """
     from jzsim import __version__
-    from jzsim.backends.numba_kernel import KernelSummaries
+    from jzsim.backends.numba_runtime import KernelSummaries
     from jzsim.data import data_hash
     from jzsim.engine.compiled import check_threads
     from jzsim.engine.results import growth_rows

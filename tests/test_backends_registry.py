@@ -1,0 +1,72 @@
+"""The numpy path never loads numba, a compile is announced, and the compiled code's caches stay out
+of the source tree."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import jzsim
+from jzsim.engine import Model
+
+ROOT = Path(jzsim.__file__).parent
+
+
+def _decay() -> Model:
+    m = Model("decay_probe", stop=3.0)
+    k = m.param("k", 0.5, units="1/year")
+    x = m.stock("x", initial=100.0, units="t")
+    m.flow("outflow", k * x, units="t/year", out_of="x")
+    return m
+
+
+def test_the_numpy_path_never_imports_numba():
+    """``jzsim.simulate`` and ``Model.run(backend="numpy")`` run in a fresh process without numba
+    ever being imported (so nothing is compiled)."""
+    script = textwrap.dedent("""
+        import sys
+        import jzsim
+        from jzsim.engine import Model
+        jzsim.simulate()
+        m = Model("decay", stop=3.0)
+        k = m.param("k", 0.5, units="1/year")
+        x = m.stock("x", initial=100.0, units="t")
+        m.flow("outflow", k * x, units="t/year", out_of="x")
+        m.run({"k": [0.1, 0.2]}, backend="numpy")
+        print(sorted(n for n in sys.modules if n == "numba" or n.startswith(("numba.", "llvmlite"))))
+    """)
+    out = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_compile_is_announced_once(tmp_path, monkeypatch, caplog):
+    """Loading a kernel whose machine code is not cached logs one message naming the cache dir
+    (numba compiles on the first call, so nothing is compiled here)."""
+    pytest.importorskip("numba", reason="numba is in the test extra")
+    from jzsim.backends.numba_runtime import load_module
+
+    monkeypatch.setenv("JZSIM_CACHE_DIR", str(tmp_path))
+    cm = _decay().build()
+    with caplog.at_level(logging.WARNING, logger="jzsim"):
+        load_module(cm)
+        load_module(cm)
+    msgs = [r.getMessage() for r in caplog.records if r.name.startswith("jzsim")]
+    assert len(msgs) == 1, msgs
+    assert "compiling the kernel of model 'decay_probe' with numba" in msgs[0] and str(tmp_path) in msgs[0]
+
+
+def test_numba_caches_of_the_package_stay_out_of_the_source_tree():
+    pytest.importorskip("numba", reason="numba is in the test extra")
+    from jzsim.backends import lanestats, sampling_kernel
+
+    for f in (lanestats.chunk_stats, lanestats.fold_block, sampling_kernel.ppf_kernel):
+        path = Path(f._cache._cache_path).resolve()
+        assert not path.is_relative_to(ROOT.resolve()), path
+        if not os.environ.get("NUMBA_CACHE_DIR"):  # else numba's own setting wins, as documented
+            assert path.parent.name == "numba", path  # <cache_dir>/numba, cache_dir as when first imported
