@@ -237,10 +237,10 @@ def child_compile(spec: dict) -> dict:
     rs = cm.settings_for({})
     P, _ = sampled_arrays(cm, 64)
     t2 = time.perf_counter()
-    cm.simulate(P, rs, backend="numba", check=False)
+    cm.integrate(P, rs, backend="numba", check=False)
     first = time.perf_counter() - t2
     t3 = time.perf_counter()
-    cm.simulate(P, rs, backend="numba", check=False)
+    cm.integrate(P, rs, backend="numba", check=False)
     second = time.perf_counter() - t3
     from jzsim.backends.numba_kernel import load_module
 
@@ -525,13 +525,13 @@ def main(argv=None):
     for backend, c in (("numpy", KERNEL_CHUNK), ("numba", DEFAULT_CHUNK)):
         log(f"  raw kernel {backend} ...")
         ts = repeat_timing(
-            lambda: cm.simulate(P, rs, backend=backend, names=sel_names, chunk_size=c, check=False),
+            lambda: cm.integrate(P, rs, backend=backend, names=sel_names, batch_size=c, check=False),
             min_reps=5,
             max_reps=10,
             min_total=1.0,
         )
         rows.append(
-            row(f"{backend} kernel alone (CompiledModel.simulate)", n_raw, c, ts, "no sampling, no summaries", name)
+            row(f"{backend} kernel alone (CompiledModel.integrate)", n_raw, c, ts, "no sampling, no summaries", name)
         )
     # The same kernels the way monte_carlo calls them: one chunk at a time (monte_carlo's default
     # chunk) into one reused output buffer, parameters already in a chunk-sized parameter-major
@@ -548,12 +548,12 @@ def main(argv=None):
 
         def chunked():
             for M in Pch:
-                cm.simulate(
+                cm.integrate(
                     list(M),
                     rs,
                     backend=backend,
                     names=sel_names,
-                    chunk_size=c,
+                    batch_size=c,
                     check=False,
                     out=obuf[:, : M.shape[1]],
                     threads=th,
@@ -579,7 +579,7 @@ def main(argv=None):
 
     unc = uncertain_params(cm)
     ch = DEFAULT_CHUNK
-    outarr = cm.simulate(P, rs, backend="numba", names=sel_names, chunk_size=ch, check=False)
+    outarr = cm.integrate(P, rs, backend="numba", names=sel_names, batch_size=ch, check=False)
 
     prow = {p.name: i for i, p in enumerate(cm.params)}
     Ps_buf = np.empty((len(cm.params), ch))
@@ -681,10 +681,10 @@ def main(argv=None):
     ):
         ts = repeat_timing(fn, min_reps=3, max_reps=7, min_total=1.0)
         results["breakdown"][label] = statistics.median(ts)
-    results["breakdown"]["numba kernel (CompiledModel.simulate)"] = next(
+    results["breakdown"]["numba kernel (CompiledModel.integrate)"] = next(
         r["median_s"] for r in rows if r["engine"].startswith("numba kernel alone")
     )
-    results["breakdown"]["numpy kernel (CompiledModel.simulate)"] = next(
+    results["breakdown"]["numpy kernel (CompiledModel.integrate)"] = next(
         r["median_s"] for r in rows if r["engine"].startswith("numpy kernel alone")
     )
     del outarr, Pk
@@ -694,7 +694,7 @@ def main(argv=None):
         log(f"  scalar reference draws={n} ...")
         Ps, _ = sampled_arrays(cm, n)
         ts = repeat_timing(
-            lambda: cm.simulate(Ps, rs, backend="scalar", check=False), min_reps=3, max_reps=5, min_total=1.0
+            lambda: cm.integrate(Ps, rs, backend="scalar", check=False), min_reps=3, max_reps=5, min_total=1.0
         )
         rows.append(row("scalar reference (backend='scalar')", n, None, ts, "", name))
     try:

@@ -16,6 +16,7 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
     __version__ = "0.0.0+unknown"
 
+import jzsim.backends  # noqa: E402, F401  (registers backend="numba" with the engine; numba itself loads on first use)
 from jzsim.engine import Model, Sector  # noqa: E402
 from jzsim.params import Parameter, load_parameters, parameters  # noqa: E402
 from jzsim.plan import plan_model, simulate  # noqa: E402

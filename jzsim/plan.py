@@ -135,7 +135,8 @@ def simulate(
     draws : int, optional
         Number of draws when no array override sets it (default 1).
     **settings
-        ``start``, ``stop``, ``dt``, ``method``, ``save_every``, ``chunk_size``, ``backend``.
+        ``start``, ``stop``, ``dt``, ``method``, ``save_every``, ``batch_size``, ``backend`` (see
+        :meth:`jzsim.engine.Model.run`).
 
     Returns
     -------

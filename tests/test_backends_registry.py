@@ -1,5 +1,5 @@
-"""The numpy path never loads numba, a compile is announced, and the compiled code's caches stay out
-of the source tree."""
+"""Back ends are found in the engine's registry, the numpy path never loads numba, and the compiled
+code's caches stay out of the source tree."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import jzsim
-from jzsim.engine import Model
+from jzsim.engine import Model, backend_names, register_backend
+from jzsim.engine.backend import get_backend
 
 ROOT = Path(jzsim.__file__).parent
 
@@ -24,6 +26,31 @@ def _decay() -> Model:
     x = m.stock("x", initial=100.0, units="t")
     m.flow("outflow", k * x, units="t/year", out_of="x")
     return m
+
+
+def test_the_three_backends_are_registered():
+    assert {"numpy", "numba", "scalar"} <= set(backend_names())
+
+
+def test_an_unknown_backend_is_named_with_the_registered_ones():
+    with pytest.raises(ValueError, match=r"backend is 'nmba'; allowed: .*'numba'.*did you mean 'numba'"):
+        _decay().run(backend="nmba")
+
+
+def test_a_registered_backend_is_used_by_name():
+    """A back end registered from outside the engine runs through ``integrate`` like the built-in ones."""
+
+    class Halves:
+        selects_outputs = True
+
+        def integrate(self, cm, P, rs, out, select, *, batch_size, threads):
+            get_backend("numpy").integrate(cm, P, rs, out, select, batch_size=batch_size, threads=threads)
+            out *= 0.5
+
+    register_backend("halves_probe", Halves)
+    m = _decay()
+    a, b = m.run(backend="numpy"), m.run(backend="halves_probe")
+    np.testing.assert_array_equal(b["x"].values, 0.5 * a["x"].values)
 
 
 def test_the_numpy_path_never_imports_numba():

@@ -60,9 +60,9 @@ def test_a_compiled_in_output_selection_gives_the_rows_of_the_full_run():
     rs = cm.settings_for({})
     rng = np.random.default_rng(0)
     P = [np.full(37, p.value) * rng.uniform(0.97, 1.03, 37) for p in cm.params]
-    full = cm.simulate(P, rs, backend="numba", check=False)
+    full = cm.integrate(P, rs, backend="numba", check=False)
     names = ["urbanisation", "gdp_real", "aquifer_storage"]  # not in output order
-    some = cm.simulate(P, rs, backend="numba", names=names, check=False)
+    some = cm.integrate(P, rs, backend="numba", names=names, check=False)
     rows = [cm.output_names.index(n) for n in names]
     assert np.array_equal(some, full[rows], equal_nan=True)
 
@@ -77,9 +77,9 @@ def test_a_step_that_also_saves_gives_the_same_bits_as_a_plain_step():
     rng = np.random.default_rng(1)
     P = [np.full(21, p.value) * rng.uniform(0.97, 1.03, 21) for p in cm.params]
     names = ["gdp_real", "aquifer_storage", "income_rural"]
-    yearly = cm.simulate(P, cm.settings_for({}), backend="numba", names=names, check=False)
+    yearly = cm.integrate(P, cm.settings_for({}), backend="numba", names=names, check=False)
     rs = cm.settings_for({"save_every": cm.settings_for({}).dt})
-    every = cm.simulate(P, rs, backend="numba", names=names, check=False)
+    every = cm.integrate(P, rs, backend="numba", names=names, check=False)
     assert np.array_equal(every[:, :, :: round(1.0 / rs.dt)], yearly, equal_nan=True)
 
 

@@ -174,7 +174,7 @@ def test_delay_conserves_material_with_euler(order):
     cm = m.build()
     rs = cm.settings_for({"save_every": 0.25})
     _, P = cm.param_arrays(None, None)
-    out = cm.simulate(P, rs)
+    out = cm.integrate(P, rs)
     row = {n: i for i, n in enumerate(cm.output_names)}
     transit_rows = [row[v.name] for v in cm.stocks if v.internal]
     assert len(transit_rows) == order

@@ -184,22 +184,39 @@ def test_batch_equals_single_runs_bitwise_with_parameter_exponent_one_half():
     method=methods,
     chunks=st.lists(st.integers(1, 12), min_size=1, max_size=3),
 )
-def test_chunk_size_does_not_change_results(which, data, method, chunks):
+def test_batch_size_does_not_change_results(which, data, method, chunks):
     build, strat = MODELS[which]
     params = data.draw(strat)
     cm = build(method).build()
     ref = _outputs(cm.run(params))
     for k in chunks:
-        got = _outputs(cm.run(params, chunk_size=k))
+        got = _outputs(cm.run(params, batch_size=k))
         for name in ref:
             assert np.array_equal(got[name], ref[name]), (k, name)
 
 
-def test_bad_chunk_size_is_refused():
+def test_bad_batch_size_is_refused():
     cm = arithmetic_model().build()
-    for bad in (0, -3, 2.5):
-        with pytest.raises(ValueError, match=r"chunk_size is .*allowed: an integer >= 1"):
-            cm.run(chunk_size=bad)
+    for bad in (0, -3, 2.5, True):
+        with pytest.raises(ValueError, match=r"batch_size is .*allowed: an integer >= 1"):
+            cm.run(batch_size=bad)
+
+
+def test_old_names_still_work_with_a_deprecation_warning():
+    """``chunk_size`` of ``run`` and ``CompiledModel.simulate`` are the old names of ``batch_size``
+    and ``CompiledModel.integrate``: same values, and a warning naming the new name."""
+    m = arithmetic_model()
+    cm = m.build()
+    ref = _outputs(cm.run())
+    with pytest.warns(DeprecationWarning, match="use batch_size"):
+        old = _outputs(m.run(chunk_size=1))
+    for k in ref:
+        assert np.array_equal(old[k], ref[k]), k
+    n, P = cm.param_arrays(None, 3)
+    rs = cm.settings_for({})
+    with pytest.warns(DeprecationWarning, match="use CompiledModel.integrate"):
+        arr = cm.simulate(P, rs, chunk_size=2)
+    assert np.array_equal(arr, cm.integrate(P, rs, batch_size=1))
 
 
 # ------------------------------------------------------------- repeatability and no mutation
@@ -215,7 +232,7 @@ def test_runs_are_repeatable_and_leave_model_and_inputs_alone(which, data, metho
     cm = m.build()
     first = _outputs(m.run(params))
     second = _outputs(m.run(params))
-    third = _outputs(m.run(params, chunk_size=2, method=method))
+    third = _outputs(m.run(params, batch_size=2, method=method))
     for k in first:
         assert np.array_equal(first[k], second[k]), k
         assert np.array_equal(first[k], third[k]), k

@@ -34,7 +34,7 @@ def plain(cm, rs, Pm, names, growth):
     """Trajectories the plain way, with growth rows as monte_carlo computes them."""
     nk = len(names)
     out = np.empty((nk + len(growth), Pm.shape[1], len(rs.save_times)))
-    cm.simulate(list(Pm), rs, backend="numba", names=names, check=False, out=out[:nk])
+    cm.integrate(list(Pm), rs, backend="numba", names=names, check=False, out=out[:nk])
     for i, g in enumerate(growth):
         growth_rows(out[g], rs.save_every, out=out[nk + i])
         out[nk + i, :, 0] = 0.0

@@ -203,9 +203,9 @@ def test_numpy_kernel_on_several_threads_gives_the_same_bits():
     params = sampled(3, n=1001)
     n, P = cm.param_arrays(params, None)
     rs = cm.settings_for({})
-    one = cm.simulate(P, rs, backend="numpy", chunk_size=4096)
+    one = cm.integrate(P, rs, backend="numpy", batch_size=4096)
     for threads, chunk in ((2, 1001), (3, 577), (5, 97)):
-        many = cm.simulate(P, rs, backend="numpy", chunk_size=chunk, threads=threads)
-        np.testing.assert_array_equal(many, one, err_msg=f"threads={threads} chunk_size={chunk}")
+        many = cm.integrate(P, rs, backend="numpy", batch_size=chunk, threads=threads)
+        np.testing.assert_array_equal(many, one, err_msg=f"threads={threads} batch_size={chunk}")
     with pytest.raises(ValueError, match="threads is 0; allowed: an integer >= 1"):
-        cm.simulate(P, rs, backend="numpy", threads=0)
+        cm.integrate(P, rs, backend="numpy", threads=0)

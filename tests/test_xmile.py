@@ -114,7 +114,7 @@ def jzsim_outputs(m: Model, params=None) -> dict[str, np.ndarray]:
     cm = m.build()
     rs = cm.settings_for({"method": "euler"})
     _, P = cm.param_arrays(params, None)
-    out = cm.simulate(P, rs)
+    out = cm.integrate(P, rs)
     return {n: out[i, 0] for i, n in enumerate(cm.output_names)}
 
 

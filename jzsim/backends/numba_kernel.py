@@ -43,7 +43,7 @@ factor within about 32 ulp of its exponential): 1e-12 relative is tested.
 
 from jzsim.backends.numba_cache import cache_dir
 from jzsim.backends.numba_codegen import ANCHOR, generate_source, time_factors
-from jzsim.backends.numba_runtime import KernelSummaries, integrate_numba, load_kernel, load_module
+from jzsim.backends.numba_runtime import KernelSummaries, NumbaBackend, integrate_numba, load_kernel, load_module
 from jzsim.engine.constants import LANES
 
 __all__ = [
@@ -56,4 +56,5 @@ __all__ = [
     "load_module",
     "integrate_numba",
     "KernelSummaries",
+    "NumbaBackend",
 ]

@@ -7,6 +7,7 @@ there, so numba's on-disk cache (``cache=True``) spares a second process the com
 machine code is not cached yet, a message says so once (logger ``jzsim.backends.numba``, level
 WARNING: silence it with ``logging.getLogger("jzsim").setLevel(logging.ERROR)``).
 
+:class:`NumbaBackend` is what :mod:`jzsim.backends` registers with the engine as ``"numba"``;
 :class:`KernelSummaries` runs the kernel that summarises its draws as it goes, for
 :func:`jzsim.uncertainty.montecarlo.monte_carlo`.
 """
@@ -25,9 +26,19 @@ from jzsim.backends.numba_cache import cache_dir
 from jzsim.backends.numba_codegen import generate_source
 from jzsim.engine.constants import LANES
 
-__all__ = ["KernelSummaries", "integrate_numba", "load_kernel", "load_module"]
+__all__ = ["NumbaBackend", "KernelSummaries", "integrate_numba", "load_kernel", "load_module"]
 
 log = logging.getLogger("jzsim.backends.numba")
+
+
+class NumbaBackend:
+    """``backend="numba"``: the fused kernel, parallel over blocks of draws on numba's threads
+    (``batch_size`` and ``threads`` do not apply)."""
+
+    selects_outputs = True
+
+    def integrate(self, cm, P, rs, out, select, *, batch_size, threads):
+        integrate_numba(cm, P, rs, out, select)
 
 
 def load_kernel(cm, outputs: tuple[int, ...] | None = None):
@@ -40,9 +51,7 @@ def load_module(cm, outputs: tuple[int, ...] | None = None):
     """The generated module of ``cm`` saving ``outputs`` (see :func:`load_kernel`): its ``kernel``
     and ``kernel_summaries``."""
     outputs = tuple(range(len(cm.output_names))) if outputs is None else tuple(int(i) for i in outputs)
-    if cm._numba is None:
-        cm._numba = {}
-    loaded = cm._numba
+    loaded = cm.backend_cache("numba")
     if outputs in loaded:
         return loaded[outputs]
     try:

@@ -4,6 +4,7 @@ See ``docs/engine_api.md``.
 """
 
 from jzsim.engine import functions
+from jzsim.engine.backend import backend_names, register_backend
 from jzsim.engine.compiled import CompiledModel, RunSettings
 from jzsim.engine.expr import Expr, Ref
 from jzsim.engine.model import Model, ModelError, ParameterSpec, Variable
@@ -17,6 +18,8 @@ __all__ = [
     "Sector",
     "Variable",
     "ParameterSpec",
+    "register_backend",
+    "backend_names",
     "Expr",
     "Ref",
     "CompiledModel",

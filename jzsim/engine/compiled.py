@@ -10,7 +10,9 @@ from typing import Any
 import numpy as np
 import pint
 
+from jzsim.engine.backend import get_backend
 from jzsim.engine.codegen import Emitter
+from jzsim.engine.constants import DEFAULT_BATCH
 from jzsim.engine.expr import Const, Dt, Expr, Op, Ref, refs, walk
 from jzsim.engine.lowering import Lowerer
 from jzsim.engine.model import Model, ModelError, Variable
@@ -18,8 +20,6 @@ from jzsim.engine.printing import to_text
 from jzsim.engine.units import UnitError, conversion_factor, format_units, parse_units
 
 __all__ = ["CompiledModel", "RunSettings"]
-
-DEFAULT_CHUNK = 16384
 
 
 @dataclass(frozen=True)
@@ -51,9 +51,10 @@ class RunSettings:
         allowed = {"start", "stop", "dt", "save_every", "method"}
         for k in overrides:
             if k not in allowed:
-                close = difflib.get_close_matches(k, sorted(allowed | {"chunk_size"}), n=2)
+                known = sorted(allowed | {"batch_size", "backend"})
+                close = difflib.get_close_matches(k, known, n=2)
                 hint = f"; did you mean {', '.join(close)}?" if close else ""
-                raise ValueError(f"unknown run setting {k!r}; allowed: {sorted(allowed | {'chunk_size'})}{hint}")
+                raise ValueError(f"unknown run setting {k!r}; allowed: {known}{hint}")
         s = {**defaults, **overrides}
         for k in ("start", "stop", "dt", "save_every"):
             v = s[k]
@@ -143,7 +144,7 @@ class CompiledModel:
         self.init_order = self._init_order(vars_)
         self.rate_names = self._needed_for_rates()
         self._numpy = None
-        self._numba = None
+        self._backend_caches: dict[str, dict] = {}
 
     # ------------------------------------------------------------------ checks
     @staticmethod
@@ -345,13 +346,27 @@ class CompiledModel:
             )
         return rs
 
-    def run(self, params=None, *, draws=None, chunk_size: int = DEFAULT_CHUNK, backend: str = "numpy", **settings):
-        """Run deterministic or batched draws; see :meth:`jzsim.engine.Model.run`."""
+    def run(
+        self,
+        params=None,
+        *,
+        draws=None,
+        batch_size: int = DEFAULT_BATCH,
+        backend: str = "numpy",
+        chunk_size: int | None = None,
+        **settings,
+    ):
+        """Run deterministic or batched draws; see :meth:`jzsim.engine.Model.run`.
+
+        ``chunk_size`` is the deprecated name of ``batch_size``.
+        """
         from jzsim.engine.results import to_dataset
 
+        if chunk_size is not None:
+            batch_size = _renamed("chunk_size", "batch_size", "run", chunk_size)
         rs = self.settings_for(settings)
         n, P = self.param_arrays(params, draws)
-        out = self.simulate(P, rs, chunk_size=chunk_size, backend=backend)
+        out = self.integrate(P, rs, batch_size=batch_size, backend=backend)
         return to_dataset(self, rs, out, P)
 
     def attrs_of(self, name: str) -> dict:
@@ -377,31 +392,63 @@ class CompiledModel:
             sel[index[n]] = row
         return sel
 
-    def simulate(
+    def backend_cache(self, backend: str) -> dict:
+        """A dict that back end ``backend`` may fill with what it derives from this model (generated
+        code, loaded modules); it lives as long as the model."""
+        return self._backend_caches.setdefault(backend, {})
+
+    def integrate(
         self,
         P: list[np.ndarray],
         rs: RunSettings,
         *,
-        chunk_size: int = DEFAULT_CHUNK,
+        batch_size: int = DEFAULT_BATCH,
         backend: str = "numpy",
         names: list[str] | None = None,
         check: bool = True,
         out: np.ndarray | None = None,
         threads: int = 1,
     ) -> np.ndarray:
-        """Integrate and return saved values, shape ``(len(names), n_draws, n_times)``.
+        """Integrate and return saved values as an array, shape ``(len(names), n_draws, n_times)``.
 
-        ``names`` defaults to :attr:`output_names`; ``out``, if given, is filled instead of a new
-        array. Draws are independent: splitting them into chunks does not change any value.
-        ``threads`` (numpy backend only, default 1): the draws are split into that many contiguous
-        parts, each integrated in ``chunk_size`` pieces by its own thread, the calling thread taking
-        the last (numpy releases the GIL inside its loops: on the 2-core benchmark machine, two
-        threads with pieces of 16,384 draws or more ran 1.2-2x as fast as one; with pieces of 4096
-        they contend for the GIL). The numba backend runs on all cores anyway.
+        Parameters
+        ----------
+        P : list of numpy.ndarray
+            One array of draws per parameter, in the order of :attr:`params`
+            (see :meth:`param_arrays`).
+        rs : RunSettings
+            Time settings (see :meth:`settings_for`).
+        batch_size : int, default 16384
+            Draws the numpy kernel advances at once in one thread (numpy backend only;
+            :data:`jzsim.engine.constants.DEFAULT_BATCH`). Draws are independent: splitting them
+            into batches does not change any value.
+        backend : str, default "numpy"
+            A registered back end (:func:`jzsim.engine.backend.backend_names`): ``"numpy"``,
+            ``"scalar"``, and ``"numba"`` when :mod:`jzsim.backends` is importable.
+        names : list of str, optional
+            Outputs to save, in row order; default :attr:`output_names`.
+        check : bool, default True
+            Raise a clear error for non-finite values or negative nonnegative stocks.
+        out : numpy.ndarray, optional
+            Filled instead of a new array.
+        threads : int, default 1
+            Numpy backend only: the draws are split into that many contiguous parts, each
+            integrated in ``batch_size`` pieces by its own thread, the calling thread taking the last
+            (numpy releases the GIL inside its loops; with small batches the threads contend for it:
+            see the design log of ``benchmarks/README.md``). The numba backend runs on all cores
+            anyway.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``out``, float64, in each output's declared units.
         """
-        if not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
-            raise ValueError(f"chunk_size is {chunk_size!r}; allowed: an integer >= 1")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            raise ValueError(f"batch_size is {batch_size!r}; allowed: an integer >= 1")
         check_threads(threads)
+        impl = get_backend(backend)
+        if names is not None and not impl.selects_outputs:
+            raise ValueError(f"backend {backend!r} saves every output; names must be None")
         n = P[0].shape[0] if P else 1
         nt = len(rs.save_times)
         sel = self.selection(names)
@@ -410,46 +457,25 @@ class CompiledModel:
             out = np.empty(shape)
         elif out.shape != shape:
             raise ValueError(f"out has shape {out.shape}; this run needs {shape}")
-        if backend == "numpy":
-            from jzsim.engine.kernel_numpy import integrate
-
-            def part(lo: int, hi: int) -> None:
-                for a in range(lo, hi, chunk_size):
-                    b = min(hi, a + chunk_size)
-                    integrate(self, [p[a:b] for p in P], rs, out[:, a:b, :], sel)
-
-            cuts = np.linspace(0, n, min(int(threads), max(n, 1)) + 1).astype(int)
-            if len(cuts) <= 2:
-                part(0, n)
-            else:
-                from concurrent.futures import ThreadPoolExecutor
-
-                errstate = np.geterr()  # the caller's floating-point error handling, in every thread
-
-                def part_in_thread(lo: int, hi: int) -> None:
-                    with np.errstate(**errstate):
-                        part(lo, hi)
-
-                with ThreadPoolExecutor(len(cuts) - 2, thread_name_prefix="jzsim-numpy") as pool:
-                    futures = [pool.submit(part_in_thread, lo, hi) for lo, hi in zip(cuts[:-2], cuts[1:-1])]
-                    part(cuts[-2], n)
-                    for f in futures:
-                        f.result()  # re-raises a part's error
-        elif backend == "numba":
-            from jzsim.backends.numba_kernel import integrate_numba
-
-            integrate_numba(self, P, rs, out, sel)
-        elif backend == "scalar":
-            if names is not None:
-                raise ValueError("backend 'scalar' saves every output; names must be None")
-            from jzsim.engine.reference import integrate_scalar
-
-            integrate_scalar(self, P, rs, out)
-        else:
-            raise ValueError(f"backend is {backend!r}; allowed: 'numpy', 'numba', 'scalar'")
+        impl.integrate(self, P, rs, out, sel, batch_size=int(batch_size), threads=int(threads))
         if check:
             self.check_output(out, rs, names=names)
         return out
+
+    def simulate(self, P: list[np.ndarray], rs: RunSettings, *, chunk_size: int | None = None, **kwargs) -> np.ndarray:
+        """Deprecated: :meth:`integrate` (it returns an array, not a Dataset; ``chunk_size`` is now
+        ``batch_size``)."""
+        import warnings
+
+        warnings.warn(
+            "CompiledModel.simulate is deprecated; use CompiledModel.integrate (same arguments, "
+            "with chunk_size renamed batch_size)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        if chunk_size is not None:
+            kwargs["batch_size"] = chunk_size
+        return self.integrate(P, rs, **kwargs)
 
     def check_output(
         self, out: np.ndarray, rs: RunSettings, first_draw: int = 0, names: list[str] | None = None
@@ -477,6 +503,14 @@ class CompiledModel:
                         f"{rs.save_times[k]:g} in draw {first_draw + d}; allowed: >= 0. Its outflows "
                         "should be limited by the stock (e.g. minimum(rate, stock / dt)) or dt made smaller"
                     )
+
+
+def _renamed(old: str, new: str, where: str, value):
+    """``value``, after a ``DeprecationWarning`` that keyword ``old`` of ``where`` is now ``new``."""
+    import warnings
+
+    warnings.warn(f"{where}(): {old} is deprecated; use {new}", DeprecationWarning, stacklevel=3)
+    return value
 
 
 def check_threads(threads, allow_none: bool = False) -> None:

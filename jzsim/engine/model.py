@@ -695,8 +695,10 @@ class Model:
         draws : int, optional
             Number of draws; default: the length of array overrides, else 1.
         **settings
-            ``start``, ``stop``, ``dt``, ``save_every``, ``method``, ``chunk_size`` (draws per
-            chunk, default 16384): override the model's settings for this run only.
+            ``start``, ``stop``, ``dt``, ``save_every``, ``method``: override the model's settings
+            for this run only; ``backend`` (default ``"numpy"``; see
+            :meth:`jzsim.engine.compiled.CompiledModel.integrate`) and ``batch_size`` (draws the
+            numpy kernel advances at once, default 16384; ``chunk_size`` is its deprecated name).
         """
         return self.build().run(params, draws=draws, **settings)
 

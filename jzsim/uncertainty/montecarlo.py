@@ -267,12 +267,12 @@ def monte_carlo(
     def trajectories(Pm: np.ndarray, slot: int) -> np.ndarray:
         out = _buffer(bufs[slot], "out", (len(names), chunk, nt), Pm.shape[1])
         with np.errstate(**errstate):
-            cm.simulate(
+            cm.integrate(
                 list(Pm),
                 rs,
                 backend=backend,
                 names=kernel_names,
-                chunk_size=kernel_chunk,
+                batch_size=kernel_chunk,
                 check=False,
                 out=out[:nk],
                 threads=kernel_threads,
