@@ -9,17 +9,11 @@ Quick tour
 >>> params = jzsim.parameters()           # every parameter with unit, range and source
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("jzsim")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0.0.0+unknown"
-
-import jzsim.backends  # noqa: E402, F401  (registers backend="numba" with the engine; numba itself loads on first use)
-from jzsim.engine import Model, Sector  # noqa: E402
-from jzsim.params import Parameter, load_parameters, parameters  # noqa: E402
-from jzsim.plan import plan_model, simulate  # noqa: E402
+import jzsim.backends  # noqa: F401  (registers backend="numba" with the engine; numba itself loads on first use)
+from jzsim.engine import Model, Sector
+from jzsim.params import Parameter, load_parameters, parameters
+from jzsim.plan import plan_model, simulate
+from jzsim.version import __version__
 
 
 def monte_carlo(scenario: str = "plan", draws: int = 10_000, **kwargs):

@@ -144,8 +144,8 @@ def simulate(
         Dims ``draw`` and ``year`` (plus ``sector``, ``cluster``, ``water_use``, ``water_source``
         for grouped variables); every variable has ``units`` and ``description`` attrs.
     """
-    from jzsim import __version__
     from jzsim.data import data_hash
+    from jzsim.version import __version__
 
     if scenario is not None and model is not None:
         raise ValueError("give scenario= or model=, not both (build the model with plan_model(scenario=...))")

@@ -157,7 +157,7 @@ def check_sources(history: pd.DataFrame | None = None, targets: pd.DataFrame | N
     history
         Default :func:`load_history`.
     targets
-        Default :func:`jzsim.analysis.targets.load_targets`.
+        Default :func:`jzsim.data.targets.load_targets` (the packaged registry).
 
     Returns
     -------
@@ -169,7 +169,7 @@ def check_sources(history: pd.DataFrame | None = None, targets: pd.DataFrame | N
     """
     h = load_history() if history is None else history
     if targets is None:
-        from jzsim.analysis.targets import load_targets
+        from jzsim.data.targets import load_targets
 
         targets = load_targets()
     rows: list[dict] = []

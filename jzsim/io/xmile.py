@@ -318,8 +318,8 @@ def to_xmile(model: Model | CompiledModel, *, grid_time: bool | None = None) -> 
         the clock drifts (:func:`time_drifts`); with a dt such as 0.25 equations use ``TIME``.
         Keep it off to change DT in another tool (Stella) after the export.
     """
-    from jzsim import __version__
     from jzsim.engine.units import conversion_factor, parse_units
+    from jzsim.version import __version__
 
     cm = _compiled(model)
     names, alloc = _allocate(cm)

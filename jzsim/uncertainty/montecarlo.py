@@ -165,12 +165,12 @@ def monte_carlo(
         ``(draw, year)`` and the sampled parameters over ``draw``. ``attrs`` record seed, sampler,
         backend, versions, data hash, draws completed and whether the run was interrupted.
     """
-    from jzsim import __version__
     from jzsim.backends.numba_runtime import KernelSummaries
     from jzsim.data import data_hash
     from jzsim.engine.compiled import check_threads
     from jzsim.engine.results import growth_rows
     from jzsim.params import load_parameters, with_overrides
+    from jzsim.version import __version__
 
     if scenario != "plan":
         raise ValueError(f"scenario is {scenario!r}; allowed: 'plan' (scenario files are not yet supported)")
