@@ -34,7 +34,7 @@ def describe(model: Model | None = None) -> str:
         f"dt = {cm.settings['dt']:g}, method {cm.settings['method']}.",
         "",
     ]
-    sectors = list(model._sectors.items()) or [("", None)]
+    sectors = list(model.sectors.items()) or [("", None)]
     for sname, sector in sectors:
         if sector is not None:
             lines += [f"## Sector `{sname}`", "", inspect.cleandoc(type(sector).__doc__ or ""), ""]

@@ -142,7 +142,7 @@ def test_numpy_numba_and_scalar_reference_agree_on_the_plan_model():
 
 def test_every_sector_documents_its_equations_and_every_parameter_has_a_source():
     text = jzsim.describe(MODEL)
-    for sector in MODEL._sectors.values():
+    for sector in MODEL.sectors.values():
         assert f"## Sector `{sector.name}`" in text
         assert sector.equations() and sector.equations() in text
     for name, v in MODEL.build().variables.items():

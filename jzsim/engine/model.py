@@ -661,6 +661,11 @@ class Model:
         """Declared variables by name (read-only view)."""
         return dict(self._vars)
 
+    @property
+    def sectors(self) -> dict[str, Sector]:
+        """Added sectors by name, in the order they were added (a copy)."""
+        return dict(self._sectors)
+
     def build(self) -> CompiledModel:
         """Check the declaration and compile it (cached until the model changes).
 
