@@ -44,7 +44,7 @@ def ppf_kernel(u, gen, keys, start, kinds, coef, out, rows):  # pragma: no cover
     ``coef[j]``) into ``out[rows[j]]``, parallel over parameters, each row in one vectorised pass."""
     k, n = kinds.shape[0], out.shape[1]
     for j in numba.prange(k):
-        prefer_wide_vectors()  # 512-bit vectors: about 1.3x on the plan's parameters
+        prefer_wide_vectors()  # 512-bit vectors (see the design log of benchmarks/README.md)
         kind, key = kinds[j], keys[j]
         c0, c1, c2, c3, c4 = coef[j, 0], coef[j, 1], coef[j, 2], coef[j, 3], coef[j, 4]
         row = out[rows[j]]

@@ -25,15 +25,13 @@ sqrt(2)]`` by integer arithmetic on the bit pattern (as fdlibm's ``e_log.c``), t
 ``log(1 + f) = f + f**2 Q(f)``, ``Q`` a degree-20 polynomial by Estrin's scheme (``_LQ``: Chebyshev
 fit, ``mpmath.chebyfit(lambda f: (mpmath.log1p(f) - f) / f**2, [sqrt(2)/2 - 1, sqrt(2) - 1], 21)``
 at 50 digits, relative error of the fit below 1e-17), with no division: fdlibm's
-``s = f / (2 + f)`` put a division, the slowest operation, on every logarithm's dependency chain
-(plan model kernel on one thread 3.52 -> 3.42 s per 10^6 draws, A/B in one process).
+``s = f / (2 + f)`` put a division, the slowest operation, on every logarithm's dependency chain.
 Integer conversions use the ``1.5 * 2**52`` trick, so no int64 <-> float64 instruction (missing in
 AVX2) is needed. Special values are chosen apart from the arithmetic and enter with one select
 at the end (``exp``: none; its clamps let NaN through, and overflow and underflow come out of the
 scaling), which keeps the dependency chains short: in the compiled kernel these functions are
-bound by latency, not by instruction count (plan model kernel 3.08 -> 2.70 s per 10^6 draws when
-``exp`` lost its ``floor`` and its final selects and ``log`` its select-based reduction; the
-outputs were the same bits).
+bound by latency, not by instruction count. (What these choices gained, measured, is in the
+design log of ``benchmarks/README.md``.)
 """
 
 from __future__ import annotations
