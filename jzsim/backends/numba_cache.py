@@ -42,8 +42,17 @@ def numba_cache_dir() -> Path:
 
 def cached(dispatcher):
     """Cache a numba dispatcher's machine code under :func:`numba_cache_dir` (use in place of
-    ``cache=True``, above ``@numba.njit(...)``). Returns the dispatcher."""
-    dispatcher._cache = _function_cache()(dispatcher.py_func)
+    ``cache=True``, above ``@numba.njit(...)``). Returns the dispatcher.
+
+    This uses numba's cache classes (``numba.core.caching``), which are not a public API: should a
+    numba version lack them, the dispatcher gets numba's own ``cache=True`` behaviour instead.
+    """
+    try:
+        cache = _function_cache()
+    except (ImportError, AttributeError):  # pragma: no cover - another numba's internals
+        dispatcher.enable_caching()
+        return dispatcher
+    dispatcher._cache = cache(dispatcher.py_func)
     return dispatcher
 
 
