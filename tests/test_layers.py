@@ -166,6 +166,52 @@ def test_known_exceptions_are_still_needed():
     assert KNOWN_EXCEPTIONS <= used, f"stale: {sorted(KNOWN_EXCEPTIONS - used)}"
 
 
+#: (module, expression): the only places where an object's private attribute (``x._name``, ``x``
+#: not ``self``/``cls``) is read or written, with the reason. Anything else, e.g. a back end
+#: writing the engine's private state (``cm._numba = {}``), fails the test below.
+PRIVATE_ATTRIBUTES: dict[tuple[str, str], str] = {
+    ("jzsim.engine.compiled", "model._vars"): "CompiledModel is built from its Model (same unit)",
+    ("jzsim.engine.compiled", "model._groups"): "CompiledModel is built from its Model (same unit)",
+    ("jzsim.engine.compiled", "model._derived"): "CompiledModel is built from its Model (same unit)",
+    ("jzsim.engine.compiled", "model._sectors"): "CompiledModel is built from its Model (same unit)",
+    ("jzsim.backends.numba_cache", "dispatcher._cache"): "numba has no public API to place a dispatcher's cache",
+    ("jzsim.backends.numba_cache", "caching._SourceFileBackedLocatorMixin"): "numba's cache locator base",
+    ("jzsim.backends.numba_cache", "caching._CacheLocator"): "numba's cache locator base",
+    ("jzsim.backends.numba_runtime", "mod._blocks"): "the generated kernel module's main loop (our own code)",
+    ("jzsim.engine.model", "self._model._vars"): "Model.params (_Params) reads its Model's variables",
+    # TODO(#19, h-mc): numba offers no public way to start its threads early
+    ("jzsim.uncertainty.montecarlo", "numba.np.ufunc.parallel._launch_threads"): "numba's thread pool",
+}
+
+
+def private_attributes(root: Path) -> set[tuple[str, str]]:
+    """``(module, "x._name")`` for every private attribute of another object read or written in
+    package ``root`` (not ``self._name``, ``cls._name`` or dunders; the base as written, up to the
+    private name)."""
+
+    def private(node) -> bool:
+        return isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
+
+    def foreign(node) -> bool:  # a private attribute of something other than self / cls
+        return private(node) and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))
+
+    out = set()
+    for path in sorted(root.rglob("*.py")):
+        me = module_name(path, root)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            # the first foreign private step of a chain only: mod._blocks._cache is mod._blocks
+            if foreign(node) and not any(foreign(n) for n in ast.walk(node.value)):
+                out.add((me, ast.unparse(node)))
+    return out
+
+
+def test_private_attributes_are_touched_only_where_listed():
+    found = private_attributes(ROOT)
+    unlisted = sorted(found - set(PRIVATE_ATTRIBUTES))
+    assert unlisted == [], f"private attributes of other objects: {unlisted}; use a public API or list it with a reason"
+    assert set(PRIVATE_ATTRIBUTES) <= found, f"stale: {sorted(set(PRIVATE_ATTRIBUTES) - found)}"
+
+
 # --------------------------------------------------------------------------- the checker itself
 
 
@@ -237,3 +283,14 @@ def test_checker_reports_a_unit_missing_from_the_map(tmp_path):
 def test_cycle_finds_a_cycle():
     assert cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert cycle(LOW_HIGH) is None
+
+
+def test_private_attribute_checker_catches_a_write_into_another_objects_state(tmp_path):
+    root = _package(
+        tmp_path,
+        {
+            "high/c.py": "def load(cm):\n    if cm._numba is None:\n        cm._numba = {}\n    return cm._numba._x\n",
+            "low/a.py": "class A:\n    def __init__(self):\n        self._numba = None\n",
+        },
+    )
+    assert private_attributes(root) == {("pkg.high.c", "cm._numba")}
