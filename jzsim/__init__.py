@@ -17,15 +17,9 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
     __version__ = "0.0.0+unknown"
 
 from jzsim.engine import Model, Sector  # noqa: E402
+from jzsim.experiments import Execution, monte_carlo  # noqa: E402
 from jzsim.params import Parameter, load_parameters, parameters  # noqa: E402
 from jzsim.plan import plan_model, simulate  # noqa: E402
-
-
-def monte_carlo(scenario: str = "plan", draws: int = 10_000, **kwargs):
-    """Monte Carlo over the uncertain parameters (see :func:`jzsim.uncertainty.montecarlo.monte_carlo`)."""
-    from jzsim.uncertainty.montecarlo import monte_carlo as _mc
-
-    return _mc(scenario, draws, **kwargs)
 
 
 def describe(model=None) -> str:
@@ -52,6 +46,7 @@ __all__ = [
     "simulate",
     "targets",
     "monte_carlo",
+    "Execution",
     "describe",
     "__version__",
 ]

@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from jzsim import Execution, monte_carlo
 from jzsim.analysis.targets import validate_targets
 from jzsim.engine import Model
 from jzsim.params import Parameter
-from jzsim.uncertainty.montecarlo import monte_carlo
 from jzsim.uncertainty.sampling import BLOCK
 
 numba = pytest.importorskip("numba", reason="numba is in the test extra; the compiled kernel is tested with it")
@@ -34,9 +34,10 @@ def logistic_model() -> Model:
     return m
 
 
-def run(**kw):
+def run(chunk_size=None, threads=None, **kw):
     kw.setdefault("progress", False)
-    return monte_carlo(model=logistic_model(), outputs=["P", "share"], **kw)
+    execution = Execution(chunk_size=chunk_size, threads=threads)
+    return monte_carlo(model=logistic_model(), outputs=["P", "share"], execution=execution, **kw)
 
 
 @settings(max_examples=12, deadline=None)
@@ -281,7 +282,7 @@ def test_a_bad_draw_in_a_later_chunk_is_reported_by_its_index(backend, kind):
             model=m,
             draws=draws,
             seed=seed,
-            chunk_size=BLOCK,
+            execution=Execution(chunk_size=BLOCK),
             backend=backend,
             progress=False,
             outputs=["bad" if kind == "nan" else "s", "level"],

@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 import xarray as xr
 
+from jzsim import Execution, monte_carlo
 from jzsim.analysis.targets import TargetChecks, evaluate_targets, load_targets, target_met, validate_targets
 from jzsim.engine import Model
 from jzsim.engine.results import growth_rows, to_dataset
 from jzsim.params import Parameter
-from jzsim.uncertainty.montecarlo import monte_carlo
 from jzsim.uncertainty.summaries import Accumulator
 
 YEARS = np.arange(2020.0, 2031.0)
@@ -253,7 +253,7 @@ def test_monte_carlo_counts_on_a_small_model_equal_the_xarray_path():
             outputs=outputs,
             keep=True,
             progress=False,
-            chunk_size=4096,
+            execution=Execution(chunk_size=4096),
         )
         names, out = kept_out(ds)
         cm = small_model().build()

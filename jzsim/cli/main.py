@@ -195,18 +195,16 @@ def cmd_run(a) -> int:
         if out:
             _write(ds, out)
         return 0
-    from jzsim.uncertainty.montecarlo import monte_carlo
-
     _check_size(a.draws, a.backend, model)
-    ds = monte_carlo(
+    execution = jzsim.Execution(chunk_size=a.chunk_size, threads=a.threads)
+    ds = jzsim.monte_carlo(
         draws=a.draws,
         seed=a.seed,
         sampler=a.sampler,
         backend=a.backend,
-        chunk_size=a.chunk_size,
         progress=not a.no_progress,
         model=model,
-        threads=a.threads,
+        execution=execution,
     )
     ds.attrs["scenario"] = name
     n = ds.attrs["draws"]
