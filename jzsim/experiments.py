@@ -90,7 +90,10 @@ def monte_carlo(
     -------
     xarray.Dataset
         For each output a variable with dims ``(statistic, year)`` (``mean``, ``std``, ``min``,
-        ``max`` and the quantiles ``p05`` ...); ``p_met``, ``p_met_se``, ``p_met_low``,
+        ``max`` and the quantiles ``p05`` ...), with a float ``quantile`` coordinate along
+        ``statistic`` (indexed: ``.sel(quantile=0.5)`` is the median, ``min`` and ``max`` are the 0
+        and 1 quantiles, ``mean`` and ``std`` have NaN; for several at once select by label,
+        ``.sel(statistic=["p05", "p95"])``); ``p_met``, ``p_met_se``, ``p_met_low``,
         ``p_met_high``, ``n_met`` over ``target``; with ``keep``, ``<name>_draws`` over
         ``(draw, year)`` and the sampled parameters over ``draw``. ``attrs`` record seed, sampler,
         backend, versions, data hash, draws completed and whether the run was interrupted.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -96,6 +97,22 @@ def test_summaries_equal_those_from_kept_trajectories():
         exact = traj.quantile(q, dim="draw").values
         approx = ds["P"].sel(statistic=f"p{round(q * 100):02d}").values
         assert np.all(np.abs(approx - exact) <= res), (q, np.abs(approx - exact).max(), res)
+
+
+def test_summaries_select_by_quantile(tmp_path):
+    """Summaries carry a float quantile coordinate: .sel(quantile=q) is the statistic pXX, min and
+    max are the 0 and 1 quantiles; the file written keeps it."""
+    ds = run(draws=3000, seed=1, quantiles=(0.1, 0.5, 0.9))
+    np.testing.assert_array_equal(ds["P"].sel(quantile=0.5).values, ds["P"].sel(statistic="p50").values)
+    np.testing.assert_array_equal(ds.sel(quantile=0.1)["share"].values, ds["share"].sel(statistic="p10").values)
+    np.testing.assert_array_equal(ds["P"].sel(quantile=0.0).values, ds["P"].sel(statistic="min").values)
+    np.testing.assert_array_equal(ds["P"].sel(quantile=1.0).values, ds["P"].sel(statistic="max").values)
+    assert np.isnan(ds["quantile"].sel(statistic="mean"))
+    ds.to_netcdf(tmp_path / "mc.nc")
+    back = xr.open_dataset(tmp_path / "mc.nc").set_xindex("quantile")
+    np.testing.assert_array_equal(back["P"].sel(quantile=0.9).values, ds["P"].sel(statistic="p90").values)
+    with pytest.raises(ValueError, match="quantiles are .*distinct"):
+        run(draws=10, quantiles=(0.5, 0.501))
 
 
 def test_compiled_runs_summarise_in_the_kernel_with_the_bits_of_the_trajectories():

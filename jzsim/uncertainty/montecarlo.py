@@ -207,8 +207,8 @@ def plan_run(
     if backend not in BACKENDS:
         raise ValueError(f"backend is {backend!r}; allowed: {', '.join(BACKENDS)}")
     qs = tuple(float(q) for q in quantiles)
-    if not all(0 < q < 1 for q in qs):
-        raise ValueError(f"quantiles are {qs}; allowed: numbers strictly between 0 and 1")
+    if not all(0 < q < 1 for q in qs) or len(set(_labels(qs))) != len(qs):
+        raise ValueError(f"quantiles are {qs}; allowed: distinct numbers strictly between 0 and 1, at least 0.01 apart")
     execution = Execution() if execution is None else execution
     if not isinstance(execution, Execution):
         raise TypeError(f"execution is {execution!r}; allowed: a jzsim.uncertainty.montecarlo.Execution")
@@ -599,7 +599,7 @@ def _can_overlap(backend: str) -> bool:
 def _summary_dataset(plan: RunPlan, acc: Accumulator) -> xr.Dataset:
     cm, qs = plan.cm, plan.quantiles
     tdim = cm.time_dim
-    labels = ["mean", "std", "min", "max"] + [f"p{round(q * 100):02d}" for q in qs]
+    labels = ["mean", "std", "min", "max"] + _labels(qs)
     stats = np.concatenate([acc.mean[None], acc.std[None], acc.min[None], acc.max[None], acc.quantiles(qs)])
     data = {}
     for i, name in enumerate(plan.names):
@@ -613,8 +613,20 @@ def _summary_dataset(plan: RunPlan, acc: Accumulator) -> xr.Dataset:
                 "quantile_resolution": float(np.max(acc.width[i])),
             },
         )
-    coords = {"statistic": labels, tdim: (tdim, plan.rs.save_times, {"units": cm.time_units})}
-    return xr.Dataset(data, coords=coords)
+    # the float quantile of each statistic (min and max are the 0 and 1 quantiles of the draws; mean
+    # and std are none: NaN), indexed so that .sel(quantile=0.5) picks the median
+    quantile = np.array([np.nan, np.nan, 0.0, 1.0, *qs])
+    coords = {
+        "statistic": labels,
+        "quantile": ("statistic", quantile, {"units": "1", "description": "quantile of the draws (NaN: not one)"}),
+        tdim: (tdim, plan.rs.save_times, {"units": cm.time_units}),
+    }
+    return xr.Dataset(data, coords=coords).set_xindex("quantile")
+
+
+def _labels(qs: Sequence[float]) -> list[str]:
+    """``statistic`` labels of quantiles: ``p05``, ``p50`` ... (percent, rounded)."""
+    return [f"p{round(q * 100):02d}" for q in qs]
 
 
 def _target_variables(ds: xr.Dataset, targets: CompiledTargets, met_counts: np.ndarray, n: int) -> xr.Dataset:
