@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from jzsim.uncertainty.distributions import Distribution
 from jzsim.uncertainty.montecarlo import CompiledTargets, Execution, run_monte_carlo
 from jzsim.uncertainty.summaries import QUANTILES
 
@@ -28,6 +29,7 @@ def monte_carlo(
     scenario: str = "plan",
     model=None,
     params: Mapping[str, Any] | None = None,
+    uncertainty: Mapping[str, Distribution] | None = None,
     seed: int = 0,
     sampler: str = "random",
     outputs: Sequence[str] | None = None,
@@ -58,7 +60,13 @@ def monte_carlo(
         Another model (default: :func:`jzsim.plan_model`). Its parameters declared with
         :meth:`~jzsim.engine.Model.add_parameter` carry their distributions.
     params : mapping, optional
-        Overrides of nominal values (numbers) or whole :class:`~jzsim.params.Parameter` objects.
+        Parameter name -> a number in the parameter's units, which FIXES it at that value in every
+        draw (whatever its declared distribution; validated by :func:`jzsim.params.with_overrides`),
+        or a whole :class:`~jzsim.params.Parameter`. Works for the plan model and for ``model``.
+    uncertainty : mapping, optional
+        Parameter name -> a distribution from :mod:`jzsim.uncertainty.distributions`
+        (``{"tfp_growth": Uniform(0.01, 0.02)}``) drawn instead of the declared one. Only that
+        parameter's draws change (see ``sampler`` for the common random numbers).
     seed : int, default 0
         Root seed; draw ``i``'s parameters depend only on ``seed``, the parameter's name and ``i``
         (and, for ``"lhs"``, on ``draws``).
@@ -106,16 +114,13 @@ def monte_carlo(
     True
     """
     from jzsim.data import data_hash
-    from jzsim.params import load_parameters, with_overrides
     from jzsim.plan import plan_model
 
     if scenario != "plan":
         raise ValueError(f"scenario is {scenario!r}; allowed: 'plan' (scenario files are not yet supported)")
     is_plan = model is None
     if model is None:
-        model = plan_model(parameters=with_overrides(load_parameters(), params))
-    elif params:
-        raise ValueError("params overrides apply to the plan model; for your own model declare them in it")
+        model = plan_model()
     table = _plan_targets() if targets is None and (is_plan or model.name == "jizhou_plan") else targets
     if outputs is None and (is_plan or model.name == "jizhou_plan"):
         outputs = plan_outputs(model, table)
@@ -133,6 +138,8 @@ def monte_carlo(
         progress=progress,
         execution=execution,
         settings=settings,
+        params=params,
+        uncertainty=uncertainty,
         attrs={"scenario": scenario, "data_hash": data_hash()},
     )
 

@@ -49,7 +49,7 @@ def test_per_draw_results_do_not_depend_on_chunking(chunk, seed, sampler):
     a = run(draws=2 * BLOCK + 123, seed=seed, sampler=sampler, keep=True, chunk_size=BLOCK)
     b = run(draws=2 * BLOCK + 123, seed=seed, sampler=sampler, keep=True, chunk_size=chunk)
     assert np.array_equal(a["P_draws"].values, b["P_draws"].values)
-    assert np.array_equal(a["r"].values, b["r"].values)
+    assert np.array_equal(a["parameters"].values, b["parameters"].values)
     # summaries are merged block by block in block order: identical whatever the chunk size
     assert np.array_equal(a["P"].values, b["P"].values)
 
@@ -62,7 +62,7 @@ def test_growing_a_run_keeps_its_first_draws():
     # a Latin hypercube depends on the number of draws by construction
     a = run(draws=1000, seed=5, sampler="lhs", keep=True)
     b = run(draws=3000, seed=5, sampler="lhs", keep=True)
-    assert not np.array_equal(a["r"].values, b["r"].values[:1000])
+    assert not np.array_equal(a["parameters"].values, b["parameters"].values[:1000])
 
 
 def test_numpy_and_numba_kernels_agree_with_the_scalar_reference():

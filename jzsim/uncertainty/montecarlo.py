@@ -43,7 +43,7 @@ import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -198,6 +198,8 @@ def plan_run(
     n_bins: int = 1000,
     keep: bool | str | Path = False,
     settings: Mapping[str, Any] | None = None,
+    params: Mapping[str, Any] | None = None,
+    uncertainty: Mapping[str, Any] | None = None,
 ) -> RunPlan:
     """Check the options of :func:`run_monte_carlo` and fix what the run needs (same arguments)."""
     if not isinstance(draws, (int, np.integer)) or isinstance(draws, bool) or draws < 1:
@@ -244,7 +246,7 @@ def plan_run(
         derived=derived,
         chunk=chunk,
         starts=[0] + list(range(first, draws, chunk)),
-        parameters=declared_parameters(cm),
+        parameters=run_parameters(cm, params, uncertainty),
         targets=compiled,
         kernel_threads=kernel_threads,
         kernel_chunk=kernel_chunk,
@@ -253,6 +255,29 @@ def plan_run(
         keep=keep,
         settings=dict(settings or {}),
     )
+
+
+def run_parameters(cm, params: Mapping[str, Any] | None, uncertainty: Mapping[str, Any] | None) -> list[Any]:
+    """``cm``'s parameters for one run, in kernel order: a number in ``params`` fixes that parameter
+    in every draw (validated by :func:`jzsim.params.with_overrides`; a
+    :class:`~jzsim.params.Parameter` replaces the declaration), and a distribution in
+    ``uncertainty`` replaces the declared one (:func:`~jzsim.uncertainty.distributions.with_uncertainty`).
+    """
+    from jzsim.params import Parameter, with_overrides
+    from jzsim.uncertainty.distributions import with_uncertainty
+
+    declared = {p.name: p for p in declared_parameters(cm)}
+    both = set(params or {}) & set(uncertainty or {})
+    if both:
+        raise ValueError(
+            f"{', '.join(sorted(both))} given in both params (fixed) and uncertainty (drawn); allowed: one of them"
+        )
+    out = with_overrides(declared, params)
+    for name, v in (params or {}).items():
+        if not isinstance(v, Parameter) and out[name].uncertain:
+            out[name] = replace(out[name], distribution="fixed")  # a number fixes it in every draw
+    out = with_uncertainty(out, uncertainty)
+    return [out[v.name] for v in cm.params]
 
 
 def declared_parameters(cm) -> list[Any]:
@@ -490,6 +515,8 @@ def run_monte_carlo(
     progress: bool | None = None,
     execution: Execution | None = None,
     settings: Mapping[str, Any] | None = None,
+    params: Mapping[str, Any] | None = None,
+    uncertainty: Mapping[str, Any] | None = None,
     attrs: Mapping[str, Any] | None = None,
 ) -> xr.Dataset:
     """Run ``draws`` draws of ``model``'s uncertain parameters and summarise them.
@@ -508,6 +535,8 @@ def run_monte_carlo(
         ``targets(cm, rs, names) -> CompiledTargets`` (see :data:`TargetsFactory`).
     settings : mapping, optional
         ``start``, ``stop``, ``dt``, ``method`` of the run.
+    params, uncertainty : mapping, optional
+        Fixed values and replaced distributions (:func:`run_parameters`).
     attrs : mapping, optional
         Added to the Dataset's attrs (scenario, data hash ...).
     draws, seed, sampler, quantiles, n_bins, backend, keep, progress, execution
@@ -526,14 +555,16 @@ def run_monte_carlo(
         n_bins=n_bins,
         keep=keep,
         settings=settings,
+        params=params,
+        uncertainty=uncertainty,
     )
     acc = Accumulator(len(plan.names), plan.nt, n_bins)
     sinks: list[Any] = []
     if plan.targets is not None:
         sinks.append(_TargetCounts(plan.targets))
-    kept = _keeper(keep, len(plan.names), draws, plan.nt, [p.name for p in plan.uncertain])
+    kept = _keeper(keep, len(plan.names), draws, plan.nt)
     if kept is not None:
-        sinks.append(kept)
+        sinks += [kept, _SampledParameters(plan.uncertain, draws)]
     state = execute(plan, acc, sinks, progress)
     return assemble(plan, acc, state, sinks, attrs)
 
@@ -664,9 +695,9 @@ def _version(mod: str) -> str:
 
 
 class _Keeper:
-    """Per-draw trajectories, in memory or in a memory-mapped ``.npy`` file."""
+    """Sink: per-draw trajectories, in memory or in a memory-mapped ``.npy`` file."""
 
-    def __init__(self, path, n_vars, draws, nt, pnames):
+    def __init__(self, path, n_vars, draws, nt):
         shape = (n_vars, draws, nt)
         if path is None:
             self.arr = np.empty(shape)
@@ -674,45 +705,60 @@ class _Keeper:
             self.path = Path(path)
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.arr = np.lib.format.open_memmap(self.path, mode="w+", dtype=np.float64, shape=shape)
-        self.params = {n: np.empty(draws) for n in pnames}
-
-    def write(self, a, b, out, sampled):
-        self.arr[:, a:b, :] = out
-        for k, v in sampled.items():
-            self.params[k][a:b] = v
 
     def add(self, a, b, sampled, out, copies):
-        self.write(a, b, out, sampled)
+        self.arr[:, a:b, :] = out
 
     def merge_into(self, ds: xr.Dataset, plan: RunPlan, n: int) -> xr.Dataset:
-        return ds.merge(self.dataset(plan.cm, plan.rs, plan.names, n))
-
-    def dataset(self, cm, rs, names, n) -> xr.Dataset:
         if isinstance(self.arr, np.memmap):
             self.arr.flush()
-        tdim = cm.time_dim
+        cm, tdim = plan.cm, plan.cm.time_dim
         data = {
             f"{nm}_draws": (
                 ("draw", tdim),
                 self.arr[i, :n, :],
                 {k: v for k, v in cm.attrs_of(nm).items() if k in ("units", "description")},
             )
-            for i, nm in enumerate(names)
+            for i, nm in enumerate(plan.names)
         }
-        for k, v in self.params.items():
-            data[k] = (("draw",), v[:n], {"units": cm.variables[k].units, "description": "sampled parameter"})
-        return xr.Dataset(data, coords={"draw": np.arange(n), tdim: (tdim, rs.save_times)})
+        return ds.merge(xr.Dataset(data, coords={"draw": np.arange(n), tdim: (tdim, plan.rs.save_times)}))
 
 
-def _keeper(keep, n_vars, draws, nt, pnames):
+class _SampledParameters:
+    """Sink: each draw's values of the uncertain parameters, ``parameters(draw, parameter)``."""
+
+    def __init__(self, uncertain: Sequence[Any], draws: int):
+        self.names = [p.name for p in uncertain]
+        self.units = [p.units for p in uncertain]
+        self.arr = np.empty((draws, len(self.names)))
+
+    def add(self, a, b, sampled, out, copies):
+        for j, name in enumerate(self.names):
+            self.arr[a:b, j] = sampled[name]
+
+    def merge_into(self, ds: xr.Dataset, plan: RunPlan, n: int) -> xr.Dataset:
+        da = xr.DataArray(
+            self.arr[:n],
+            dims=("draw", "parameter"),
+            coords={"draw": np.arange(n), "parameter": self.names, "parameter_units": ("parameter", self.units)},
+            attrs={"description": "sampled value of each uncertain parameter, in parameter_units"},
+        )
+        return ds.assign(parameters=da)
+
+
+def _memory_check(what: str, need: int, hint: str) -> None:
+    if need > 4 * 2**30:
+        raise MemoryError(f"{what} needs {need / 2**30:.1f} GiB; {hint}")
+
+
+def _keeper(keep, n_vars, draws, nt):
     if keep is False or keep is None:
         return None
     if keep is True:
-        need = n_vars * draws * nt * 8
-        if need > 4 * 2**30:
-            raise MemoryError(
-                f"keeping {draws} trajectories of {n_vars} outputs needs {need / 2**30:.1f} GiB; "
-                "pass keep='path/to/file.npy' to stream them to disk"
-            )
-        return _Keeper(None, n_vars, draws, nt, pnames)
-    return _Keeper(keep, n_vars, draws, nt, pnames)
+        _memory_check(
+            f"keeping {draws} trajectories of {n_vars} outputs",
+            n_vars * draws * nt * 8,
+            "pass keep='path/to/file.npy' to stream them to disk",
+        )
+        return _Keeper(None, n_vars, draws, nt)
+    return _Keeper(keep, n_vars, draws, nt)
