@@ -112,3 +112,12 @@ def test_distributions_print_and_apply():
     assert (q.distribution, q.low, q.high, q.value) == ("uniform", 2.0, 4.0, 3.0)
     q = with_uncertainty({"x": p}, {"x": Empirical([0.1, 0.2, 0.9])})["x"]
     assert (q.distribution, q.value, q.sample) == ("empirical", 0.2, (0.1, 0.2, 0.9))
+
+
+@pytest.mark.parametrize("sampler", ["random", "lhs", "sobol"])
+def test_common_random_numbers_whatever_the_sampler(sampler):
+    """#20 item 3: with Sobol, fixing one parameter used to reshuffle every other parameter's draws."""
+    kw = dict(model=logistic_model(), draws=700, seed=9, sampler=sampler, progress=False, keep=True)
+    base = jzsim.monte_carlo(**kw)
+    fixed = jzsim.monte_carlo(params={"r": 0.2}, **kw)
+    np.testing.assert_array_equal(sampled(fixed, "K"), sampled(base, "K"))

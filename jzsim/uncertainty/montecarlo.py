@@ -319,7 +319,7 @@ class _Chunks:
             for i in self.fixed_rows:
                 Pm[i] = p.parameters[i].value
             buf["P_filled"] = Pm
-        sampled = sample_parameters(p.uncertain, p.sampler, p.seed, a, b, p.draws, out=Pm, rows=self.sampled_rows)
+        sampled = sample_parameters(p.parameters, p.sampler, p.seed, a, b, p.draws, out=Pm, rows=self.sampled_rows)
         return sampled, Pm
 
     def trajectories(self, Pm: np.ndarray, slot: int) -> np.ndarray:
