@@ -37,6 +37,7 @@ def monte_carlo(
     quantiles: Sequence[float] = QUANTILES,
     n_bins: int = 1000,
     backend: str = "numpy",
+    outcomes: bool = False,
     keep: bool | str | Path = False,
     progress: bool | None = None,
     execution: Execution | None = None,
@@ -82,6 +83,12 @@ def monte_carlo(
         Histogram bins per variable and year for quantiles.
     backend : {"numpy", "numba"}, default "numpy"
         ``"numba"`` needs ``pip install 'jzsim[fast]'``; it agrees with numpy to about 1e-12.
+    outcomes : bool, default False
+        Also return each draw's outcomes: ``target_value(draw, target)`` (the indicator's value in
+        the target's units; NaN for a target not judged), ``target_met(draw, target)`` (bool) and
+        the sampled ``parameters(draw, parameter)`` (uncertain parameters only, with a
+        ``parameter_units`` coordinate). Memory: about 9 bytes per draw and target plus 8 per
+        draw and uncertain parameter; nothing per draw is kept without it.
     keep : bool or path, default False
         Keep per-draw trajectories of ``outputs``: ``True`` in memory, a path to stream them to a
         ``.npy`` file (memory-mapped in the result).
@@ -102,8 +109,9 @@ def monte_carlo(
         ``statistic`` (indexed: ``.sel(quantile=0.5)`` is the median, ``min`` and ``max`` are the 0
         and 1 quantiles, ``mean`` and ``std`` have NaN; for several at once select by label,
         ``.sel(statistic=["p05", "p95"])``); ``p_met``, ``p_met_se``, ``p_met_low``,
-        ``p_met_high``, ``n_met`` over ``target``; with ``keep``, ``<name>_draws`` over
-        ``(draw, year)`` and the sampled parameters over ``draw``. ``attrs`` record seed, sampler,
+        ``p_met_high``, ``n_met`` over ``target``; with ``outcomes``, ``target_value``,
+        ``target_met`` and ``parameters``; with ``keep``, ``<name>_draws`` over ``(draw, year)``
+        and ``parameters``. ``attrs`` record seed, sampler,
         backend, versions, data hash, draws completed and whether the run was interrupted.
 
     Examples
@@ -140,6 +148,7 @@ def monte_carlo(
         settings=settings,
         params=params,
         uncertainty=uncertainty,
+        outcomes=outcomes,
         attrs={"scenario": scenario, "data_hash": data_hash()},
     )
 

@@ -17,7 +17,7 @@ HEALTH = "cluster_investment_share_health"
 
 def plan_mc(**kw):
     kw.setdefault("draws", 2000)
-    return jzsim.monte_carlo(seed=3, outputs=["cluster_output_health", "gdp_real"], keep=True, progress=False, **kw)
+    return jzsim.monte_carlo(seed=3, outputs=["cluster_output_health", "gdp_real"], outcomes=True, progress=False, **kw)
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +67,7 @@ def logistic_model() -> Model:
 
 
 def test_a_users_model_takes_fixed_overrides_and_distributions():
-    kw = dict(model=logistic_model(), draws=500, seed=1, progress=False, keep=True)
+    kw = dict(model=logistic_model(), draws=500, seed=1, progress=False, outcomes=True)
     base = jzsim.monte_carlo(**kw)
     fixed = jzsim.monte_carlo(params={"r": 0.45, "P0": 20.0}, **kw)
     assert list(fixed["parameter"].values) == ["K"]
@@ -117,7 +117,7 @@ def test_distributions_print_and_apply():
 @pytest.mark.parametrize("sampler", ["random", "lhs", "sobol"])
 def test_common_random_numbers_whatever_the_sampler(sampler):
     """#20 item 3: with Sobol, fixing one parameter used to reshuffle every other parameter's draws."""
-    kw = dict(model=logistic_model(), draws=700, seed=9, sampler=sampler, progress=False, keep=True)
+    kw = dict(model=logistic_model(), draws=700, seed=9, sampler=sampler, progress=False, outcomes=True)
     base = jzsim.monte_carlo(**kw)
     fixed = jzsim.monte_carlo(params={"r": 0.2}, **kw)
     np.testing.assert_array_equal(sampled(fixed, "K"), sampled(base, "K"))

@@ -323,3 +323,23 @@ def test_numpy_threads_change_nothing():
     for bad in (0, 1.5, True, "2"):
         with pytest.raises(ValueError, match="threads is .*; allowed: an integer >= 1"):
             run(draws=10, threads=bad)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_per_draw_outcomes(backend):
+    """outcomes=True (#17 item 1): indicator = x, so target_value is the sampled x, target_met is
+    x >= 0.7, and they agree with n_met; whatever the chunking and backend."""
+    kw = dict(model=_uniform_model(), draws=3 * BLOCK + 5, seed=2, targets=_threshold_target(0.7), progress=False)
+    kw.update(outputs=["indicator"], backend=backend, outcomes=True)
+    ds = monte_carlo(execution=Execution(chunk_size=BLOCK), **kw)
+    x = ds["parameters"].sel(parameter="x")
+    assert ds["target_value"].dims == ("draw", "target") and ds["parameters"].dims == ("draw", "parameter")
+    np.testing.assert_allclose(ds["target_value"].sel(target="x_high"), x, rtol=1e-15)
+    np.testing.assert_array_equal(ds["target_met"].sel(target="x_high"), x >= 0.7)
+    assert int(ds["target_met"].sum()) == int(ds["n_met"].sum())
+    other = monte_carlo(**kw)  # default chunk
+    for name in ("target_value", "target_met", "parameters"):
+        np.testing.assert_array_equal(other[name].values, ds[name].values)
+    plain = monte_carlo(**{**kw, "outcomes": False})
+    assert "target_met" not in plain and "parameters" not in plain
+    np.testing.assert_array_equal(plain["n_met"].values, ds["n_met"].values)

@@ -252,6 +252,7 @@ def test_monte_carlo_counts_on_a_small_model_equal_the_xarray_path():
             targets=table,
             outputs=outputs,
             keep=True,
+            outcomes=True,
             progress=False,
             execution=Execution(chunk_size=4096),
         )
@@ -260,5 +261,8 @@ def test_monte_carlo_counts_on_a_small_model_equal_the_xarray_path():
         full = to_dataset(cm, cm.settings_for({}), out, None, names=names)
         expected = xarray_counts(full, table)
         np.testing.assert_array_equal(ds["n_met"].values, expected)
+        per_draw = target_met(full, table)  # the xarray evaluation, per draw and judged target
+        for tid in per_draw["target"].values:
+            np.testing.assert_array_equal(ds["target_met"].sel(target=tid).values, per_draw.sel(target=tid).values)
         assert expected[:5].min() > 0 and expected[:5].max() < 700
         assert ds["status"].values[-1] == "threshold unknown"

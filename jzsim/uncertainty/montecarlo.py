@@ -451,17 +451,42 @@ def execute(plan: RunPlan, acc: Accumulator, sinks: Sequence[Any] = (), progress
 
 
 class _TargetCounts:
-    """Sink: draws meeting each target."""
+    """Sink: draws meeting each target and, with ``draws`` (outcomes asked for), each draw's
+    indicator value and verdict per target."""
 
-    def __init__(self, targets: CompiledTargets):
+    def __init__(self, targets: CompiledTargets, draws: int | None = None):
         self.checks = targets.checks
         self.met = np.zeros(len(targets.ids), dtype=np.int64)
+        self.per_draw = draws is not None
+        if self.per_draw:
+            _memory_check(
+                f"per-draw outcomes of {len(targets.ids)} targets over {draws} draws",
+                9 * len(targets.ids) * draws,
+                "ask for fewer draws or targets",
+            )
+            self.value = np.full((draws, len(targets.ids)), np.nan)
+            self.ok = np.zeros((draws, len(targets.ids)), dtype=bool)
 
     def add(self, a, b, sampled, out, copies):
-        self.met += self.checks.counts(out, copies)
+        if not self.per_draw:
+            self.met += self.checks.counts(out, copies)
+            return
+        value, met = self.checks.outcomes(out, copies)
+        self.value[a:b] = value.T
+        self.ok[a:b] = met.T
+        self.met += met.sum(axis=1)
 
     def merge_into(self, ds: xr.Dataset, plan: RunPlan, n: int) -> xr.Dataset:
-        return _target_variables(ds, plan.targets, self.met, n)
+        ds = _target_variables(ds, plan.targets, self.met, n)
+        if self.per_draw:
+            ds = ds.assign_coords(draw=np.arange(n))
+            ds["target_value"] = (
+                ("draw", "target"),
+                self.value[:n],
+                {"description": "each draw's value of the target's indicator, in the target's units"},
+            )
+            ds["target_met"] = (("draw", "target"), self.ok[:n], {"description": "whether the draw meets the target"})
+        return ds
 
 
 def assemble(
@@ -517,6 +542,7 @@ def run_monte_carlo(
     settings: Mapping[str, Any] | None = None,
     params: Mapping[str, Any] | None = None,
     uncertainty: Mapping[str, Any] | None = None,
+    outcomes: bool = False,
     attrs: Mapping[str, Any] | None = None,
 ) -> xr.Dataset:
     """Run ``draws`` draws of ``model``'s uncertain parameters and summarise them.
@@ -539,7 +565,7 @@ def run_monte_carlo(
         Fixed values and replaced distributions (:func:`run_parameters`).
     attrs : mapping, optional
         Added to the Dataset's attrs (scenario, data hash ...).
-    draws, seed, sampler, quantiles, n_bins, backend, keep, progress, execution
+    draws, seed, sampler, quantiles, n_bins, backend, keep, progress, execution, outcomes
         As in :func:`jzsim.monte_carlo`.
     """
     plan = plan_run(
@@ -561,10 +587,12 @@ def run_monte_carlo(
     acc = Accumulator(len(plan.names), plan.nt, n_bins)
     sinks: list[Any] = []
     if plan.targets is not None:
-        sinks.append(_TargetCounts(plan.targets))
+        sinks.append(_TargetCounts(plan.targets, draws if outcomes else None))
     kept = _keeper(keep, len(plan.names), draws, plan.nt)
     if kept is not None:
-        sinks += [kept, _SampledParameters(plan.uncertain, draws)]
+        sinks.append(kept)
+    if kept is not None or outcomes:
+        sinks.append(_SampledParameters(plan.uncertain, draws))
     state = execute(plan, acc, sinks, progress)
     return assemble(plan, acc, state, sinks, attrs)
 
