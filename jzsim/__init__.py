@@ -17,7 +17,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
     __version__ = "0.0.0+unknown"
 
 from jzsim.engine import Model, Sector  # noqa: E402
-from jzsim.experiments import Execution, monte_carlo  # noqa: E402
+from jzsim.experiments import Execution, compare, monte_carlo, sweep  # noqa: E402
 from jzsim.params import Parameter, load_parameters, parameters  # noqa: E402
 from jzsim.plan import plan_model, simulate  # noqa: E402
 
@@ -47,6 +47,8 @@ __all__ = [
     "targets",
     "monte_carlo",
     "Execution",
+    "sweep",
+    "compare",
     "describe",
     "__version__",
 ]

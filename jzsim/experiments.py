@@ -8,6 +8,7 @@ knows nothing of the plan; the plan's defaults are applied here.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,13 +21,13 @@ from jzsim.uncertainty.distributions import Distribution
 from jzsim.uncertainty.montecarlo import CompiledTargets, Execution, run_monte_carlo
 from jzsim.uncertainty.summaries import QUANTILES
 
-__all__ = ["monte_carlo", "Execution"]
+__all__ = ["monte_carlo", "sweep", "compare", "comparison_table", "Execution"]
 
 
 def monte_carlo(
     draws: int = 10_000,
     *,
-    scenario: str = "plan",
+    scenario: Any = "plan",
     model=None,
     params: Mapping[str, Any] | None = None,
     uncertainty: Mapping[str, Distribution] | None = None,
@@ -55,8 +56,10 @@ def monte_carlo(
     ----------
     draws : int, default 10000
         Number of draws.
-    scenario : str, default "plan"
-        The built-in plan scenario.
+    scenario : str or scenario, default "plan"
+        The plan as written, a name or file resolved by ``jzsim.scenarios.load``, or a
+        scenario-like object (``.name``, ``.params`` fixed overrides, ``.uncertainty``
+        distributions, optionally ``.model()``); ``params`` and ``uncertainty`` add to its own.
     model : jzsim.engine.Model, optional
         Another model (default: :func:`jzsim.plan_model`). Its parameters declared with
         :meth:`~jzsim.engine.Model.add_parameter` carry their distributions.
@@ -124,8 +127,10 @@ def monte_carlo(
     from jzsim.data import data_hash
     from jzsim.plan import plan_model
 
-    if scenario != "plan":
-        raise ValueError(f"scenario is {scenario!r}; allowed: 'plan' (scenario files are not yet supported)")
+    sc = _load(scenario) if isinstance(scenario, (str, Path)) else scenario
+    params = {**dict(getattr(sc, "params", None) or {}), **dict(params or {})}
+    uncertainty = {**dict(getattr(sc, "uncertainty", None) or {}), **dict(uncertainty or {})}
+    model = model if model is not None else _scenario_model(sc)
     is_plan = model is None
     if model is None:
         model = plan_model()
@@ -149,7 +154,7 @@ def monte_carlo(
         params=params,
         uncertainty=uncertainty,
         outcomes=outcomes,
-        attrs={"scenario": scenario, "data_hash": data_hash()},
+        attrs={"scenario": str(getattr(sc, "name", scenario)), "data_hash": data_hash()},
     )
 
 
@@ -159,9 +164,9 @@ def _plan_targets() -> pd.DataFrame:
     return load_targets()
 
 
-def plan_outputs(model, targets: pd.DataFrame | None) -> list[str]:
-    """The plan's default Monte Carlo outputs: target indicators and references, then
-    :data:`jzsim.plan.HEADLINE`, with whole groups (so that target selectors such as
+def plan_outputs(model, targets: pd.DataFrame | None, headline: bool = True) -> list[str]:
+    """The plan's default Monte Carlo outputs: target indicators and references, then (with
+    ``headline``) :data:`jzsim.plan.HEADLINE`, with whole groups (so that target selectors such as
     ``cluster=...`` work), keeping those the model has."""
     from jzsim.plan import HEADLINE
 
@@ -172,7 +177,7 @@ def plan_outputs(model, targets: pd.DataFrame | None) -> list[str]:
         for col in ("indicator", "reference"):
             if col in targets:
                 want += [str(x) for x in targets[col].dropna() if str(x)]
-    want += list(HEADLINE)
+    want += list(HEADLINE) if headline else []
     for g in cm.groups.values():
         if any(m in want for m in g.members.values()) or g.name in want:
             want += list(g.members.values())
@@ -226,3 +231,242 @@ def _status(targets: pd.DataFrame, names: list[str]) -> list[str]:
         no_threshold = not (isinstance(ref, str) and ref) and not np.isfinite(float(row.get("threshold", np.nan)))
         out.append("threshold unknown" if ok and no_threshold else "modelled" if ok else "not modelled")
     return out
+
+
+def sweep(
+    lever: str | Mapping[str, Sequence[float]] | pd.DataFrame,
+    values: Sequence[float] | None = None,
+    *,
+    draws: int = 1000,
+    seed: int = 0,
+    sampler: str = "random",
+    model=None,
+    params: Mapping[str, Any] | None = None,
+    uncertainty: Mapping[str, Distribution] | None = None,
+    targets: pd.DataFrame | None = None,
+    backend: str = "numpy",
+    execution: Execution | None = None,
+    progress: bool | None = None,
+    **settings: Any,
+) -> xr.Dataset:
+    """P(target met) as a function of one or more levers, over the same parameter draws.
+
+    The lever settings are crossed with ``draws`` parameter draws as more columns of the kernel's
+    parameter matrix: each chunk of draws is sampled once and run under every setting in one
+    kernel call (:func:`jzsim.uncertainty.sweep.run_sweep`), so settings differ only by the lever
+    (common random numbers) and paired differences have small standard errors.
+
+    Parameters
+    ----------
+    lever : str, mapping or pandas.DataFrame
+        A parameter name (with ``values``); a mapping of parameter names to grids (every
+        combination is a setting); or a DataFrame with one column per lever and one row per setting.
+    values : sequence of float, optional
+        The settings of a single ``lever``, in its units.
+    draws : int, default 1000
+    seed, sampler, model, params, uncertainty, targets, backend, execution, progress, **settings
+        As in :func:`monte_carlo`; ``execution.chunk_size`` is the number of kernel columns
+        (settings x draws) per call. A lever may not also be in ``params``.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``p_met``, ``p_met_se``, ``n_met``, ``p_met_diff`` and ``p_met_diff_se`` (paired, against
+        the first setting), ``target_value_mean`` over ``(setting, target)``; each lever is a
+        coordinate along ``setting``.
+
+    Examples
+    --------
+    >>> import jzsim
+    >>> sw = jzsim.sweep("investment_rate", [0.3, 0.4], draws=200, progress=False)
+    >>> sw["p_met"].sel(target="gdp_growth_2021_2025").shape
+    (2,)
+    """
+    from jzsim.data import data_hash
+    from jzsim.plan import plan_model
+    from jzsim.uncertainty.sweep import run_sweep
+
+    grid = _settings(lever, values)
+    is_plan = model is None or model.name == "jizhou_plan"
+    model = plan_model() if model is None else model
+    table = _plan_targets() if targets is None and is_plan else targets
+    if table is None:
+        raise ValueError("sweep needs targets: pass targets= (a target table) for your own model")
+    return run_sweep(
+        model,
+        grid,
+        draws,
+        targets=TargetsOf(table),
+        outputs=plan_outputs(model, table, headline=False) if is_plan else None,
+        seed=seed,
+        sampler=sampler,
+        params=params,
+        uncertainty=uncertainty,
+        backend=backend,
+        execution=execution,
+        progress=progress,
+        run_settings=settings,
+        attrs={"data_hash": data_hash()},
+    )
+
+
+def _settings(lever, values) -> pd.DataFrame:
+    if isinstance(lever, pd.DataFrame):
+        if values is not None:
+            raise ValueError("values is given with a DataFrame of settings; allowed: one or the other")
+        return lever
+    if isinstance(lever, str):
+        if values is None:
+            raise ValueError(f"lever {lever!r} needs values, e.g. sweep({lever!r}, [0.1, 0.2, 0.3])")
+        return pd.DataFrame({lever: list(np.atleast_1d(np.asarray(values, dtype=float)))})
+    if isinstance(lever, Mapping):
+        if values is not None:
+            raise ValueError("values is given with a mapping of grids; allowed: one or the other")
+        names = list(lever)
+        grids = [list(np.atleast_1d(np.asarray(lever[n], dtype=float))) for n in names]
+        return pd.DataFrame(list(itertools.product(*grids)), columns=names)
+    raise TypeError(f"lever is {lever!r}; allowed: a parameter name, a mapping of names to grids, or a DataFrame")
+
+
+def compare(
+    scenarios: Sequence[Any] | Mapping[str, Any],
+    draws: int = 10_000,
+    seed: int = 0,
+    *,
+    model=None,
+    targets: pd.DataFrame | None = None,
+    sampler: str = "random",
+    outputs: Sequence[str] | None = None,
+    backend: str = "numpy",
+    execution: Execution | None = None,
+    progress: bool | None = None,
+    outcomes: bool = False,
+    **settings: Any,
+) -> xr.Dataset:
+    """Scenarios side by side over the same parameter draws, with paired differences.
+
+    Every scenario runs :func:`monte_carlo` with the same ``seed``: parameter draws are keyed by
+    ``(seed, parameter name, draw)`` whatever else the scenario fixes or redraws, so draw ``i`` is
+    the same state of the world in every scenario (common random numbers) and the difference of
+    two scenarios' P(met) is estimated from per-draw differences of verdicts.
+
+    Parameters
+    ----------
+    scenarios : sequence or mapping
+        Scenario-like objects (``.name``, ``.params`` fixed overrides, ``.uncertainty``
+        distributions, and optionally ``.model()`` building its model, e.g. for schedules), names
+        resolved by ``jzsim.scenarios.load`` (``"plan"`` is the plan as written), or a mapping of
+        names to fixed-override dicts (or to scenario-like objects). The first is the reference.
+    draws : int, default 10000
+    seed : int, default 0
+    model : jzsim.engine.Model, optional
+        The model of scenarios that do not build their own (default: the plan model).
+    targets, sampler, outputs, backend, execution, progress, **settings
+        As in :func:`monte_carlo`.
+    outcomes : bool, default False
+        Also keep ``target_met(scenario, draw, target)``.
+
+    Returns
+    -------
+    xarray.Dataset
+        Every summary of :func:`monte_carlo` with a leading ``scenario`` dim; ``p_met_diff`` and
+        ``p_met_diff_se`` over ``(scenario, target)``: P(met) minus the first scenario's, and its
+        standard error, sd of the per-draw differences of verdicts / sqrt(n) (zero for the first).
+        :func:`comparison_table` prints it.
+    """
+    resolved = _scenarios(scenarios)
+    runs, mets = [], []
+    for sc in resolved:
+        ds = monte_carlo(
+            draws,
+            scenario=sc,
+            model=_scenario_model(sc) or model,
+            targets=targets,
+            seed=seed,
+            sampler=sampler,
+            outputs=outputs,
+            backend=backend,
+            execution=execution,
+            progress=progress,
+            outcomes=True,
+            **settings,
+        )
+        mets.append(ds["target_met"].values)
+        runs.append(ds.drop_vars(["target_met", "target_value", "parameters", "parameter_units", "parameter", "draw"]))
+    out = xr.concat(runs, dim=pd.Index([sc.name for sc in resolved], name="scenario"), combine_attrs="drop_conflicts")
+    n = mets[0].shape[0]
+    d = np.stack([m.astype(np.int8) - mets[0].astype(np.int8) for m in mets])  # (scenario, draw, target)
+    modelled = np.where(out["modelled"].isel(scenario=0).values, 1.0, np.nan)
+    out["p_met_diff"] = (
+        ("scenario", "target"),
+        d.mean(axis=1) * modelled,
+        {"units": "1", "description": "p_met minus the first scenario's, over the same draws (paired)"},
+    )
+    out["p_met_diff_se"] = (
+        ("scenario", "target"),
+        d.std(axis=1, ddof=1) / np.sqrt(n) * modelled,
+        {"units": "1", "description": "standard error of p_met_diff: sd of per-draw differences / sqrt(n)"},
+    )
+    if outcomes:
+        out["target_met"] = (("scenario", "draw", "target"), np.stack(mets), {"description": "per-draw verdicts"})
+    out.attrs.update(scenarios=", ".join(sc.name for sc in resolved), draws=int(n), seed=int(seed))
+    return out
+
+
+def comparison_table(ds: xr.Dataset) -> pd.DataFrame:
+    """P(met) of each modelled target per scenario, and each scenario's paired difference from the
+    first with its standard error, one row per target (from :func:`compare`)."""
+    keep = ds["modelled"].isel(scenario=0).values.astype(bool)
+    cols: dict[str, Any] = {}
+    names = [str(s) for s in ds["scenario"].values]
+    for s in names:
+        cols[s] = ds["p_met"].sel(scenario=s).values[keep]
+    for s in names[1:]:
+        cols[f"{s} - {names[0]}"] = ds["p_met_diff"].sel(scenario=s).values[keep]
+        cols[f"{s} - {names[0]} se"] = ds["p_met_diff_se"].sel(scenario=s).values[keep]
+    return pd.DataFrame(cols, index=pd.Index(ds["target"].values[keep], name="target"))
+
+
+class _Overrides:
+    """A scenario given as a name and a dict of fixed overrides."""
+
+    def __init__(self, name: str, params: Mapping[str, Any]):
+        self.name, self.params, self.uncertainty = name, dict(params), {}
+
+
+def _scenarios(scenarios) -> list[Any]:
+    if isinstance(scenarios, Mapping):
+        items = []
+        for k, v in scenarios.items():
+            if not isinstance(v, Mapping) and not hasattr(v, "params"):
+                raise TypeError(f"scenario {k!r} is {v!r}; allowed: a dict of overrides or a scenario")
+            items.append(v if hasattr(v, "params") else _Overrides(str(k), v))
+    else:
+        items = [_load(s) if isinstance(s, (str, Path)) else s for s in scenarios]
+    if not items:
+        raise ValueError("scenarios is empty; allowed: at least one scenario")
+    names = [getattr(sc, "name", None) for sc in items]
+    if any(not isinstance(n, str) for n in names) or len(set(names)) != len(names):
+        raise ValueError(f"scenario names are {names}; allowed: distinct strings")
+    return items
+
+
+def _load(name):
+    try:
+        from jzsim.scenarios import load
+    except ImportError:
+        if str(name) == "plan":
+            return _Overrides("plan", {})
+        raise ValueError(f"scenario {name!r}: only 'plan' is built in here (jzsim.scenarios not available)") from None
+    return load(name)
+
+
+def _scenario_model(sc):
+    build = getattr(sc, "model", None)
+    if callable(build):
+        return build()
+    if getattr(sc, "schedules", None):
+        raise ValueError(
+            f"scenario {sc.name!r} has schedules; allowed here: scenarios that build their model (.model())"
+        )
+    return None
