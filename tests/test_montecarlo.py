@@ -204,6 +204,12 @@ def test_bad_inputs_name_the_field():
         run(draws=10, backend="gpu")
     with pytest.raises(ValueError, match="draws is 0"):
         run(draws=0)
+    with pytest.raises(ValueError, match="n_bins is 0; allowed: an integer >= 1"):
+        run(draws=10, n_bins=0)
+    with pytest.raises(ValueError, match=r"outputs is 'P'; allowed: a list of names, e.g. \['P'\]"):
+        monte_carlo(model=logistic_model(), draws=10, outputs="P", progress=False)
+    with pytest.raises(ValueError, match="chunk_size is 0"):
+        Execution(chunk_size=0)
     with pytest.raises(KeyError, match="did you mean P"):
         monte_carlo(model=logistic_model(), draws=10, outputs=["PP"], progress=False)
     with pytest.raises(ValueError, match="distribution is 'unifrom'.*did you mean 'uniform'"):

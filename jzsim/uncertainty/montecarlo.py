@@ -211,6 +211,10 @@ def plan_run(
     qs = tuple(float(q) for q in quantiles)
     if not all(0 < q < 1 for q in qs) or len(set(_labels(qs))) != len(qs):
         raise ValueError(f"quantiles are {qs}; allowed: distinct numbers strictly between 0 and 1, at least 0.01 apart")
+    if isinstance(n_bins, bool) or not isinstance(n_bins, (int, np.integer)) or n_bins < 1:
+        raise ValueError(f"n_bins is {n_bins!r}; allowed: an integer >= 1 (histogram bins for quantiles)")
+    if isinstance(outputs, str):
+        raise ValueError(f"outputs is {outputs!r}; allowed: a list of names, e.g. [{outputs!r}]")
     execution = Execution() if execution is None else execution
     if not isinstance(execution, Execution):
         raise TypeError(f"execution is {execution!r}; allowed: a jzsim.uncertainty.montecarlo.Execution")
