@@ -56,10 +56,13 @@ def monte_carlo(
     ----------
     draws : int, default 10000
         Number of draws.
-    scenario : str or scenario, default "plan"
-        The plan as written, a name or file resolved by ``jzsim.scenarios.load``, or a
-        scenario-like object (``.name``, ``.params`` fixed overrides, ``.uncertainty``
-        distributions, optionally ``.model()``); ``params`` and ``uncertainty`` add to its own.
+    scenario : str, path or scenario, default "plan"
+        The plan as written; a built-in scenario name or a ``.toml`` file, or a
+        :class:`jzsim.scenarios.Scenario` (applied by ``plan_model(scenario=...)``: its numbers
+        fix parameters, its ``[uncertainty]`` redraws them, its schedules vary them over time;
+        not together with ``model``); or any object with ``.name``, ``.params`` (fixed
+        overrides), ``.uncertainty`` (distributions) and optionally ``.model()``. ``params`` and
+        ``uncertainty`` apply on top.
     model : jzsim.engine.Model, optional
         Another model (default: :func:`jzsim.plan_model`). Its parameters declared with
         :meth:`~jzsim.engine.Model.add_parameter` carry their distributions.
@@ -128,9 +131,14 @@ def monte_carlo(
     from jzsim.plan import plan_model
 
     sc = _load(scenario) if isinstance(scenario, (str, Path)) else scenario
-    params = {**dict(getattr(sc, "params", None) or {}), **dict(params or {})}
-    uncertainty = {**dict(getattr(sc, "uncertainty", None) or {}), **dict(uncertainty or {})}
-    model = model if model is not None else _scenario_model(sc)
+    if _is_scenario(sc):  # a jzsim.scenarios.Scenario: applied when the plan model is built
+        if model is not None:
+            raise ValueError("give scenario= or model=, not both (build the model with plan_model(scenario=...))")
+        model = plan_model(scenario=sc)
+    else:  # "plan", or a scenario-like object: its overrides apply to the run
+        params = {**dict(getattr(sc, "params", None) or {}), **dict(params or {})}
+        uncertainty = {**dict(getattr(sc, "uncertainty", None) or {}), **dict(uncertainty or {})}
+        model = model if model is not None else _scenario_model(sc)
     is_plan = model is None
     if model is None:
         model = plan_model()
@@ -353,10 +361,10 @@ def compare(
     Parameters
     ----------
     scenarios : sequence or mapping
-        Scenario-like objects (``.name``, ``.params`` fixed overrides, ``.uncertainty``
-        distributions, and optionally ``.model()`` building its model, e.g. for schedules), names
-        resolved by ``jzsim.scenarios.load`` (``"plan"`` is the plan as written), or a mapping of
-        names to fixed-override dicts (or to scenario-like objects). The first is the reference.
+        Built-in scenario names or ``.toml`` paths (``jzsim scenarios`` lists them; ``"plan"`` is
+        the plan as written), :class:`jzsim.scenarios.Scenario` objects, scenario-like objects
+        (``.name``, ``.params`` fixed overrides, ``.uncertainty`` distributions, optionally
+        ``.model()``), or a mapping of names to fixed-override dicts. The first is the reference.
     draws : int, default 10000
     seed : int, default 0
     model : jzsim.engine.Model, optional
@@ -380,7 +388,7 @@ def compare(
         ds = monte_carlo(
             draws,
             scenario=sc,
-            model=_scenario_model(sc) or model,
+            model=None if _is_scenario(sc) else _scenario_model(sc) or model,
             targets=targets,
             seed=seed,
             sampler=sampler,
@@ -452,13 +460,19 @@ def _scenarios(scenarios) -> list[Any]:
 
 
 def _load(name):
-    try:
-        from jzsim.scenarios import load
-    except ImportError:
-        if str(name) == "plan":
-            return _Overrides("plan", {})
-        raise ValueError(f"scenario {name!r}: only 'plan' is built in here (jzsim.scenarios not available)") from None
-    return load(name)
+    """``"plan"``: the plan as written (the packaged data, no overrides); another name or a path:
+    :func:`jzsim.scenarios.load_scenario`."""
+    if str(name) == "plan":
+        return _Overrides("plan", {})
+    from jzsim.scenarios import load_scenario
+
+    return load_scenario(name)
+
+
+def _is_scenario(sc) -> bool:
+    from jzsim.scenarios import Scenario
+
+    return isinstance(sc, Scenario)
 
 
 def _scenario_model(sc):
