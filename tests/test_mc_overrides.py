@@ -104,6 +104,15 @@ def test_bad_overrides_are_one_clear_error():
         jzsim.simulate({"tfp_growht": 0.02})
 
 
+def test_an_uncertainty_override_is_checked_against_domains_and_joint_constraints():
+    """h-scen's validity domains hold for a redrawn parameter too: a share drawn above 1, or shares
+    of one whole whose highs sum above 1, is refused before the run."""
+    with pytest.raises(ValueError, match="cluster_investment_share_health.*outside the validity domain"):
+        plan_mc(draws=10, uncertainty={HEALTH: Uniform(0.2, 1.5)})
+    with pytest.raises(ValueError, match="cluster_investment"):
+        plan_mc(draws=10, uncertainty={HEALTH: Uniform(0.2, 0.9)})
+
+
 def test_distributions_print_and_apply():
     assert repr(Uniform(0.01, 0.02)) == "Uniform(low=0.01, high=0.02)"
     assert repr(Empirical([3.0, 1.0, 2.0])) == "Empirical(<3 values, 1 to 3>)"

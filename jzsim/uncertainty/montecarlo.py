@@ -43,7 +43,7 @@ import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -267,7 +267,7 @@ def run_parameters(cm, params: Mapping[str, Any] | None, uncertainty: Mapping[st
     :class:`~jzsim.params.Parameter` replaces the declaration), and a distribution in
     ``uncertainty`` replaces the declared one (:func:`~jzsim.uncertainty.distributions.with_uncertainty`).
     """
-    from jzsim.params import Parameter, with_overrides
+    from jzsim.params import check_joint, with_overrides
     from jzsim.uncertainty.distributions import with_uncertainty
 
     declared = {p.name: p for p in declared_parameters(cm)}
@@ -276,11 +276,9 @@ def run_parameters(cm, params: Mapping[str, Any] | None, uncertainty: Mapping[st
         raise ValueError(
             f"{', '.join(sorted(both))} given in both params (fixed) and uncertainty (drawn); allowed: one of them"
         )
-    out = with_overrides(declared, params)
-    for name, v in (params or {}).items():
-        if not isinstance(v, Parameter) and out[name].uncertain:
-            out[name] = replace(out[name], distribution="fixed")  # a number fixes it in every draw
-    out = with_uncertainty(out, uncertainty)
+    out = with_uncertainty(with_overrides(declared, params), uncertainty)  # a number fixes it in every draw
+    if uncertainty:
+        check_joint(out)  # e.g. shares of one whole whose new highs sum above 1
     return [out[v.name] for v in cm.params]
 
 
