@@ -128,22 +128,10 @@ def monte_carlo(
     True
     """
     from jzsim.data import data_hash
-    from jzsim.plan import plan_model
 
-    sc = _load(scenario) if isinstance(scenario, (str, Path)) else scenario
-    if _is_scenario(sc):  # a jzsim.scenarios.Scenario: applied when the plan model is built
-        if model is not None:
-            raise ValueError("give scenario= or model=, not both (build the model with plan_model(scenario=...))")
-        model = plan_model(scenario=sc)
-    else:  # "plan", or a scenario-like object: its overrides apply to the run
-        params = {**dict(getattr(sc, "params", None) or {}), **dict(params or {})}
-        uncertainty = {**dict(getattr(sc, "uncertainty", None) or {}), **dict(uncertainty or {})}
-        model = model if model is not None else _scenario_model(sc)
-    is_plan = model is None
-    if model is None:
-        model = plan_model()
-    table = _plan_targets() if targets is None and (is_plan or model.name == "jizhou_plan") else targets
-    if outputs is None and (is_plan or model.name == "jizhou_plan"):
+    name, model, params, uncertainty, is_plan = _resolve(scenario, model, params, uncertainty)
+    table = _plan_targets() if targets is None and is_plan else targets
+    if outputs is None and is_plan:
         outputs = plan_outputs(model, table)
     return run_monte_carlo(
         model,
@@ -162,8 +150,27 @@ def monte_carlo(
         params=params,
         uncertainty=uncertainty,
         outcomes=outcomes,
-        attrs={"scenario": str(getattr(sc, "name", scenario)), "data_hash": data_hash()},
+        attrs={"scenario": name, "data_hash": data_hash()},
     )
+
+
+def _resolve(scenario, model, params, uncertainty):
+    """``(name, model, params, uncertainty, is_plan)`` of a run: a :class:`jzsim.scenarios.Scenario`
+    is applied by :func:`jzsim.plan_model`; a scenario-like object's overrides are added to
+    ``params`` and ``uncertainty`` (the caller's on top); the model defaults to the plan's."""
+    from jzsim.plan import plan_model
+
+    sc = _load(scenario) if isinstance(scenario, (str, Path)) else scenario
+    if _is_scenario(sc):
+        if model is not None:
+            raise ValueError("give scenario= or model=, not both (build the model with plan_model(scenario=...))")
+        model = plan_model(scenario=sc)
+    else:
+        params = {**dict(getattr(sc, "params", None) or {}), **dict(params or {})}
+        uncertainty = {**dict(getattr(sc, "uncertainty", None) or {}), **dict(uncertainty or {})}
+        model = model if model is not None else _scenario_model(sc)
+    model = plan_model() if model is None else model
+    return str(getattr(sc, "name", scenario)), model, params, uncertainty, model.name == "jizhou_plan"
 
 
 def _plan_targets() -> pd.DataFrame:
@@ -248,6 +255,7 @@ def sweep(
     draws: int = 1000,
     seed: int = 0,
     sampler: str = "random",
+    scenario: Any = "plan",
     model=None,
     params: Mapping[str, Any] | None = None,
     uncertainty: Mapping[str, Distribution] | None = None,
@@ -272,8 +280,8 @@ def sweep(
     values : sequence of float, optional
         The settings of a single ``lever``, in its units.
     draws : int, default 1000
-    seed, sampler, model, params, uncertainty, targets, backend, execution, progress, **settings
-        As in :func:`monte_carlo`; ``execution.chunk_size`` is the number of kernel columns
+    seed, sampler, scenario, model, params, uncertainty, targets, backend, execution, progress, **settings
+        As in :func:`monte_carlo` (the sweep runs on top of ``scenario``); ``execution.chunk_size`` is the number of kernel columns
         (settings x draws) per call. A lever may not also be in ``params``.
 
     Returns
@@ -291,12 +299,10 @@ def sweep(
     (2,)
     """
     from jzsim.data import data_hash
-    from jzsim.plan import plan_model
     from jzsim.uncertainty.sweep import run_sweep
 
     grid = _settings(lever, values)
-    is_plan = model is None or model.name == "jizhou_plan"
-    model = plan_model() if model is None else model
+    name, model, params, uncertainty, is_plan = _resolve(scenario, model, params, uncertainty)
     table = _plan_targets() if targets is None and is_plan else targets
     if table is None:
         raise ValueError("sweep needs targets: pass targets= (a target table) for your own model")
@@ -314,7 +320,7 @@ def sweep(
         execution=execution,
         progress=progress,
         run_settings=settings,
-        attrs={"data_hash": data_hash()},
+        attrs={"scenario": name, "data_hash": data_hash()},
     )
 
 

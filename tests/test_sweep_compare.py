@@ -156,3 +156,14 @@ def test_scenario_like_objects_build_their_model_and_overrides():
         [SimpleNamespace(name="base", params={}, uncertainty={}, model=growth_model), own], draws=300, **KW
     )
     np.testing.assert_array_equal(c["n_met"].sel(scenario="own").values, ds["n_met"].values)
+
+
+def test_a_sweep_runs_on_top_of_a_scenario():
+    """sweep(..., scenario=) uses the scenario's model and overrides: each setting equals
+    monte_carlo(scenario=..., params={lever: v}) over the same draws."""
+    values = [0.3, 0.4]
+    sw = jzsim.sweep("investment_rate", values, draws=300, seed=2, scenario="water-squeeze", progress=False)
+    assert sw.attrs["scenario"] == "water-squeeze"
+    for s, v in enumerate(values):
+        ds = jzsim.monte_carlo(300, seed=2, scenario="water-squeeze", params={"investment_rate": v}, progress=False)
+        np.testing.assert_array_equal(sw["n_met"].isel(setting=s).values, ds["n_met"].values)
