@@ -257,7 +257,7 @@ def child_compile(spec: dict) -> dict:
 
 def child_memory(spec: dict) -> dict:
     """One monte_carlo run in a fresh process; peak RSS (ru_maxrss) and a sampled anon/file split."""
-    from jzsim.uncertainty.montecarlo import monte_carlo
+    from jzsim import Execution, monte_carlo
     from jzsim.uncertainty.sampling import BLOCK
 
     model = get_model(spec["model"])
@@ -275,7 +275,7 @@ def child_memory(spec: dict) -> dict:
         model=model,
         draws=spec["draws"],
         backend=spec["backend"],
-        chunk_size=spec.get("chunk"),
+        execution=Execution(chunk_size=spec.get("chunk")),
         outputs=outs,
         keep=keep,
         progress=False,
@@ -430,7 +430,8 @@ def main(argv=None):
     cache.mkdir()
     os.environ["JZSIM_CACHE_DIR"] = str(cache)  # cold numba cache; children inherit it
 
-    from jzsim.uncertainty.montecarlo import DEFAULT_CHUNK, KERNEL_CHUNK, default_chunk, monte_carlo
+    from jzsim import Execution, monte_carlo
+    from jzsim.uncertainty.montecarlo import DEFAULT_CHUNK, KERNEL_CHUNK, default_chunk
     from jzsim.uncertainty.sampling import BLOCK
 
     info = machine_info()
@@ -480,7 +481,7 @@ def main(argv=None):
     # ---- 3. Monte Carlo throughput grid (numpy first: numba's OpenMP threads can linger)
     def mc(backend, n, chunk):
         return lambda: monte_carlo(
-            model=model, draws=n, backend=backend, chunk_size=chunk, outputs=outs, progress=False
+            model=model, draws=n, backend=backend, execution=Execution(chunk_size=chunk), outputs=outs, progress=False
         )
 
     monte_carlo(model=model, draws=BLOCK, backend="numpy", outputs=outs, progress=False)  # imports, edges
@@ -591,7 +592,7 @@ def main(argv=None):
 
     # monte_carlo's chunk layout: the kernel's rows, then derived growth rates computed from them
     from jzsim.engine.results import growth_rows
-    from jzsim.uncertainty.montecarlo import _target_checks
+    from jzsim.experiments import TargetsOf
 
     derived = [d for d in cm.derived.values() if d.of in sel_names and d.name in ds0.data_vars]
     all_names = sel_names + [d.name for d in derived]
@@ -607,7 +608,7 @@ def main(argv=None):
     if name == "plan":
         from jzsim.analysis.targets import load_targets
 
-        tg = _target_checks(cm, rs, all_names, load_targets())
+        tg = TargetsOf(load_targets())(cm, rs, all_names).checks
     cells = np.array(tg.cells if tg is not None else [], dtype=np.int64).reshape(-1, 2)
     copies = [np.empty((len(cells), c.shape[1])) for c in chunks]
 

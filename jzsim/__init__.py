@@ -11,16 +11,10 @@ Quick tour
 
 import jzsim.backends  # noqa: F401  (registers backend="numba" with the engine; numba itself loads on first use)
 from jzsim.engine import Model, Sector
+from jzsim.experiments import Execution, compare, monte_carlo, sweep
 from jzsim.params import Parameter, load_parameters, parameters
 from jzsim.plan import plan_model, simulate
 from jzsim.version import __version__
-
-
-def monte_carlo(scenario: str = "plan", draws: int = 10_000, **kwargs):
-    """Monte Carlo over the uncertain parameters (see :func:`jzsim.uncertainty.montecarlo.monte_carlo`)."""
-    from jzsim.uncertainty.montecarlo import monte_carlo as _mc
-
-    return _mc(scenario, draws, **kwargs)
 
 
 def describe(model=None) -> str:
@@ -47,6 +41,9 @@ __all__ = [
     "simulate",
     "targets",
     "monte_carlo",
+    "Execution",
+    "sweep",
+    "compare",
     "describe",
     "__version__",
 ]

@@ -17,11 +17,46 @@ import xarray as xr
 from jzsim.engine import Model, Sector
 from jzsim.params import Parameter, load_parameters
 
-__all__ = ["plan_model", "simulate", "backcast", "backcast_parameters", "BASE_YEAR", "HORIZON", "BACKCAST_START"]
+__all__ = [
+    "plan_model",
+    "simulate",
+    "backcast",
+    "backcast_parameters",
+    "BASE_YEAR",
+    "HORIZON",
+    "BACKCAST_START",
+    "HEADLINE",
+]
 
 BASE_YEAR = 2020.0  # plan ch.1 L9: the 13th Five-Year Plan's final year, the base of the figures
 HORIZON = 2035.0  # the plan's outlook year (title; preface)
 BACKCAST_START = 2010.0  # plan ch.1 L9 reports 2010 GDP, the start of the history calibration fits
+#: Outputs a Monte Carlo run of the plan summarises by default, besides the target indicators
+#: (:func:`jzsim.monte_carlo`).
+HEADLINE = (
+    "gdp_real",
+    "gdp_nominal",
+    "gdp_growth",
+    "va_primary",
+    "va_secondary",
+    "va_tertiary",
+    "cluster_output_health",
+    "cluster_output_materials",
+    "cluster_output_equipment",
+    "pop_total",
+    "urbanisation",
+    "employment",
+    "income_urban",
+    "income_rural",
+    "grain_output",
+    "water_demand_total",
+    "water_shortage_total",
+    "groundwater_extraction",
+    "groundwater_recharge",
+    "aquifer_storage",
+    "reclaimed_share",
+    "water_per_wanyuan_gdp",
+)
 
 
 def plan_model(

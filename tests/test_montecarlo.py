@@ -10,13 +10,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from jzsim import Execution, monte_carlo
 from jzsim.analysis.targets import validate_targets
 from jzsim.engine import Model
 from jzsim.params import Parameter
-from jzsim.uncertainty.montecarlo import monte_carlo
 from jzsim.uncertainty.sampling import BLOCK
 
 numba = pytest.importorskip("numba", reason="numba is in the test extra; the compiled kernel is tested with it")
@@ -34,9 +35,10 @@ def logistic_model() -> Model:
     return m
 
 
-def run(**kw):
+def run(chunk_size=None, threads=None, **kw):
     kw.setdefault("progress", False)
-    return monte_carlo(model=logistic_model(), outputs=["P", "share"], **kw)
+    execution = Execution(chunk_size=chunk_size, threads=threads)
+    return monte_carlo(model=logistic_model(), outputs=["P", "share"], execution=execution, **kw)
 
 
 @settings(max_examples=12, deadline=None)
@@ -47,7 +49,7 @@ def test_per_draw_results_do_not_depend_on_chunking(chunk, seed, sampler):
     a = run(draws=2 * BLOCK + 123, seed=seed, sampler=sampler, keep=True, chunk_size=BLOCK)
     b = run(draws=2 * BLOCK + 123, seed=seed, sampler=sampler, keep=True, chunk_size=chunk)
     assert np.array_equal(a["P_draws"].values, b["P_draws"].values)
-    assert np.array_equal(a["r"].values, b["r"].values)
+    assert np.array_equal(a["parameters"].values, b["parameters"].values)
     # summaries are merged block by block in block order: identical whatever the chunk size
     assert np.array_equal(a["P"].values, b["P"].values)
 
@@ -60,7 +62,7 @@ def test_growing_a_run_keeps_its_first_draws():
     # a Latin hypercube depends on the number of draws by construction
     a = run(draws=1000, seed=5, sampler="lhs", keep=True)
     b = run(draws=3000, seed=5, sampler="lhs", keep=True)
-    assert not np.array_equal(a["r"].values, b["r"].values[:1000])
+    assert not np.array_equal(a["parameters"].values, b["parameters"].values[:1000])
 
 
 def test_numpy_and_numba_kernels_agree_with_the_scalar_reference():
@@ -95,6 +97,22 @@ def test_summaries_equal_those_from_kept_trajectories():
         exact = traj.quantile(q, dim="draw").values
         approx = ds["P"].sel(statistic=f"p{round(q * 100):02d}").values
         assert np.all(np.abs(approx - exact) <= res), (q, np.abs(approx - exact).max(), res)
+
+
+def test_summaries_select_by_quantile(tmp_path):
+    """Summaries carry a float quantile coordinate: .sel(quantile=q) is the statistic pXX, min and
+    max are the 0 and 1 quantiles; the file written keeps it."""
+    ds = run(draws=3000, seed=1, quantiles=(0.1, 0.5, 0.9))
+    np.testing.assert_array_equal(ds["P"].sel(quantile=0.5).values, ds["P"].sel(statistic="p50").values)
+    np.testing.assert_array_equal(ds.sel(quantile=0.1)["share"].values, ds["share"].sel(statistic="p10").values)
+    np.testing.assert_array_equal(ds["P"].sel(quantile=0.0).values, ds["P"].sel(statistic="min").values)
+    np.testing.assert_array_equal(ds["P"].sel(quantile=1.0).values, ds["P"].sel(statistic="max").values)
+    assert np.isnan(ds["quantile"].sel(statistic="mean"))
+    ds.to_netcdf(tmp_path / "mc.nc")
+    back = xr.open_dataset(tmp_path / "mc.nc").set_xindex("quantile")
+    np.testing.assert_array_equal(back["P"].sel(quantile=0.9).values, ds["P"].sel(statistic="p90").values)
+    with pytest.raises(ValueError, match="quantiles are .*distinct"):
+        run(draws=10, quantiles=(0.5, 0.501))
 
 
 def test_compiled_runs_summarise_in_the_kernel_with_the_bits_of_the_trajectories():
@@ -186,6 +204,12 @@ def test_bad_inputs_name_the_field():
         run(draws=10, backend="gpu")
     with pytest.raises(ValueError, match="draws is 0"):
         run(draws=0)
+    with pytest.raises(ValueError, match="n_bins is 0; allowed: an integer >= 1"):
+        run(draws=10, n_bins=0)
+    with pytest.raises(ValueError, match=r"outputs is 'P'; allowed: a list of names, e.g. \['P'\]"):
+        monte_carlo(model=logistic_model(), draws=10, outputs="P", progress=False)
+    with pytest.raises(ValueError, match="chunk_size is 0"):
+        Execution(chunk_size=0)
     with pytest.raises(KeyError, match="did you mean P"):
         monte_carlo(model=logistic_model(), draws=10, outputs=["PP"], progress=False)
     with pytest.raises(ValueError, match="distribution is 'unifrom'.*did you mean 'uniform'"):
@@ -281,7 +305,7 @@ def test_a_bad_draw_in_a_later_chunk_is_reported_by_its_index(backend, kind):
             model=m,
             draws=draws,
             seed=seed,
-            chunk_size=BLOCK,
+            execution=Execution(chunk_size=BLOCK),
             backend=backend,
             progress=False,
             outputs=["bad" if kind == "nan" else "s", "level"],
@@ -301,7 +325,27 @@ def test_numpy_threads_change_nothing():
     for name in one.data_vars:
         np.testing.assert_array_equal(two[name].values, one[name].values, err_msg=name)
     # parts would be smaller than MIN_THREAD_PART: one thread, in cache-sized pieces
-    assert mc._numpy_kernel_split(mc.MIN_THREAD_PART, 2) == (1, mc.KERNEL_CHUNK)
+    assert mc._numpy_kernel_split(mc.MIN_THREAD_PART, 2) == (1, mc.KERNEL_BATCH)
     for bad in (0, 1.5, True, "2"):
         with pytest.raises(ValueError, match="threads is .*; allowed: an integer >= 1"):
             run(draws=10, threads=bad)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_per_draw_outcomes(backend):
+    """outcomes=True (#17 item 1): indicator = x, so target_value is the sampled x, target_met is
+    x >= 0.7, and they agree with n_met; whatever the chunking and backend."""
+    kw = dict(model=_uniform_model(), draws=3 * BLOCK + 5, seed=2, targets=_threshold_target(0.7), progress=False)
+    kw.update(outputs=["indicator"], backend=backend, outcomes=True)
+    ds = monte_carlo(execution=Execution(chunk_size=BLOCK), **kw)
+    x = ds["parameters"].sel(parameter="x")
+    assert ds["target_value"].dims == ("draw", "target") and ds["parameters"].dims == ("draw", "parameter")
+    np.testing.assert_allclose(ds["target_value"].sel(target="x_high"), x, rtol=1e-15)
+    np.testing.assert_array_equal(ds["target_met"].sel(target="x_high"), x >= 0.7)
+    assert int(ds["target_met"].sum()) == int(ds["n_met"].sum())
+    other = monte_carlo(**kw)  # default chunk
+    for name in ("target_value", "target_met", "parameters"):
+        np.testing.assert_array_equal(other[name].values, ds[name].values)
+    plain = monte_carlo(**{**kw, "outcomes": False})
+    assert "target_met" not in plain and "parameters" not in plain
+    np.testing.assert_array_equal(plain["n_met"].values, ds["n_met"].values)

@@ -18,6 +18,7 @@ import numpy as np
 EXPECTED = {
     "deterministic": "bcc008bfe5dcfe5c522ba574108f54b51b949b6659855028609b8873fb671aa2",
     "monte_carlo": "0455a9969d9e50f5fdf2c9856044b9f9a67a25e239a596ff0e6de19755d5c72f",
+    "monte_carlo_sobol": "7d189bcac2dd50c768af77f74c62d6aa49f281e1b8933bcf1e3f8f9d47014ab9",
 }
 
 
@@ -46,6 +47,13 @@ def monte_carlo_hash() -> str:
     return _digest({n: ds[n].values for n in ds.data_vars if n.endswith("_draws")})
 
 
+def monte_carlo_sobol_hash() -> str:
+    import jzsim
+
+    ds = jzsim.monte_carlo(draws=1000, seed=7, sampler="sobol", backend="numpy", outputs=["gdp_real"], keep=True)
+    return _digest({n: ds[n].values for n in ds.data_vars if n.endswith("_draws") or n == "parameters"})
+
+
 def test_deterministic_plan_run_is_bit_identical_to_the_stored_hash():
     assert deterministic_hash() == EXPECTED["deterministic"]
 
@@ -54,5 +62,15 @@ def test_monte_carlo_trajectories_are_bit_identical_to_the_stored_hash():
     assert monte_carlo_hash() == EXPECTED["monte_carlo"]
 
 
+def test_sobol_monte_carlo_is_bit_identical_to_the_stored_hash():
+    assert monte_carlo_sobol_hash() == EXPECTED["monte_carlo_sobol"]
+
+
 if __name__ == "__main__":  # pragma: no cover - regenerates EXPECTED
-    print({"deterministic": deterministic_hash(), "monte_carlo": monte_carlo_hash()})
+    print(
+        {
+            "deterministic": deterministic_hash(),
+            "monte_carlo": monte_carlo_hash(),
+            "monte_carlo_sobol": monte_carlo_sobol_hash(),
+        }
+    )

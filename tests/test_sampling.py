@@ -184,3 +184,66 @@ def test_sampled_values_depend_only_on_seed_index_and_name():
     part = sample_parameters(ALL_KINDS[::-1][:5], "random", 3, 4321, 8000)
     for name, x in part.items():
         np.testing.assert_array_equal(x, whole[name][4321:8000])
+
+
+_NAMES = st.lists(st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True), min_size=2, max_size=8, unique=True)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    names=_NAMES,
+    sampler=st.sampled_from(["random", "lhs", "sobol"]),
+    seed=st.integers(0, 2**32 - 1),
+    start=st.integers(0, 700),
+    data=st.data(),
+)
+def test_fixing_a_parameter_leaves_every_other_draw_bit_identical(names, sampler, seed, start, data):
+    """Common random numbers whatever the sampler (#20 item 3): a parameter's draws depend on the
+    seed, its name and the draw index (and the draws of the run for LHS), never on which other
+    parameters are sampled; with Sobol a fixed parameter keeps its dimension."""
+    from jzsim.uncertainty.sampling import sample_parameters
+
+    params = [Parameter(n, "1", 0.5, 0.0, 1.0, "uniform", "assumption: test") for n in names]
+    fixed = data.draw(st.sets(st.sampled_from(names), max_size=len(names) - 1))
+    edited = [Parameter(p.name, "1", 0.25) if p.name in fixed else p for p in params]
+    stop, total = start + 300, start + 300 + data.draw(st.integers(0, 200))
+    shuffled = data.draw(st.permutations(edited))  # the order parameters are declared in does not matter
+    all_ = sample_parameters(params, sampler, seed, start, stop, total)
+    some = sample_parameters(shuffled, sampler, seed, start, stop, total)
+    assert set(some) == set(names) - fixed
+    for name, x in some.items():
+        np.testing.assert_array_equal(x, all_[name], err_msg=name)
+
+
+@settings(max_examples=15, deadline=None)
+@given(names=_NAMES, seed=st.integers(0, 2**32 - 1), data=st.data())
+def test_random_and_lhs_draws_ignore_added_and_removed_parameters(names, seed, data):
+    """random and LHS streams are keyed by name alone: adding or removing a parameter changes no
+    other parameter's draws."""
+    kept = data.draw(st.lists(st.sampled_from(names), min_size=1, unique=True))
+    for sampler in ("random", "lhs"):
+        a = uniforms(sampler, seed, names, 10, 400, n_total=500)
+        b = uniforms(sampler, seed, kept, 10, 400, n_total=500)
+        for j, n in enumerate(kept):
+            np.testing.assert_array_equal(b[:, j], a[:, names.index(n)], err_msg=f"{sampler} {n}")
+
+
+def test_sobol_dimensions_follow_names_and_keep_the_net_property():
+    """Each name owns its Sobol dimension (rank among the sorted declared names) and its own
+    scramble: the first two dimensions stay a (0, m, 2)-net (every 1/32 x 1/32 cell of 1024
+    points holds one point), every dimension is stratified in 1/1024 strata, and adding a name
+    sorted after the others leaves their draws unchanged."""
+    from jzsim.uncertainty.sampling import sobol_dimensions
+
+    assert sobol_dimensions(["b", "a", "c", "a"]) == {"a": 0, "b": 1, "c": 2}
+    u = uniforms("sobol", 4, ["b", "a"], 0, 1024, dimensions=["a", "b", "c"])
+    h = np.histogram2d(u[:, 1], u[:, 0], bins=32, range=[[0, 1], [0, 1]])[0]
+    assert h.min() == 1 and h.max() == 1
+    for j in range(2):
+        assert np.array_equal(np.sort(np.floor(u[:, j] * 1024)), np.arange(1024))
+    more = uniforms("sobol", 4, ["b", "a"], 0, 1024, dimensions=["a", "b", "c", "zz"])
+    np.testing.assert_array_equal(more, u)
+    other_seed = uniforms("sobol", 5, ["b", "a"], 0, 1024, dimensions=["a", "b", "c"])
+    assert not np.array_equal(other_seed, u)
+    with pytest.raises(ValueError, match=r"sobol: parameters \['q'\] are not among the dimensions"):
+        uniforms("sobol", 4, ["q"], 0, 10, dimensions=["a"])

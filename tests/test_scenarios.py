@@ -241,14 +241,11 @@ def test_a_parameter_in_a_closed_form_path_of_time_cannot_be_scheduled(name):
 
 
 def test_uncertainty_override_reaches_monte_carlo():
-    from jzsim.uncertainty.montecarlo import monte_carlo
-
     s = Scenario(
         "u", uncertainty={"tfp_growth": Uncertainty("uniform", 0.02, 0.03)}, params={"attracted_investment": 25.0}
     )
-    ds = monte_carlo(
-        model=jzsim.plan_model(scenario=s), draws=300, seed=2, outputs=["gdp_real"], keep=True, progress=False
-    )
-    tfp = ds["tfp_growth"].values
-    assert tfp.min() >= 0.02 and tfp.max() <= 0.03 and tfp.std() > 0.002  # redrawn on [0.02, 0.03]
-    assert "attracted_investment" not in ds  # fixed: not drawn
+    for kw in (dict(model=jzsim.plan_model(scenario=s)), dict(scenario=s)):
+        ds = jzsim.monte_carlo(draws=300, seed=2, outputs=["gdp_real"], outcomes=True, progress=False, **kw)
+        tfp = ds["parameters"].sel(parameter="tfp_growth").values
+        assert tfp.min() >= 0.02 and tfp.max() <= 0.03 and tfp.std() > 0.002  # redrawn on [0.02, 0.03]
+        assert "attracted_investment" not in ds["parameter"].values  # fixed: not drawn

@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 import xarray as xr
 
+from jzsim import Execution, monte_carlo
 from jzsim.analysis.targets import TargetChecks, evaluate_targets, load_targets, target_met, validate_targets
 from jzsim.engine import Model
 from jzsim.engine.results import growth_rows, to_dataset
 from jzsim.params import Parameter
-from jzsim.uncertainty.montecarlo import monte_carlo
 from jzsim.uncertainty.summaries import Accumulator
 
 YEARS = np.arange(2020.0, 2031.0)
@@ -252,13 +252,17 @@ def test_monte_carlo_counts_on_a_small_model_equal_the_xarray_path():
             targets=table,
             outputs=outputs,
             keep=True,
+            outcomes=True,
             progress=False,
-            chunk_size=4096,
+            execution=Execution(chunk_size=4096),
         )
         names, out = kept_out(ds)
         cm = small_model().build()
         full = to_dataset(cm, cm.settings_for({}), out, None, names=names)
         expected = xarray_counts(full, table)
         np.testing.assert_array_equal(ds["n_met"].values, expected)
+        per_draw = target_met(full, table)  # the xarray evaluation, per draw and judged target
+        for tid in per_draw["target"].values:
+            np.testing.assert_array_equal(ds["target_met"].sel(target=tid).values, per_draw.sel(target=tid).values)
         assert expected[:5].min() > 0 and expected[:5].max() < 700
         assert ds["status"].values[-1] == "threshold unknown"

@@ -570,6 +570,14 @@ class TargetChecks:
             int64, one count per target in table order (0 for targets not judged).
         """
         res = np.zeros(len(self.ids), dtype=np.int64)
+        cache = self._cache(out, copies)
+        for c in self._checks:
+            met = self._met(c, out, cache)
+            res[c.index] = int(np.count_nonzero(met))
+        return res
+
+    def _cache(self, out: np.ndarray | None, copies: np.ndarray | None) -> dict:
+        """Check :meth:`counts`' arguments; the columns already copied, by (row, time)."""
         if out is None and (copies is None or self.reads_rows):
             raise ValueError(
                 "out is None; allowed only with copies, and when no check reads whole rows (reads_rows is False)"
@@ -581,11 +589,7 @@ class TargetChecks:
                 f"copies has shape {copies.shape}; allowed: ({len(self._cells)}, {n}), "
                 "one row per cell of `cells`, one column per draw of `out`"
             )
-        cache: dict = {} if copies is None else dict(zip(self._cells, copies))
-        for c in self._checks:
-            met = self._met(c, out, cache)
-            res[c.index] = int(np.count_nonzero(met))
-        return res
+        return {} if copies is None else dict(zip(self._cells, copies))
 
     def _series(self, s: _Source, out: np.ndarray, t: int, cache: dict) -> np.ndarray:
         if s.growth:
@@ -603,8 +607,30 @@ class TargetChecks:
             x = cache[key]
         return x if s.factor is None else x * s.factor
 
+    def outcomes(self, out: np.ndarray | None, copies: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Per draw, each target's indicator value and whether it is met (arguments as
+        :meth:`counts`).
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            ``(value, met)``, shape ``(n_targets, n_draws)`` in table order: the indicator's value
+            in the target's units (a growth rate for growth targets; NaN for targets not judged)
+            and a bool (False for targets not judged). ``met.sum(axis=1)`` equals :meth:`counts`.
+        """
+        n = copies.shape[-1] if out is None else out.shape[1]
+        value = np.full((len(self.ids), n), np.nan)
+        met = np.zeros((len(self.ids), n), dtype=bool)
+        cache = self._cache(out, copies)
+        for c in self._checks:
+            value[c.index], met[c.index] = self._value_met(c, out, cache)
+        return value, met
+
     def _met(self, c: _Check, out: np.ndarray, cache: dict) -> np.ndarray:
-        """Mirror of ``_assess_one``'s arithmetic for one judged target."""
+        return self._value_met(c, out, cache)[1]
+
+    def _value_met(self, c: _Check, out: np.ndarray, cache: dict) -> tuple[np.ndarray, np.ndarray]:
+        """Mirror of ``_assess_one``'s arithmetic for one judged target: (indicator value, met)."""
         if c.kind in _GROWTH_KINDS:
             value = _growth_np(
                 self._series(c.ind, out, c.t_end, cache), self._series(c.ind, out, c.t_base, cache), c.years
@@ -620,8 +646,8 @@ class TargetChecks:
             value = self._series(c.ind, out, c.t_end, cache)
             ref = None if c.ref is None else self._series(c.ref, out, c.t_end, cache)
         if c.kind in _REFERENCE_KINDS:
-            return _compare_np(value, c.comparison, ref, c.tolerance) & ~np.isnan(ref)
-        return _compare_np(value, c.comparison, c.threshold, c.tolerance)
+            return value, _compare_np(value, c.comparison, ref, c.tolerance) & ~np.isnan(ref)
+        return value, _compare_np(value, c.comparison, c.threshold, c.tolerance)
 
 
 def _time_index(times: np.ndarray, year: int) -> int:

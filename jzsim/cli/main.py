@@ -155,14 +155,14 @@ def _scenario(a):
     return load_scenario(a.scenario or "plan").with_params(sets, note="user: --set on the command line")
 
 
-def _key_table(ds, years, stat=None) -> pd.DataFrame:
+def _key_table(ds, years, stat: float | None = None) -> pd.DataFrame:
     rows = []
     tdim = "year" if "year" in ds.dims else "time"
     for name, label in KEY:
         if name not in ds:
             continue
         da = ds[name]
-        da = da.sel(statistic=stat) if stat else da.median("draw")
+        da = da.sel(quantile=stat) if stat is not None else da.median("draw")
         units = ds[name].attrs.get("units", "")
         rows.append(
             {
@@ -195,18 +195,16 @@ def cmd_run(a) -> int:
         if out:
             _write(ds, out)
         return 0
-    from jzsim.uncertainty.montecarlo import monte_carlo
-
     _check_size(a.draws, a.backend, model)
-    ds = monte_carlo(
+    execution = jzsim.Execution(chunk_size=a.chunk_size, threads=a.threads)
+    ds = jzsim.monte_carlo(
         draws=a.draws,
         seed=a.seed,
         sampler=a.sampler,
         backend=a.backend,
-        chunk_size=a.chunk_size,
         progress=not a.no_progress,
         model=model,
-        threads=a.threads,
+        execution=execution,
     )
     ds.attrs["scenario"] = name
     n = ds.attrs["draws"]
@@ -237,7 +235,7 @@ def cmd_run(a) -> int:
         rows.append(r)
     print(pd.DataFrame(rows).to_string(index=False))
     print("\nMedian path (p50 over draws)\n")
-    print(_key_table(ds, years, stat="p50").to_string(float_format=lambda x: f"{x:,.4g}"))
+    print(_key_table(ds, years, stat=0.5).to_string(float_format=lambda x: f"{x:,.4g}"))
     if out:
         _write(ds, out)
     return 130 if ds.attrs["interrupted"] else 0

@@ -1,20 +1,216 @@
-"""Map uniform numbers on (0, 1) to each parameter's distribution (inverse CDF).
+"""Distributions of uncertain parameters, and the inverse CDFs that sample them.
+
+Distribution objects (:class:`Uniform`, :class:`Triangular`, :class:`TruncNormal`,
+:class:`LogNormal`, :class:`Empirical`) replace a parameter's declared distribution for one run:
+``jzsim.monte_carlo(uncertainty={"tfp_growth": Uniform(0.01, 0.02)})``, applied by
+:func:`with_uncertainty`. A plain number given for a parameter (``params={"tfp_growth": 0.02}``)
+fixes it in every draw instead.
 
 Inverse-CDF sampling keeps draw ``i`` a function of its uniforms only, so every sampler (random,
 Latin hypercube, Sobol) feeds every distribution the same way. See :data:`jzsim.params.DISTRIBUTIONS`.
-
 :func:`ppf_rows` maps many parameters at once (one row of uniforms each), with whole-array
 operations per distribution; :func:`ppf` is the one-parameter case and gives the same numbers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import difflib
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import special
 
 from jzsim.params import Parameter
+
+__all__ = [
+    "Distribution",
+    "Uniform",
+    "Triangular",
+    "TruncNormal",
+    "LogNormal",
+    "Empirical",
+    "with_uncertainty",
+    "ppf",
+    "ppf_rows",
+]
+
+
+def _finite(label: str, **values: float) -> None:
+    for k, v in values.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not math.isfinite(v):
+            raise ValueError(f"{label}: {k} is {v!r}; allowed: a finite number")
+
+
+def _ordered(label: str, **values: float) -> None:
+    """Raise unless the values are finite and in the given order (low <= ... <= high), low < high."""
+    _finite(label, **values)
+    items = list(values.items())
+    for (ka, a), (kb, b) in zip(items, items[1:]):
+        if a > b:
+            raise ValueError(f"{label}: {ka} {a} is above {kb} {b}; allowed: {' <= '.join(values)}")
+    if items[0][1] >= items[-1][1]:
+        raise ValueError(f"{label}: {items[0][0]} {items[0][1]} must be below {items[-1][0]} {items[-1][1]}")
+
+
+class Distribution:
+    """A distribution to draw one parameter from (in the parameter's units)."""
+
+    kind: str = ""
+
+    def apply(self, p: Parameter) -> Parameter:
+        """``p`` drawn from this distribution instead of its declared one."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Uniform(Distribution):
+    """Uniform on ``[low, high]``; the nominal value (deterministic runs) is kept if inside, else
+    the midpoint."""
+
+    low: float
+    high: float
+    kind = "uniform"
+
+    def __post_init__(self):
+        _ordered("Uniform", low=self.low, high=self.high)
+
+    def apply(self, p: Parameter) -> Parameter:
+        value = p.value if self.low <= p.value <= self.high else 0.5 * (self.low + self.high)
+        return _replace(p, "uniform", value, self.low, self.high)
+
+
+@dataclass(frozen=True)
+class Triangular(Distribution):
+    """Triangular on ``[low, high]`` with its mode at ``mode`` (the nominal value)."""
+
+    low: float
+    mode: float
+    high: float
+    kind = "triangular"
+
+    def __post_init__(self):
+        _ordered("Triangular", low=self.low, mode=self.mode, high=self.high)
+
+    def apply(self, p: Parameter) -> Parameter:
+        return _replace(p, "triangular", self.mode, self.low, self.high)
+
+
+@dataclass(frozen=True)
+class TruncNormal(Distribution):
+    """Normal with mean ``mean`` (the nominal value) and sd ``(high - low) / 4``, truncated to
+    ``[low, high]`` (:data:`jzsim.params.DISTRIBUTIONS`)."""
+
+    mean: float
+    low: float
+    high: float
+    kind = "truncnormal"
+
+    def __post_init__(self):
+        _ordered("TruncNormal", low=self.low, mean=self.mean, high=self.high)
+
+    def apply(self, p: Parameter) -> Parameter:
+        return _replace(p, "truncnormal", self.mean, self.low, self.high)
+
+
+@dataclass(frozen=True)
+class LogNormal(Distribution):
+    """Lognormal with median ``median`` (the nominal value) and sigma ``ln(high / low) / 4``,
+    truncated to ``[low, high]``, ``low > 0``."""
+
+    median: float
+    low: float
+    high: float
+    kind = "lognormal"
+
+    def __post_init__(self):
+        _ordered("LogNormal", low=self.low, median=self.median, high=self.high)
+        if self.low <= 0:
+            raise ValueError(f"LogNormal: low is {self.low}; allowed: > 0")
+
+    def apply(self, p: Parameter) -> Parameter:
+        return _replace(p, "lognormal", self.median, self.low, self.high)
+
+
+@dataclass(frozen=True)
+class Empirical(Distribution):
+    """Resampled from ``sample`` (e.g. a calibration result); the nominal value is its median."""
+
+    sample: tuple[float, ...]
+    kind = "empirical"
+
+    def __post_init__(self):
+        try:
+            values = tuple(float(x) for x in np.asarray(self.sample, dtype=float).ravel())
+        except (TypeError, ValueError):
+            raise ValueError(f"Empirical: sample is {self.sample!r}; allowed: finite numbers") from None
+        if not values or not all(math.isfinite(x) for x in values):
+            raise ValueError("Empirical: sample is empty or not finite; allowed: one or more finite numbers")
+        object.__setattr__(self, "sample", values)
+
+    def __repr__(self) -> str:
+        return f"Empirical(<{len(self.sample)} values, {min(self.sample):g} to {max(self.sample):g}>)"
+
+    def apply(self, p: Parameter) -> Parameter:
+        lo, hi = min(self.sample), max(self.sample)
+        return replace(
+            p,
+            distribution="empirical",
+            value=float(np.median(self.sample)),
+            low=lo,
+            high=hi,
+            sample=self.sample,
+            source=f"user: distribution replaced ({p.source})",
+        )
+
+
+def _replace(p: Parameter, kind: str, value: float, low: float, high: float) -> Parameter:
+    return replace(
+        p,
+        distribution=kind,
+        value=float(value),
+        low=float(low),
+        high=float(high),
+        sample=None,
+        source=f"user: distribution replaced ({p.source})",
+    )
+
+
+def with_uncertainty(
+    params: Mapping[str, Parameter], uncertainty: Mapping[str, Distribution] | None
+) -> dict[str, Parameter]:
+    """A copy of ``params`` where each parameter named in ``uncertainty`` is drawn from the given
+    distribution instead of its declared one.
+
+    Parameters
+    ----------
+    params : mapping
+        Name -> :class:`~jzsim.params.Parameter`.
+    uncertainty : mapping, optional
+        Name -> :class:`Distribution` (``Uniform(0.01, 0.02)`` ...), in the parameter's units.
+
+    Raises
+    ------
+    KeyError
+        An unknown name (with the closest known names).
+    TypeError
+        A value that is not a :class:`Distribution` (a plain number fixes a parameter: pass it in
+        ``params`` instead).
+    """
+    out = dict(params)
+    for name, dist in (uncertainty or {}).items():
+        if name not in out:
+            close = difflib.get_close_matches(str(name), [str(k) for k in out], n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise KeyError(f"uncertainty: unknown parameter {name!r}{hint}")
+        if not isinstance(dist, Distribution):
+            raise TypeError(
+                f"uncertainty[{name!r}] is {dist!r}; allowed: a distribution such as Uniform(low, high) "
+                f"from jzsim.uncertainty.distributions (a number fixes the parameter: pass it in params)"
+            )
+        out[name] = dist.apply(out[name])
+    return out
 
 
 def ppf(p: Parameter, u: np.ndarray) -> np.ndarray:

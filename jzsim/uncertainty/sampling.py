@@ -16,9 +16,24 @@ the named parameters. Whatever the chunking, the order of chunks or the number o
   and adding a parameter leaves the others' draws unchanged. With numba installed the same
   integer arithmetic runs compiled (fused with the inverse CDFs of
   :func:`jzsim.uncertainty.distributions.ppf_rows`); the numbers are identical either way.
-* ``"sobol"``: scrambled Sobol points (``scipy.stats.qmc.Sobol``, scramble seeded by ``seed``),
-  point ``i`` for draw ``i`` via ``fast_forward``; growing a run keeps its first draws. Dimensions
-  follow the order of ``names``. Balance properties hold for powers of two.
+* ``"sobol"``: a scrambled Sobol sequence whose every dimension belongs to one parameter name.
+  The run's ``dimensions`` (for :func:`jzsim.monte_carlo`: every parameter the model declares,
+  fixed ones included) are sorted by name, and the ``k``-th name takes Sobol dimension ``k``
+  (Joe & Kuo direction numbers, ``scipy.stats.qmc.Sobol`` unscrambled, 30 bits). Each dimension
+  is then scrambled on its own, keyed by ``(seed, name)``: a random linear matrix scramble
+  (lower-triangular with unit diagonal, Matousek 1998) and a digital shift, and the digits below
+  the 30th are filled by that name's random stream (a uniform jitter within the point's
+  ``2**-30`` cell). Point ``i`` goes to draw ``i`` (``fast_forward``), so growing a run keeps its
+  first draws and chunks may come in any order.
+
+  What this guarantees: with the same ``dimensions``, a parameter's draws depend only on
+  ``(seed, name, i)``; fixing a parameter, overriding its distribution or leaving it unsampled
+  keeps its dimension reserved, so every other parameter's draws are bit-identical (common random
+  numbers), and the joint design stays a scrambled (t, m, s)-net: scrambling each coordinate
+  by its own linear scramble and shift preserves the net property (Owen 1995; Matousek 1998).
+  Adding or removing a declared parameter moves the dimensions of the names sorted after it:
+  their draws change (still a valid scrambled Sobol design), those sorted before it keep theirs.
+  Balance properties hold for powers of two.
 * ``"lhs"``: Latin hypercube over ``n_total`` draws: for each parameter the strata are a keyed
   pseudo-random permutation of ``range(n_total)`` (a Feistel network, computed per draw in O(1)
   memory), jittered by the random sampler's uniforms. A Latin hypercube depends on ``n_total`` by
@@ -79,14 +94,69 @@ def _random_rows(seed: int, names: Sequence[str], start: int, stop: int) -> np.n
     return _hash_rows(_stream_keys(seed, names), start, stop - start)
 
 
-def _sobol(seed: int, names: Sequence[str], start: int, stop: int) -> np.ndarray:
-    eng = qmc.Sobol(d=max(1, len(names)), scramble=True, seed=np.random.default_rng(seed))
+SOBOL_BITS = 30  # digits of the Sobol points; below them, each name's random stream (see the module docstring)
+
+
+def _sobol(seed: int, names: Sequence[str], start: int, stop: int, dimensions: Sequence[str] | None) -> np.ndarray:
+    """The ``"sobol"`` uniforms, one row per name: shape ``(len(names), stop - start)``."""
+    dims = sobol_dimensions(names if dimensions is None else dimensions)
+    missing = [n for n in names if n not in dims]
+    if missing:
+        raise ValueError(f"sobol: parameters {missing} are not among the dimensions; allowed: {sorted(dims)}")
+    n = stop - start
+    out = np.empty((len(names), n))
+    if not names:
+        return out
+    d = max(dims[x] for x in names) + 1
+    eng = qmc.Sobol(d=d, scramble=False, bits=SOBOL_BITS)
     if start:
         eng.fast_forward(start)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # balance warning for non powers of two
-        u = eng.random(stop - start)[:, : len(names)]
-    return np.clip(u, 0.5 / 2**53, 1 - 2**-53)
+        points = eng.random(n)  # exact multiples of 2**-30
+    x = (points[:, [dims[name] for name in names]].T * 2.0**SOBOL_BITS).astype(np.uint32)
+    y = _scramble(x, [_scramble_tables(seed, name) for name in names])
+    out = _hash_rows(_stream_keys(seed, [f"sobol/{name}" for name in names]), start, n)  # the jitter
+    out *= 2.0**-SOBOL_BITS
+    out += y * 2.0**-SOBOL_BITS
+    return np.clip(out, 0.5 / 2**53, 1 - 2**-53, out=out)
+
+
+def sobol_dimensions(names: Sequence[str]) -> dict[str, int]:
+    """Sobol dimension of each name: its rank among the distinct ``names`` sorted (see the module
+    docstring)."""
+    return {n: k for k, n in enumerate(sorted(set(names)))}
+
+
+def _scramble_tables(seed: int, name: str) -> tuple[np.ndarray, ...]:
+    """Byte tables of one dimension's linear matrix scramble and its digital shift, keyed by
+    ``(seed, name)``: ``tables[g][b]`` is the scrambled image of byte ``b`` at byte ``g`` of a
+    30-bit point (digit 1 = the most significant bit), the last entry the shift."""
+    bits = SOBOL_BITS
+    rng = np.random.default_rng(_stream_key(seed, f"sobol-scramble/{name}"))
+    lower = np.tril(rng.integers(0, 2, size=(bits, bits), dtype=np.uint64), -1) | np.eye(bits, dtype=np.uint64)
+    weights = np.uint64(1) << np.arange(bits - 1, -1, -1, dtype=np.uint64)  # digit i -> its bit
+    # input bit q (0 = least significant) is digit k = bits - 1 - q (0-based): column k of the matrix
+    columns = (lower[:, ::-1] * weights[:, None]).sum(axis=0)  # column of input bit q, q = 0 .. bits-1
+    columns = np.concatenate([columns, np.zeros(-bits % 8, dtype=np.uint64)]).reshape(-1, 8)
+    set_bits = (np.arange(256)[:, None] >> np.arange(8)[None, :]) & 1 == 1  # byte value -> its bits
+    tables = [np.bitwise_xor.reduce(np.where(set_bits, cols[None, :], np.uint64(0)), axis=1) for cols in columns]
+    shift = int((rng.integers(0, 2, size=bits, dtype=np.uint64) * weights).sum())
+    return (*tables, np.uint64(shift))
+
+
+def _scramble(x: np.ndarray, tables: Sequence[tuple[np.ndarray, ...]]) -> np.ndarray:
+    """Linear matrix scramble and digital shift of 30-bit points ``x`` (uint32, one row per
+    dimension, ``tables[j]`` row ``j``'s), byte by byte."""
+    k = len(tables)
+    shift = np.array([t[-1] for t in tables], dtype=np.uint32)
+    y = np.repeat(shift[:, None], x.shape[1], axis=1)
+    for g in range(len(tables[0]) - 1):
+        t = np.stack([tb[g] for tb in tables]).astype(np.uint32)  # (k, 256)
+        idx = (x >> np.uint32(8 * g)) & np.uint32(255)
+        idx += (np.arange(k, dtype=np.uint32) * np.uint32(256))[:, None]
+        y ^= t.reshape(-1)[idx]
+    return y
 
 
 def _mix(x: np.ndarray, key: int) -> np.ndarray:
@@ -136,20 +206,35 @@ def _rows_checked(sampler: str, seed: int, start: int, stop: int) -> bool:
     return True
 
 
-def _rows(sampler: str, seed: int, names: Sequence[str], start: int, stop: int, n_total: int | None) -> np.ndarray:
+def _rows(
+    sampler: str,
+    seed: int,
+    names: Sequence[str],
+    start: int,
+    stop: int,
+    n_total: int | None,
+    dimensions: Sequence[str] | None = None,
+) -> np.ndarray:
     """:func:`uniforms` transposed, shape ``(len(names), stop - start)`` (each row contiguous)."""
     _rows_checked(sampler, seed, start, stop)
     if sampler == "random":
         return _random_rows(int(seed), names, start, stop)
     if sampler == "sobol":
-        return np.ascontiguousarray(_sobol(int(seed), names, start, stop).T)
+        return _sobol(int(seed), names, start, stop, dimensions)
     if n_total is None or stop > n_total:
         raise ValueError(f"sampler 'lhs' needs n_total >= stop; got n_total={n_total}, stop={stop}")
     return _lhs_rows(int(seed), names, start, stop, int(n_total))
 
 
 def uniforms(
-    sampler: str, seed: int, names: Sequence[str], start: int, stop: int, n_total: int | None = None
+    sampler: str,
+    seed: int,
+    names: Sequence[str],
+    start: int,
+    stop: int,
+    n_total: int | None = None,
+    *,
+    dimensions: Sequence[str] | None = None,
 ) -> np.ndarray:
     """Uniform numbers in (0, 1) for draws ``start..stop-1``, shape ``(stop - start, len(names))``.
 
@@ -164,13 +249,16 @@ def uniforms(
         Draw index range.
     n_total : int, optional
         Total draws of the run (required by ``"lhs"``).
+    dimensions : sequence of str, optional
+        ``"sobol"``: the names that share the design (default ``names``); their sorted order gives
+        each name its Sobol dimension (see the module docstring).
 
     Returns
     -------
     numpy.ndarray
         Shape ``(stop - start, len(names))``, column-major (each parameter's column contiguous).
     """
-    return _rows(sampler, seed, names, start, stop, n_total).T
+    return _rows(sampler, seed, names, start, stop, n_total, dimensions).T
 
 
 def sample_parameters(
@@ -188,8 +276,10 @@ def sample_parameters(
 
     Parameters
     ----------
-    params : iterable of jzsim.params.Parameter
-        Only those with a distribution other than ``"fixed"`` are sampled.
+    params : sequence of jzsim.params.Parameter
+        Only those with a distribution other than ``"fixed"`` are sampled; with ``"sobol"`` all of
+        them, fixed ones included, hold a dimension (pass every declared parameter, so that fixing
+        one leaves the others' draws as they are).
     sampler, seed, start, stop, n_total
         As in :func:`uniforms`.
     out, rows : optional
@@ -204,6 +294,7 @@ def sample_parameters(
     """
     from jzsim.uncertainty.distributions import ppf_rows
 
+    params = list(params)
     unc = [p for p in params if p.uncertain]
     names = [p.name for p in unc]
     if (out is None) != (rows is None):
@@ -212,6 +303,6 @@ def sample_parameters(
     if sampler == "random" and _rows_checked(sampler, seed, start, stop):
         x = ppf_rows(unc, None, out, keys=_stream_keys(int(seed), names), start=start, n=stop - start, rows=idx)
     else:
-        u = _rows(sampler, seed, names, start, stop, n_total)
+        u = _rows(sampler, seed, names, start, stop, n_total, [p.name for p in params])
         x = ppf_rows(unc, u, out=u if out is None else out, rows=idx)
     return {p.name: x[j if idx is None else idx[j]] for j, p in enumerate(unc)}
