@@ -342,3 +342,13 @@ def test_huge_finite_results_whose_sum_overflows_are_not_reported_as_nonfinite()
     m.stock("x", 1e308, units="t")
     ds = m.run(params=None, draws=3)  # the sum of all values overflows; every value is finite
     assert np.all(ds["x"].values == 1e308)
+
+
+def test_mark_internal_hides_a_variable_and_refuses_an_unknown_name():
+    m = Model("internal_probe", stop=1.0)
+    m.param("k", 0.5, units="1/year")
+    m.aux("helper", m.params.k * 2.0, units="1/year")
+    m.mark_internal("helper")
+    assert m.variables["helper"].internal and not m.variables["k"].internal
+    with pytest.raises(ModelError, match=r"no variable 'helpr'.*did you mean helper"):
+        m.mark_internal("helpr")

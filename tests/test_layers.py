@@ -176,12 +176,6 @@ PRIVATE_ATTRIBUTES: dict[tuple[str, str], str] = {
     ("jzsim.engine.model", "self._model._vars"): "Model.params (_Params) reads its Model's variables",
     ("jzsim.engine.model", "model._declaring"): "Model's own building-block context manager (same module)",
     ("jzsim.engine.units", "u._units"): "pint offers no public list of a registry's units",
-    # TODO(#19): the XMILE importer builds a Model through its private state; give Model public
-    # methods for what it needs (mark a variable internal, set extra metadata) and remove these
-    ("jzsim.io.xmile_import", "m._vars"): "XMILE import (known exception)",
-    ("jzsim.io.xmile_import", "m._mark_internal"): "XMILE import (known exception)",
-    ("jzsim.io.xmile_import", "self.m._vars"): "XMILE import (known exception)",
-    ("jzsim.io.xmile_import", "self.m._mark_internal"): "XMILE import (known exception)",
     # TODO(#19, h-mc): numba offers no public way to start its threads early
     ("jzsim.uncertainty.montecarlo", "numba.np.ufunc.parallel._launch_threads"): "numba's thread pool",
 }

@@ -477,9 +477,9 @@ class Model:
                     description=(description or f"order-{order} smooth of {input!r}") if i == order else "",
                 )
                 self.flow(f"{sname}__adjust", (prev - s) / each, f"({units})/({self.time_units})", into=sname)
-                self._mark_internal(f"{sname}__adjust")
+                self.mark_internal(f"{sname}__adjust")
                 if i != order:
-                    self._mark_internal(sname)
+                    self.mark_internal(sname)
                 prev = s
         return Ref(name)
 
@@ -575,11 +575,11 @@ class Model:
             start = Const(start.value, units)  # a plain initial outflow is in the flow's units
         each = as_expr(tau) / order
         self.flow(f"{name}__in", input, units, into=f"{name}__stock1")
-        self._mark_internal(f"{name}__in")
+        self.mark_internal(f"{name}__in")
         for i in range(1, order + 1):
             sname = f"{name}__stock{i}"
             s = self.stock(sname, start * each, stock_units, description=f"in transit, stage {i} of {name}")
-            self._mark_internal(sname)
+            self.mark_internal(sname)
             last = i == order
             fname = name if last else f"{name}__out{i}"
             self.flow(
@@ -591,7 +591,7 @@ class Model:
                 description=(description or f"delayed {input!r}") if last else "",
             )
             if not last:
-                self._mark_internal(fname)
+                self.mark_internal(fname)
         return Ref(name)
 
     def trend(
@@ -618,7 +618,7 @@ class Model:
             g0 = Const(g0.value, f"1/({self.time_units})")
         with self._block(f"trend {name!r} of {input!r}"):
             avg = self.smooth(f"{name}__average", input, tau, units, initial=input / (1 + g0 * tau))
-            self._mark_internal(f"{name}__average")
+            self.mark_internal(f"{name}__average")
             from jzsim.engine.functions import abs_
 
             return self.aux(
@@ -644,7 +644,7 @@ class Model:
         ``units`` (those of ``input``); plain numbers for ``avg_time`` and ``horizon`` are times."""
         with self._block(f"forecast {name!r} of {input!r}"):
             g = self.trend(f"{name}__trend", input, avg_time, units, initial_trend=initial_trend)
-            self._mark_internal(f"{name}__trend")
+            self.mark_internal(f"{name}__trend")
             return self.aux(
                 name,
                 input * (1 + g * self._time_const(horizon)),
@@ -652,7 +652,13 @@ class Model:
                 description=description or f"forecast of {input!r}",
             )
 
-    def _mark_internal(self, name: str) -> None:
+    def mark_internal(self, name: str) -> None:
+        """Mark a declared variable as internal: a helper of a building block or an importer, left
+        out of the documentation (:func:`jzsim.describe`) but still computed and saved."""
+        if name not in self._vars:
+            close = difflib.get_close_matches(name, list(self._vars), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise ModelError(f"mark_internal: no variable {name!r} is declared in model {self.name!r}{hint}")
         self._vars[name] = replace(self._vars[name], internal=True)
 
     # ------------------------------------------------------------------- running

@@ -457,10 +457,13 @@ class _Importer:
                 if v.non_negative:
                     eqn = F.maximum(eqn, 0)
                 self._flow(v, eqn, u)
-            x = m._vars[v.name].extra
+            x = m.variables[v.name].extra  # the declared Variable's metadata dict
             x["xmile_name"], x["xmile_units"] = v.xname, v.units
         if self.parameters:
-            known = sorted(v.xname for v in self.vars.values() if v.name in m._vars and m._vars[v.name].kind == "param")
+            declared = m.variables
+            known = sorted(
+                v.xname for v in self.vars.values() if v.name in declared and declared[v.name].kind == "param"
+            )
             raise XmileError(
                 f"{self.path}: parameters= names {sorted(self.parameters)}, which are not constants of the model; "
                 f"allowed: {known}"
@@ -482,10 +485,10 @@ class _Importer:
         self.m.flow(v.name, eqn, u, into=first_in, out_of=first_out, description=v.doc)
         for s in into[1:]:
             self.m.flow(f"{v.name}__to_{self.vars[s].name}", Ref(v.name), u, into=self.vars[s].name)
-            self.m._mark_internal(f"{v.name}__to_{self.vars[s].name}")
+            self.m.mark_internal(f"{v.name}__to_{self.vars[s].name}")
         for s in out[1:]:
             self.m.flow(f"{v.name}__from_{self.vars[s].name}", Ref(v.name), u, out_of=self.vars[s].name)
-            self.m._mark_internal(f"{v.name}__from_{self.vars[s].name}")
+            self.m.mark_internal(f"{v.name}__from_{self.vars[s].name}")
 
     def parse(self, text: str, where: str) -> Expr:
         if not text:
@@ -604,7 +607,7 @@ class _Importer:
                 init = args[2] if n == 3 else None
             name = self._hidden("smooth")
             m.smooth(name, args[0], self._time(args[1]), self._units_of(args[0]), order=order, initial=init)
-            m._mark_internal(name)
+            m.mark_internal(name)
             return Ref(name)
         if f in ("delay1", "delay3", "delayn"):
             order = {"delay1": 1, "delay3": 3}.get(f)
@@ -616,14 +619,14 @@ class _Importer:
                 init = args[2] if n == 3 else None
             name = self._hidden("delay")
             m.delay(name, args[0], self._time(args[1]), self._rate_units(args[0]), order=order, initial=init)
-            m._mark_internal(name)
+            m.mark_internal(name)
             return Ref(name)
         if f == "trend":
             need(2, 3)
             name = self._hidden("trend")
             g0 = args[2] if n == 3 else 0.0
             m.trend(name, args[0], self._time(args[1]), self._units_of(args[0]), initial_trend=g0)
-            m._mark_internal(name)
+            m.mark_internal(name)
             return Ref(name)
         if f in ("forcst", "forecast"):
             need(3, 4)
@@ -632,13 +635,13 @@ class _Importer:
             m.forecast(
                 name, args[0], self._time(args[1]), self._time(args[2]), self._units_of(args[0]), initial_trend=g0
             )
-            m._mark_internal(name)
+            m.mark_internal(name)
             return Ref(name)
         if f == "init":
             need(1)
             name = self._hidden("init")
             m.stock(name, args[0], self._units_of(args[0]), description=f"initial value of {args[0]!r}")
-            m._mark_internal(name)
+            m.mark_internal(name)
             return Ref(name)
         if f == "lookup":
             need(2)
@@ -662,7 +665,7 @@ class _Importer:
         one step earlier. So the delay must be a constant whole multiple of dt (at most
         :data:`MAX_PIPELINE` steps) and the method Euler."""
         tau = args[1]
-        var = self.m._vars.get(tau.name) if isinstance(tau, Ref) else None
+        var = self.m.variables.get(tau.name) if isinstance(tau, Ref) else None
         if var is not None and var.kind == "param":
             value = var.value
         elif isinstance(tau, Const):
@@ -679,7 +682,7 @@ class _Importer:
             raise XmileError(f"{where}: DELAY is exact only with Euler steps; this model uses RK4")
         name = self._hidden("delay")
         self.m.delay(name, args[0], tau, "1", order=round(n), initial=args[2] if len(args) == 3 else None)
-        self.m._mark_internal(name)
+        self.m.mark_internal(name)
         return Ref(name)
 
     def _lookup(self, table: Expr, x: Expr, where: str) -> Expr:
