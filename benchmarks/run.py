@@ -431,7 +431,8 @@ def main(argv=None):
     os.environ["JZSIM_CACHE_DIR"] = str(cache)  # cold numba cache; children inherit it
 
     from jzsim import Execution, monte_carlo
-    from jzsim.uncertainty.montecarlo import DEFAULT_CHUNK, KERNEL_CHUNK, default_chunk
+    from jzsim.engine.constants import KERNEL_BATCH as KERNEL_CHUNK  # the numpy kernel's batch in monte_carlo
+    from jzsim.uncertainty.montecarlo import DEFAULT_CHUNK, default_chunk
     from jzsim.uncertainty.sampling import BLOCK
 
     info = machine_info()
