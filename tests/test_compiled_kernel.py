@@ -12,7 +12,8 @@ pytest.importorskip("numba", reason="numba is in the test extra; the compiled ke
 
 from jzsim.backends.numba_kernel import LANES, generate_source  # noqa: E402
 from jzsim.engine.hoist import hoist_constants  # noqa: E402
-from tests.test_engine_properties import (  # noqa: E402
+
+from _helpers import (  # noqa: E402
     SETTINGS,
     power_model,
     transc_params,
