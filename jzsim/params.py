@@ -169,7 +169,8 @@ class Parameter:
     distribution : str
         One of :data:`DISTRIBUTIONS`.
     source : str
-        ``"plan ch.N LNN: ..."``, ``"public: ..."`` or ``"assumption: <reasoning>"``.
+        Starts with one of :data:`SOURCE_PREFIXES`: ``"plan ch.N LNN: ..."``, ``"public: ..."``,
+        ``"assumption: <reasoning>"``, ``"calibrated: ..."`` or ``"user: ..."``.
     description : str
     sector : str
     sample : tuple of float, optional
@@ -206,6 +207,7 @@ class Parameter:
 
     @property
     def uncertain(self) -> bool:
+        """Whether Monte Carlo varies this parameter (any distribution but ``fixed``)."""
         return self.distribution != "fixed"
 
     @property

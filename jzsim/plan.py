@@ -313,8 +313,10 @@ def backcast_parameters() -> dict[str, float]:
 
 
 def backcast(params: Mapping[str, Any] | None = None, *, stop: float = BASE_YEAR, **settings: Any) -> xr.Dataset:
-    """Run the model from 2010 (see :func:`backcast_parameters`) to ``stop`` (default 2020), for
-    comparison with the history the plan reports; ``params`` override the back-cast values."""
+    """Run the model from 2010 to ``stop`` (default 2020), to compare with the plan's history.
+
+    The back-cast values are those of :func:`backcast_parameters`; ``params`` override them.
+    """
     ds = simulate({**backcast_parameters(), **dict(params or {})}, start=BACKCAST_START, stop=stop, **settings)
     ds.attrs["scenario"] = "backcast from 2010 (2010 prices)"
     return ds

@@ -251,11 +251,11 @@ class Model:
         return self._add(Variable(name, "param", units, description, source, value=value, low=low, high=high))
 
     def add_parameter(self, p: Any) -> Ref:
-        """Declare a parameter from a :class:`jzsim.params.Parameter` (or any object with
-        ``name, value, units, low, high, description, source``).
+        """Declare a parameter from a :class:`jzsim.params.Parameter`.
 
-        An object that also has a ``distribution`` and ``uncertain`` (a :class:`ParameterSpec`) is
-        kept as the variable's :attr:`Variable.parameter`, for Monte Carlo to sample.
+        Any object with ``name, value, units, low, high, description, source`` will do. An object
+        that also has a ``distribution`` and ``uncertain`` (a :class:`ParameterSpec`) is kept as the
+        variable's :attr:`Variable.parameter`, for Monte Carlo to sample.
         """
         ref = self.param(p.name, p.value, p.units, low=p.low, high=p.high, description=p.description, source=p.source)
         if isinstance(p, ParameterSpec):
@@ -395,7 +395,8 @@ class Model:
         self._compiled = None
 
     def growth_rate(self, name: str, of: str, description: str = "") -> None:
-        """Report the growth rate of output ``of`` between saved times, per time unit:
+        """Report the growth rate of output ``of`` between saved times, per time unit.
+
         ``(x[t] / x[t - s]) ** (1 / s) - 1`` with ``s = save_every`` (NaN at the first saved time).
 
         It is computed from the saved results after the run, so it never feeds back on the model
