@@ -993,8 +993,15 @@ def main(argv=None):
 
 
 def markdown(res) -> str:
+    """The benchmark's tables as markdown (what ``--readme`` writes into benchmarks/README.md)."""
+    L: list[str] = []
+    for part in (_md_header, _md_rows, _md_ratios, _md_compile, _md_pysd, _md_breakdown, _md_memory, _md_targets):
+        part(res, L)
+    return "\n".join(L)
+
+
+def _md_header(res, L: list[str]) -> None:
     i = res["machine"]
-    L = []
     L.append(
         f"Model: **{i['model']}** ({i['model_note']}); {i['n_stocks']} stocks, {i['n_outputs_total']} "
         f"outputs, {len(i['uncertain_params'])} uncertain parameters, {i['steps']} Euler steps, "
@@ -1007,6 +1014,10 @@ def markdown(res) -> str:
     )
     L.append(f"Command: `{i['command']}` ({i['date']}, total wall {res['wall_s'] / 60:.1f} min).")
     L.append("")
+
+
+def _md_rows(res, L: list[str]) -> None:
+    i = res["machine"]
     L.append("### Draws per second (median of repeated runs; best = fastest run)")
     L.append("")
     pysd = next((r for r in res["rows"] if r["engine"].startswith("PySD")), None)
@@ -1026,6 +1037,9 @@ def markdown(res) -> str:
         "running summaries (no trajectories kept); wall time of the whole call."
     )
     L.append("")
+
+
+def _md_ratios(res, L: list[str]) -> None:
     ra = res["ratios"]
     L.append(f"### Ratios ({ra['basis']})")
     L.append("")
@@ -1042,6 +1056,9 @@ def markdown(res) -> str:
     ):
         L.append(f"| {k} | {'n/a' if ra[k] is None else f'{ra[k]:,.2f}'} |")
     L.append("")
+
+
+def _md_compile(res, L: list[str]) -> None:
     c = res["compile"]
     L.append("### Compiled kernel: compile and cache load")
     L.append("")
@@ -1058,31 +1075,42 @@ def markdown(res) -> str:
         f"{c['load_process_wall_s_median']:.2f} s"
     )
     L.append("")
-    if "pysd" in res:
-        p = res["pysd"]
-        L.append(
-            f"PySD: {p['how']}; translation {p['translate_s']:.2f} s (excluded)"
-            + (
-                f"; final P agrees with jzsim to {p['final_P_rel_diff_vs_jzsim']:.1e} (relative)"
-                if "final_P_rel_diff_vs_jzsim" in p
-                else ""
-            )
-            + "."
+
+
+def _md_pysd(res, L: list[str]) -> None:
+    if "pysd" not in res:
+        return
+    p = res["pysd"]
+    L.append(
+        f"PySD: {p['how']}; translation {p['translate_s']:.2f} s (excluded)"
+        + (
+            f"; final P agrees with jzsim to {p['final_P_rel_diff_vs_jzsim']:.1e} (relative)"
+            if "final_P_rel_diff_vs_jzsim" in p
+            else ""
         )
-        L.append("")
-    if "breakdown" in res:
-        b = res["breakdown"]
-        L.append(
-            f"### Where monte_carlo's time goes ({fmt_n(b['draws'])} draws, chunk {b['chunk']}; "
-            "each piece timed alone, median)"
-        )
-        L.append("")
-        L.append("| piece | s | s per 10^6 draws |")
-        L.append("|---|---:|---:|")
-        for k, v in b.items():
-            if k not in ("draws", "chunk"):
-                L.append(f"| {k} | {v:.4g} | {v * 1e6 / b['draws']:.4g} |")
-        L.append("")
+        + "."
+    )
+    L.append("")
+
+
+def _md_breakdown(res, L: list[str]) -> None:
+    if "breakdown" not in res:
+        return
+    b = res["breakdown"]
+    L.append(
+        f"### Where monte_carlo's time goes ({fmt_n(b['draws'])} draws, chunk {b['chunk']}; "
+        "each piece timed alone, median)"
+    )
+    L.append("")
+    L.append("| piece | s | s per 10^6 draws |")
+    L.append("|---|---:|---:|")
+    for k, v in b.items():
+        if k not in ("draws", "chunk"):
+            L.append(f"| {k} | {v:.4g} | {v * 1e6 / b['draws']:.4g} |")
+    L.append("")
+
+
+def _md_memory(res, L: list[str]) -> None:
     bw = res["bandwidth"]
     L.append("### Peak memory (fresh process per case; peak RSS = VmHWM of the process)")
     L.append("")
@@ -1108,20 +1136,22 @@ def markdown(res) -> str:
             f"{share} |"
         )
     L.append("")
+
+
+def _md_targets(res, L: list[str]) -> None:
     L.append("### Targets (defined for the plan model on a 2-core machine)")
     L.append("")
     L.append("| target | measured | verdict |")
     L.append("|---|---|---|")
     for t in res["targets"]:
         L.append(f"| {t['target']} | {t['measured']} | {t['verdict']} |")
-    if i["model"] != "plan":
+    if res["machine"]["model"] != "plan":
         L.append("")
         L.append("The targets are for the plan model; these figures are for the logistic model and only indicative.")
     for s in res["skipped"]:
         L.append(f"- skipped: {s}")
     for n in res["notes"]:
         L.append(f"- note: {n}")
-    return "\n".join(L)
 
 
 def update_readme(md: str) -> None:
