@@ -95,3 +95,8 @@ MODELS = {
     "transc": (transcendental_model, transc_params),
     "power": (power_model, transc_params),
 }
+
+
+#: A selection of plan outputs, not in output order: the compiled-in selection that tests compare
+#: with the full run (one kernel compile per selection: tests share this one).
+PLAN_SUBSET = ("urbanisation", "gdp_real", "aquifer_storage")

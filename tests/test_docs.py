@@ -27,6 +27,7 @@ def test_python_blocks_are_found_with_their_line_numbers():
     assert python_blocks(text) == [(4, "x = 1\n"), (11, "y = x + 1\nz = 2\n")]
 
 
+@pytest.mark.slow  # the README runs the plan model and a Monte Carlo of 4096 draws
 @pytest.mark.parametrize("doc", DOCS, ids=[p.name for p in DOCS])
 def test_python_blocks_of_the_docs_run(doc, monkeypatch):
     monkeypatch.chdir(ROOT)  # paths in the docs are relative to the repository root
