@@ -383,8 +383,10 @@ class Model:
 
     @property
     def dt(self) -> Expr:
-        """The integration step (in ``time_units``), usable in equations (see
-        :func:`jzsim.engine.functions.dt`)."""
+        """The integration step (in ``time_units``), usable in equations.
+
+        See :func:`jzsim.engine.functions.dt`.
+        """
         return Dt()
 
     def group(self, name: str, dim: str, members: dict[str, str], description: str = "") -> None:
@@ -427,8 +429,10 @@ class Model:
         return e
 
     def _block(self, label: str):
-        """Context in which every variable declared is marked as part of the block ``label`` (the
-        user's call, named in errors instead of the generated names)."""
+        """Context in which every variable declared is marked as part of the block ``label``.
+
+        ``label`` is the user's call, named in errors instead of the generated names.
+        """
         model = self
 
         class _Ctx:
@@ -452,8 +456,7 @@ class Model:
         initial: Expr | float | None = None,
         description: str = "",
     ) -> Ref:
-        """Exponential smoothing of order ``order`` (Vensim SMOOTH / SMOOTH3 / SMOOTH N, XMILE
-        SMTH1 / SMTH3 / SMTHN).
+        """Exponential smoothing of order ``order`` (SMOOTH, SMOOTH3, SMOOTH N; XMILE SMTH1/3/N).
 
         ``order`` first-order stages in series, each with time constant ``tau / order``:
         ``d(stage_i)/dt = (stage_{i-1} - stage_i) / (tau / order)``, stage 0 being ``input``; the
@@ -524,9 +527,10 @@ class Model:
         initial: Expr | float | None = None,
         description: str = "",
     ) -> Ref:
-        """Material delay of order ``order`` (Vensim DELAY1 / DELAY3 / DELAY N, XMILE DELAY1 /
-        DELAY3 / DELAYN): ``order`` in-transit stocks in series, each emptying at
-        ``stock_i / (tau / order)``; the outflow of the last is ``name``.
+        """Material delay of order ``order`` (Vensim DELAY1, DELAY3, DELAY N; XMILE DELAYN).
+
+        ``order`` in-transit stocks in series, each emptying at ``stock_i / (tau / order)``; the
+        outflow of the last is ``name``.
 
         ``units`` are the flow's units (per time); each in-transit stock starts at
         ``initial * tau / order`` (``initial``, the outflow at the start, defaults to ``input`` at
@@ -640,9 +644,11 @@ class Model:
         initial_trend: Expr | float = 0.0,
         description: str = "",
     ) -> Ref:
-        """``input`` extrapolated ``horizon`` time units ahead along its trend (Vensim
-        ``FORECAST``, XMILE ``FORCST``): ``input * (1 + trend(input, avg_time) * horizon)``, in
-        ``units`` (those of ``input``); plain numbers for ``avg_time`` and ``horizon`` are times."""
+        """Extrapolate ``input`` ``horizon`` time units ahead along its trend (FORECAST, XMILE FORCST).
+
+        ``input * (1 + trend(input, avg_time) * horizon)``, in ``units`` (those of ``input``); plain
+        numbers for ``avg_time`` and ``horizon`` are times.
+        """
         with self._block(f"forecast {name!r} of {input!r}"):
             g = self.trend(f"{name}__trend", input, avg_time, units, initial_trend=initial_trend)
             self._mark_internal(f"{name}__trend")
