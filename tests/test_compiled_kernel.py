@@ -120,3 +120,23 @@ def test_exponential_trends_of_the_time_are_stepped_by_multiplication_and_re_anc
     for name in ("inflow", "falling", "x"):
         assert np.array_equal(every[name].values[:, ::32], yearly[name].values), name
     assert cm.settings_for({}).n_steps > 50 * ANCHOR
+
+
+@pytest.mark.slow
+def test_plan_monte_carlo_on_the_compiled_kernel_agrees_with_numpy():
+    """The plan's Monte Carlo on the compiled backend (chunks after the first summarised inside the
+    kernel) against the numpy backend: trajectories to 1e-12, summaries and target counts alike.
+    Its outputs are PLAN_SUBSET in that order, so it runs the kernel the selection test compiled."""
+    from jzsim.plan import plan_model
+    from jzsim.uncertainty.montecarlo import monte_carlo
+    from jzsim.uncertainty.sampling import BLOCK
+
+    kw = dict(model=plan_model(), draws=2 * BLOCK + 37, seed=5, outputs=list(PLAN_SUBSET), progress=False)
+    kw.update(chunk_size=BLOCK, keep=True)
+    a, b = monte_carlo(backend="numba", **kw), monte_carlo(backend="numpy", **kw)
+    for name in PLAN_SUBSET:
+        np.testing.assert_allclose(a[f"{name}_draws"], b[f"{name}_draws"], rtol=1e-12, atol=0, err_msg=name)
+        scale = float(abs(b[name]).max())  # atol: the spread at the base year is rounding noise, ~1e-15
+        np.testing.assert_allclose(a[name], b[name], rtol=1e-9, atol=1e-12 * scale, err_msg=name)
+    assert "p_met" in a and a["p_met"].notnull().any()  # the plan's targets on these outputs are counted
+    np.testing.assert_array_equal(a["p_met"].values, b["p_met"].values)
