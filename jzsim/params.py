@@ -373,9 +373,11 @@ def _largest(p: Parameter) -> float:
 
 
 def check_joint(params: Mapping[str, Parameter]) -> None:
-    """Check constraints between parameters: shares of one ``whole`` sum to at most 1 (their
-    largest possible values), and a parameter declared ``above`` another is strictly greater
-    (its smallest value above the other's largest). Raise one ``ValueError`` naming them."""
+    """Check constraints between parameters; raise one ``ValueError`` naming them.
+
+    Shares of one ``whole`` sum to at most 1 (their largest possible values), and a parameter
+    declared ``above`` another is strictly greater (its smallest value above the other's largest).
+    """
     wholes: dict[str, list[Parameter]] = {}
     for p in params.values():
         if p.whole:

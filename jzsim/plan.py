@@ -123,9 +123,11 @@ def plan_model(
 
 
 def _refuse_closed_form(m: Model, name: str) -> None:
-    """Refuse a schedule for a parameter that an equation uses in a closed-form path of time
-    (``exp(rate * (t - t0))``, ``exp(-(t - t0) / tau)``): a value that changes over time would
-    change the formula of the whole path, not its rate from then on."""
+    """Refuse a schedule for a parameter that an equation uses in a closed-form path of time.
+
+    Such paths are ``exp(rate * (t - t0))`` or ``exp(-(t - t0) / tau)``: a value that changes over
+    time would change the formula of the whole path, not its rate from then on.
+    """
     from jzsim.engine.expr import Lookup, Op, Ref, Time
     from jzsim.scenarios import ScenarioError
 
@@ -194,8 +196,10 @@ def simulate(
 
 
 def _checked(m: Model, params: Mapping[str, Any] | None) -> dict[str, Any]:
-    """``params`` validated against the declared parameters' domains (names, types, values, joint
-    constraints of the numbers given); values converted to the parameters' units."""
+    """``params`` validated against the declared parameters' domains, in the parameters' units.
+
+    Names, types, values and the joint constraints of the numbers given are checked.
+    """
     from jzsim.params import check_joint, check_value, with_overrides
 
     if params is None:

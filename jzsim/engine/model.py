@@ -265,10 +265,10 @@ class Model:
     def scheduled(
         self, name: str, expr: Expr, units: str, *, description: str = "", source: str = "", schedule: Any = None
     ) -> Ref:
-        """Declare a parameter that varies with time: an auxiliary ``expr`` of :attr:`time` (a
-        scenario's lever schedule), reachable as ``m.params.<name>`` like a parameter.
+        """Declare a parameter that varies with time (a scenario's lever schedule).
 
-        It is not drawn in Monte Carlo and appears in results as a variable over time.
+        It is an auxiliary ``expr`` of :attr:`time`, reachable as ``m.params.<name>`` like a
+        parameter. It is not drawn in Monte Carlo and appears in results as a variable over time.
         """
         ref = self.aux(name, expr, units, description=description, source=source)
         self._vars[name].extra["schedule"] = schedule if schedule is not None else expr
@@ -722,8 +722,10 @@ def _order(order: Any, name: str) -> int:
 
 
 def _check_tau(tau: Any, block: str) -> None:
-    """Refuse a constant time constant that is not a positive finite number (a model parameter or
-    expression is checked where its value is set)."""
+    """Refuse a constant time constant that is not a positive finite number.
+
+    A model parameter or expression is checked where its value is set.
+    """
     if not isinstance(tau, Expr):
         tau = _finite(tau, f"{block}: time constant tau")
     t = as_expr(tau)
