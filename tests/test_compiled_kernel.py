@@ -127,12 +127,11 @@ def test_plan_monte_carlo_on_the_compiled_kernel_agrees_with_numpy():
     """The plan's Monte Carlo on the compiled backend (chunks after the first summarised inside the
     kernel) against the numpy backend: trajectories to 1e-12, summaries and target counts alike.
     Its outputs are PLAN_SUBSET in that order, so it runs the kernel the selection test compiled."""
-    from jzsim.plan import plan_model
-    from jzsim.uncertainty.montecarlo import monte_carlo
+    from jzsim import Execution, monte_carlo
     from jzsim.uncertainty.sampling import BLOCK
 
-    kw = dict(model=plan_model(), draws=2 * BLOCK + 37, seed=5, outputs=list(PLAN_SUBSET), progress=False)
-    kw.update(chunk_size=BLOCK, keep=True)
+    kw = dict(draws=2 * BLOCK + 37, seed=5, outputs=list(PLAN_SUBSET), progress=False)
+    kw.update(execution=Execution(chunk_size=BLOCK), keep=True)
     a, b = monte_carlo(backend="numba", **kw), monte_carlo(backend="numpy", **kw)
     for name in PLAN_SUBSET:
         np.testing.assert_allclose(a[f"{name}_draws"], b[f"{name}_draws"], rtol=1e-12, atol=0, err_msg=name)

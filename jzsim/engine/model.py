@@ -33,8 +33,11 @@ class ModelError(ValueError):
 
 @runtime_checkable
 class ParameterSpec(Protocol):
-    """A declared parameter with its distribution: what Monte Carlo samples and the documentation
-    lists (:class:`jzsim.params.Parameter` is one). Values are in ``units``."""
+    """A declared parameter with its distribution: what Monte Carlo samples.
+
+    The documentation lists them too (:class:`jzsim.params.Parameter` is one). Values are in
+    ``units``.
+    """
 
     name: str
     units: str
