@@ -26,7 +26,9 @@ import tempfile
 import threading
 import time
 import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -401,7 +403,38 @@ def fmt_bytes(b):
     return f"{b / 2**20:,.0f} MiB" if b < 2**30 else f"{b / 2**30:.2f} GiB"
 
 
-def main(argv=None):
+@dataclass
+class Bench:
+    """What every measurement needs: the model, its run settings, the options, and the results so far."""
+
+    name: str
+    model: Any
+    cm: Any
+    rs: Any
+    outs: list[str] | None
+    quick: bool
+    tmp: Path
+    results: dict = field(default_factory=lambda: {"rows": [], "skipped": [], "notes": []})
+
+    @property
+    def rows(self) -> list[dict]:
+        return self.results["rows"]
+
+    def mc(self, backend: str, n: int, chunk: int | None):
+        """A call of monte_carlo on this model, as the grid times it."""
+        from jzsim import Execution, monte_carlo
+
+        return lambda: monte_carlo(
+            model=self.model,
+            draws=n,
+            backend=backend,
+            execution=Execution(chunk_size=chunk),
+            outputs=self.outs,
+            progress=False,
+        )
+
+
+def parse_args(argv=None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="cap draws at 10^5 (a couple of minutes)")
     ap.add_argument(
@@ -415,32 +448,16 @@ def main(argv=None):
     )
     ap.add_argument("--readme", action="store_true", help="write the tables into benchmarks/README.md")
     ap.add_argument("--_child", nargs=2, help=argparse.SUPPRESS)
-    args = ap.parse_args(argv)
+    return ap.parse_args(argv)
 
-    if args._child:
-        kind, spec = args._child[0], json.loads(args._child[1])
-        res = child_compile(spec) if kind == "compile" else child_memory(spec)
-        print(json.dumps(res))
-        return 0
 
-    wall0 = time.perf_counter()
-    out_path = args.out or HERE / "results" / ("quick.json" if args.quick else "latest.json")
-    tmp = Path(tempfile.mkdtemp(prefix="jzsim-bench-"))
-    cache = tmp / "kernels"
-    cache.mkdir()
-    os.environ["JZSIM_CACHE_DIR"] = str(cache)  # cold numba cache; children inherit it
-
-    from jzsim import Execution, monte_carlo
-    from jzsim.engine.constants import KERNEL_BATCH as KERNEL_CHUNK  # the numpy kernel's batch in monte_carlo
-    from jzsim.uncertainty.montecarlo import DEFAULT_CHUNK, default_chunk
-    from jzsim.uncertainty.sampling import BLOCK
-
+def setup(requested: str, quick: bool, tmp: Path) -> Bench:
+    """Build the model and record the machine and the model's sizes."""
     info = machine_info()
-    name, model_note = resolve_model(args.model)
+    name, model_note = resolve_model(requested)
     model = get_model(name)
     cm = model.build()
     rs = cm.settings_for({})
-    outs = mc_outputs(name)
     info["model"] = name
     info["model_note"] = model_note
     info["n_stocks"] = len(cm.stocks)
@@ -453,108 +470,147 @@ def main(argv=None):
         f"model {name}: {info['n_stocks']} stocks, {info['n_outputs_total']} outputs, "
         f"{len(info['uncertain_params'])} uncertain params, {rs.n_steps} steps"
     )
+    b = Bench(name, model, cm, rs, mc_outputs(name), quick, tmp)
+    b.results["machine"] = info
+    return b
 
-    quick = args.quick
-    sizes = [10**k for k in range(2, 6 if quick else 8)]
-    chunks = [4096, 16384, 32768, 65536]
-    big_budget = 90.0  # s per (backend, 10^7) cell: 3 reps at default chunk, other chunks if they fit
-    results: dict = {"machine": info, "rows": [], "skipped": [], "notes": []}
-    rows = results["rows"]
 
-    # ---- 1. bandwidth
+def measure_bandwidth(b: Bench) -> None:
+    """1. Memory bandwidth of a numpy copy."""
     log("bandwidth ...")
-    results["bandwidth"] = bandwidth(2**28 if quick else 2**30)
-    log(f"  {results['bandwidth']['bytes_per_s_median'] / 1e9:.2f} GB/s (read+write, numpy copy)")
+    b.results["bandwidth"] = bandwidth(2**28 if b.quick else 2**30)
+    log(f"  {b.results['bandwidth']['bytes_per_s_median'] / 1e9:.2f} GB/s (read+write, numpy copy)")
 
-    # ---- 2. numba compile (cold cache) and load (second process, warm cache)
+
+def measure_compile(b: Bench) -> None:
+    """2. numba compile (cold cache) and load (second process, warm cache)."""
     log("numba compile / cache load in fresh processes ...")
-    comp = run_child("compile", {"model": name})
-    load = [run_child("compile", {"model": name}) for _ in range(3)]
-    results["compile"] = {
+    comp = run_child("compile", {"model": b.name})
+    load = [run_child("compile", {"model": b.name}) for _ in range(3)]
+    b.results["compile"] = {
         "cold": comp,
         "warm": load,
         "compile_s": comp["first_call_s"] - comp["second_call_s"],
         "load_s_median": statistics.median(x["first_call_s"] - x["second_call_s"] for x in load),
         "load_process_wall_s_median": statistics.median(x["process_wall_s"] for x in load),
     }
-    log(f"  compile {results['compile']['compile_s']:.2f} s, load {results['compile']['load_s_median']:.3f} s")
+    log(f"  compile {b.results['compile']['compile_s']:.2f} s, load {b.results['compile']['load_s_median']:.3f} s")
 
-    # ---- 3. Monte Carlo throughput grid (numpy first: numba's OpenMP threads can linger)
-    def mc(backend, n, chunk):
-        return lambda: monte_carlo(
-            model=model, draws=n, backend=backend, execution=Execution(chunk_size=chunk), outputs=outs, progress=False
-        )
 
-    monte_carlo(model=model, draws=BLOCK, backend="numpy", outputs=outs, progress=False)  # imports, edges
+GRID_CHUNKS = [4096, 16384, 32768, 65536]
+BIG_BUDGET_S = 90.0  # s per (backend, 10^7) cell: 3 reps at default chunk, other chunks if they fit
+
+
+def measure_monte_carlo_grid(b: Bench) -> None:
+    """3. Monte Carlo throughput, draws x chunk size (numpy first: numba's OpenMP threads can linger)."""
+    from jzsim.uncertainty.sampling import BLOCK
+
+    b.mc("numpy", BLOCK, None)()  # imports, edges
     for backend in ("numpy", "numba"):
-        engine = "numpy kernel (monte_carlo)" if backend == "numpy" else "compiled kernel (monte_carlo)"
         if backend == "numba":
-            mc("numba", BLOCK, None)()  # warm-up: load the kernel (compile excluded, reported above)
-        default = default_chunk(backend)
-        per_draw = None
-        for n in sizes:
-            eff = sorted({min(c, -(-n // BLOCK) * BLOCK) for c in chunks + [default]})
-            eff = sorted(eff, key=lambda c: (c != min(default, -(-n // BLOCK) * BLOCK), c))  # default first
-            for c in eff:
-                if per_draw is not None and n >= 10**7:
-                    est = per_draw * n * 3
-                    if c != eff[0] and est > big_budget / 2:
-                        results["skipped"].append(f"{engine} {fmt_n(n)} chunk {c}: est. {est:.0f} s for 3 reps")
-                        continue
-                    if est > 6 * big_budget:
-                        results["skipped"].append(f"{engine} {fmt_n(n)}: est. {est:.0f} s for 3 reps")
-                        continue
-                log(f"  {backend} draws={n} chunk={c} ...")
-                ts = repeat_timing(
-                    mc(backend, n, c),
-                    min_reps=3,
-                    max_reps=20 if n <= 10**4 else 5,
-                    min_total=1.0 if n <= 10**5 else 0.0,
-                )
-                r = row(engine, n, c, ts, "default chunk" if c == min(default, -(-n // BLOCK) * BLOCK) else "", name)
-                rows.append(r)
-                if c == eff[0]:
-                    per_draw = r["median_s"] / n
-                log(f"    median {r['median_s']:.3f} s  {r['draws_per_s_median']:,.0f} draws/s")
+            b.mc("numba", BLOCK, None)()  # warm-up: load the kernel (compile excluded, reported above)
+        _grid_of_backend(b, backend)
 
-    # ---- 4. kernels alone (no sampling, no summaries), to show the driver's share
-    n_raw = 10**5 if quick else 10**6
-    P, sampled = sampled_arrays(cm, n_raw)
-    ds0 = monte_carlo(model=model, draws=BLOCK, backend="numpy", outputs=outs, progress=False)
+
+def _grid_of_backend(b: Bench, backend: str) -> None:
+    from jzsim.uncertainty.montecarlo import default_chunk
+    from jzsim.uncertainty.sampling import BLOCK
+
+    engine = "numpy kernel (monte_carlo)" if backend == "numpy" else "compiled kernel (monte_carlo)"
+    default = default_chunk(backend)
+    sizes = [10**k for k in range(2, 6 if b.quick else 8)]
+    per_draw = None
+    for n in sizes:
+        whole = -(-n // BLOCK) * BLOCK  # n rounded up to whole blocks: no chunk larger than that
+        first = min(default, whole)
+        eff = [first] + sorted({min(c, whole) for c in GRID_CHUNKS} - {first})  # default first
+        for c in eff:
+            if per_draw is not None and n >= 10**7:
+                est = per_draw * n * 3
+                if c != eff[0] and est > BIG_BUDGET_S / 2:
+                    b.results["skipped"].append(f"{engine} {fmt_n(n)} chunk {c}: est. {est:.0f} s for 3 reps")
+                    continue
+                if est > 6 * BIG_BUDGET_S:
+                    b.results["skipped"].append(f"{engine} {fmt_n(n)}: est. {est:.0f} s for 3 reps")
+                    continue
+            log(f"  {backend} draws={n} chunk={c} ...")
+            ts = repeat_timing(
+                b.mc(backend, n, c),
+                min_reps=3,
+                max_reps=20 if n <= 10**4 else 5,
+                min_total=1.0 if n <= 10**5 else 0.0,
+            )
+            r = row(engine, n, c, ts, "default chunk" if c == first else "", b.name)
+            b.rows.append(r)
+            if c == eff[0]:
+                per_draw = r["median_s"] / n
+            log(f"    median {r['median_s']:.3f} s  {r['draws_per_s_median']:,.0f} draws/s")
+
+
+@dataclass
+class KernelInputs:
+    """The draws the kernel-only rows and the breakdown share: parameters and what monte_carlo computes."""
+
+    n: int
+    P: list[np.ndarray]
+    sel_names: list[str]
+    ds0: Any  # a small monte_carlo run: which outputs it summarises
+
+
+def kernel_inputs(b: Bench) -> KernelInputs:
+    from jzsim import monte_carlo
+    from jzsim.uncertainty.sampling import BLOCK
+
+    n_raw = 10**5 if b.quick else 10**6
+    P, _ = sampled_arrays(b.cm, n_raw)
+    ds0 = monte_carlo(model=b.model, draws=BLOCK, backend="numpy", outputs=b.outs, progress=False)
     # what monte_carlo's kernel computes (derived growth rates are computed from these afterwards)
-    sel_names = [v for v in ds0.data_vars if "statistic" in ds0[v].dims and v not in cm.derived]
-    info["n_outputs_summarised"] = len(sel_names)
-    for backend, c in (("numpy", KERNEL_CHUNK), ("numba", DEFAULT_CHUNK)):
+    sel_names = [v for v in ds0.data_vars if "statistic" in ds0[v].dims and v not in b.cm.derived]
+    b.results["machine"]["n_outputs_summarised"] = len(sel_names)
+    return KernelInputs(n_raw, P, sel_names, ds0)
+
+
+def measure_kernels_alone(b: Bench, k: KernelInputs) -> None:
+    """4. Kernels alone (no sampling, no summaries), to show the driver's share."""
+    from jzsim.engine.constants import DEFAULT_CHUNK, KERNEL_BATCH
+
+    for backend, c in (("numpy", KERNEL_BATCH), ("numba", DEFAULT_CHUNK)):
         log(f"  raw kernel {backend} ...")
         ts = repeat_timing(
-            lambda: cm.integrate(P, rs, backend=backend, names=sel_names, batch_size=c, check=False),
+            lambda backend=backend, c=c: b.cm.integrate(
+                k.P, b.rs, backend=backend, names=k.sel_names, batch_size=c, check=False
+            ),
             min_reps=5,
             max_reps=10,
             min_total=1.0,
         )
-        rows.append(
-            row(f"{backend} kernel alone (CompiledModel.integrate)", n_raw, c, ts, "no sampling, no summaries", name)
+        b.rows.append(
+            row(f"{backend} kernel alone (CompiledModel.integrate)", k.n, c, ts, "no sampling, no summaries", b.name)
         )
-    # The same kernels the way monte_carlo calls them: one chunk at a time (monte_carlo's default
-    # chunk) into one reused output buffer, parameters already in a chunk-sized parameter-major
-    # array. The row above also pays for the page faults of one fresh (outputs x 10^6 x years)
-    # array, which monte_carlo never allocates.
-    Pch = [np.stack([p[a : a + DEFAULT_CHUNK] for p in P]) for a in range(0, n_raw, DEFAULT_CHUNK)]
-    obuf = np.empty((len(sel_names), DEFAULT_CHUNK, len(rs.save_times)))
+
+
+def measure_chunked_kernels(b: Bench, k: KernelInputs) -> None:
+    """4. The same kernels the way monte_carlo calls them: one chunk at a time (monte_carlo's default
+    chunk) into one reused output buffer, parameters already in a chunk-sized parameter-major array.
+    The kernel-alone rows also pay for the page faults of one fresh (outputs x 10^6 x years) array,
+    which monte_carlo never allocates."""
+    from jzsim.engine.constants import DEFAULT_CHUNK
     from jzsim.uncertainty.montecarlo import _numpy_kernel_split
 
+    Pch = [np.stack([p[a : a + DEFAULT_CHUNK] for p in k.P]) for a in range(0, k.n, DEFAULT_CHUNK)]
+    obuf = np.empty((len(k.sel_names), DEFAULT_CHUNK, len(b.rs.save_times)))
     np_threads, np_piece = _numpy_kernel_split(DEFAULT_CHUNK, None)  # monte_carlo's split of a chunk
-    info["numpy_kernel_threads"] = np_threads
+    b.results["machine"]["numpy_kernel_threads"] = np_threads
     for backend, c, th in (("numpy", np_piece, np_threads), ("numba", DEFAULT_CHUNK, 1)):
         log(f"  chunked kernel {backend} ...")
 
-        def chunked():
+        def chunked(backend=backend, c=c, th=th):
             for M in Pch:
-                cm.integrate(
+                b.cm.integrate(
                     list(M),
-                    rs,
+                    b.rs,
                     backend=backend,
-                    names=sel_names,
+                    names=k.sel_names,
                     batch_size=c,
                     check=False,
                     out=obuf[:, : M.shape[1]],
@@ -562,56 +618,65 @@ def main(argv=None):
                 )
 
         ts = repeat_timing(chunked, min_reps=5, max_reps=10, min_total=1.0)
-        rows.append(
+        b.rows.append(
             row(
                 f"{backend} kernel, chunks into a reused buffer",
-                n_raw,
+                k.n,
                 DEFAULT_CHUNK,
                 ts,
                 "no sampling, no summaries; as monte_carlo calls it"
                 + (f" ({th} threads of {c} draws)" if th > 1 else ""),
-                name,
+                b.name,
             )
         )
-    del Pch, obuf
 
-    # ---- 4b. where monte_carlo's time goes: its pieces timed alone at the same size and chunk
-    from jzsim.uncertainty.sampling import sample_parameters
-    from jzsim.uncertainty.summaries import Accumulator
 
-    unc = uncertain_params(cm)
-    ch = DEFAULT_CHUNK
-    outarr = cm.integrate(P, rs, backend="numba", names=sel_names, batch_size=ch, check=False)
-
-    prow = {p.name: i for i, p in enumerate(cm.params)}
-    Ps_buf = np.empty((len(cm.params), ch))
-
-    def t_sampling():  # as monte_carlo samples: into the rows of a reused parameter matrix
-        for a in range(0, n_raw, ch):
-            b = min(n_raw, a + ch)
-            sample_parameters(unc, "random", 0, a, b, n_raw, out=Ps_buf[:, : b - a], rows=[prow[p.name] for p in unc])
-
-    # monte_carlo's chunk layout: the kernel's rows, then derived growth rates computed from them
+def _breakdown_chunks(b: Bench, k: KernelInputs, outarr: np.ndarray, ch: int):
+    """monte_carlo's chunk layout: the kernel's rows, then derived growth rates computed from them;
+    the target checks (plan model only) and the cells they copy."""
     from jzsim.engine.results import growth_rows
     from jzsim.experiments import TargetsOf
 
-    derived = [d for d in cm.derived.values() if d.of in sel_names and d.name in ds0.data_vars]
+    rs, sel_names = b.rs, k.sel_names
+    derived = [d for d in b.cm.derived.values() if d.of in sel_names and d.name in k.ds0.data_vars]
     all_names = sel_names + [d.name for d in derived]
     chunks = []
-    for a in range(0, n_raw, ch):
-        c = np.empty((len(all_names), min(ch, n_raw - a), len(rs.save_times)))
+    for a in range(0, k.n, ch):
+        c = np.empty((len(all_names), min(ch, k.n - a), len(rs.save_times)))
         c[: len(sel_names)] = outarr[:, a : a + ch]
         for i, d in enumerate(derived):
             growth_rows(c[sel_names.index(d.of)], rs.save_every, out=c[len(sel_names) + i])
             c[len(sel_names) + i, :, 0] = 0.0
         chunks.append(c)
     tg = None
-    if name == "plan":
+    if b.name == "plan":
         from jzsim.analysis.targets import load_targets
 
-        tg = TargetsOf(load_targets())(cm, rs, all_names).checks
+        tg = TargetsOf(load_targets())(b.cm, rs, all_names).checks
     cells = np.array(tg.cells if tg is not None else [], dtype=np.int64).reshape(-1, 2)
+    return derived, all_names, chunks, tg, cells
+
+
+def measure_breakdown(b: Bench, k: KernelInputs) -> None:
+    """4b. Where monte_carlo's time goes: its pieces timed alone at the same size and chunk."""
+    from jzsim.backends.numba_kernel import KernelSummaries
+    from jzsim.engine.constants import DEFAULT_CHUNK
+    from jzsim.uncertainty.sampling import BLOCK, sample_parameters
+    from jzsim.uncertainty.summaries import Accumulator
+
+    cm, rs, n_raw, sel_names = b.cm, b.rs, k.n, k.sel_names
+    unc = uncertain_params(cm)
+    ch = DEFAULT_CHUNK
+    outarr = cm.integrate(k.P, rs, backend="numba", names=sel_names, batch_size=ch, check=False)
+    prow = {p.name: i for i, p in enumerate(cm.params)}
+    Ps_buf = np.empty((len(cm.params), ch))
+    derived, all_names, chunks, tg, cells = _breakdown_chunks(b, k, outarr, ch)
     copies = [np.empty((len(cells), c.shape[1])) for c in chunks]
+
+    def t_sampling():  # as monte_carlo samples: into the rows of a reused parameter matrix
+        for a in range(0, n_raw, ch):
+            e = min(n_raw, a + ch)
+            sample_parameters(unc, "random", 0, a, e, n_raw, out=Ps_buf[:, : e - a], rows=[prow[p.name] for p in unc])
 
     def t_summaries():  # as monte_carlo calls it: the target checks' cells copied in the same pass
         acc = Accumulator(len(all_names), len(rs.save_times), 1000)
@@ -625,23 +690,12 @@ def main(argv=None):
 
     # the compiled backend's chunks: the kernel summarises its draws as it runs them (monte_carlo
     # runs only its first BLOCK draws the plain way, to set the bin edges)
-    from jzsim.backends.numba_kernel import KernelSummaries
-
     acc_k = Accumulator(len(all_names), len(rs.save_times), 1000)
     acc_k.set_edges(chunks[0][:, :BLOCK, :])
     cells_flat = cells[:, 0] * len(rs.save_times) + cells[:, 1]
-    ks = KernelSummaries(
-        cm,
-        rs,
-        cm.selection(sel_names),
-        len(sel_names),
-        [sel_names.index(d.of) for d in derived],
-        cells_flat,
-        BLOCK,
-        ch,
-        acc_k,
-    )
-    Pk = [np.stack([p[a : a + ch] for p in P]) for a in range(0, n_raw, ch)]
+    sel, growth = cm.selection(sel_names), [sel_names.index(d.of) for d in derived]
+    ks = KernelSummaries(cm, rs, sel, len(sel_names), growth, cells_flat, BLOCK, ch, acc_k)
+    Pk = [np.stack([p[a : a + ch] for p in k.P]) for a in range(0, n_raw, ch)]
 
     def t_kernel_summaries():
         for M, cp in zip(Pk, copies):
@@ -656,7 +710,6 @@ def main(argv=None):
         for a in range(0, n_raw, ch):
             cm.check_output(outarr[:, a : a + ch], rs, first_draw=a, names=sel_names)
 
-    results["breakdown"] = {"draws": n_raw, "chunk": ch}
     t_summaries()  # fills the copies that t_targets reads
     pieces = [
         ("sampling (sample_parameters)", t_sampling),
@@ -673,63 +726,58 @@ def main(argv=None):
     ]
     if tg is not None:
         pieces.append(("target counts (TargetChecks.counts on the copied cells)", t_targets))
-    for label, fn in (
-        *pieces,
+    pieces.append(
         (
             "checks (CompiledModel.check_output; monte_carlo calls it only when a chunk's "
             "summaries show a non-finite mean or a negative stock)",
             t_check,
-        ),
-    ):
-        ts = repeat_timing(fn, min_reps=3, max_reps=7, min_total=1.0)
-        results["breakdown"][label] = statistics.median(ts)
-    results["breakdown"]["numba kernel (CompiledModel.integrate)"] = next(
-        r["median_s"] for r in rows if r["engine"].startswith("numba kernel alone")
+        )
     )
-    results["breakdown"]["numpy kernel (CompiledModel.integrate)"] = next(
-        r["median_s"] for r in rows if r["engine"].startswith("numpy kernel alone")
-    )
-    del outarr, Pk
+    breakdown: dict = {"draws": n_raw, "chunk": ch}
+    for label, fn in pieces:
+        breakdown[label] = statistics.median(repeat_timing(fn, min_reps=3, max_reps=7, min_total=1.0))
+    for backend in ("numba", "numpy"):
+        breakdown[f"{backend} kernel (CompiledModel.integrate)"] = next(
+            r["median_s"] for r in b.rows if r["engine"].startswith(f"{backend} kernel alone")
+        )
+    b.results["breakdown"] = breakdown
 
-    # ---- 5. scalar reference and plain Python
-    for n in [100] if quick else [100, 1000]:
+
+def measure_scalar_and_plain_python(b: Bench) -> None:
+    """5. The scalar reference and the generated kernel run by CPython."""
+    cm, rs = b.cm, b.rs
+    for n in [100] if b.quick else [100, 1000]:
         log(f"  scalar reference draws={n} ...")
         Ps, _ = sampled_arrays(cm, n)
         ts = repeat_timing(
-            lambda: cm.integrate(Ps, rs, backend="scalar", check=False), min_reps=3, max_reps=5, min_total=1.0
+            lambda Ps=Ps: cm.integrate(Ps, rs, backend="scalar", check=False), min_reps=3, max_reps=5, min_total=1.0
         )
-        rows.append(row("scalar reference (backend='scalar')", n, None, ts, "", name))
+        b.rows.append(row("scalar reference (backend='scalar')", n, None, ts, "", b.name))
     try:
         from jzsim.backends.numba_kernel import LANES
 
         pk = plain_python_kernel(cm)
-        for n in [100, 1000] if quick else [100, 1000, 10000]:
+        for n in [100, 1000] if b.quick else [100, 1000, 10000]:
             log(f"  plain python draws={n} ...")
             Ps, _ = sampled_arrays(cm, n)
-            Pm = np.stack(Ps)
             o = np.empty((len(cm.output_names), n, len(rs.save_times)))
-            args_k = (
-                Pm,
-                float(rs.start),
-                float(rs.dt),
-                int(rs.n_steps),
-                int(rs.save_stride),
-                rs.method == "rk4",
-                o,
-                LANES,
+            args_k = (np.stack(Ps), float(rs.start), float(rs.dt), int(rs.n_steps), int(rs.save_stride))
+            args_k += (rs.method == "rk4", o, LANES)
+            ts = repeat_timing(lambda args_k=args_k: pk(*args_k), min_reps=3, max_reps=5, min_total=1.0)
+            b.rows.append(
+                row("plain-Python loop (generated kernel source, numba stubbed out)", n, None, ts, "", b.name)
             )
-            ts = repeat_timing(lambda: pk(*args_k), min_reps=3, max_reps=5, min_total=1.0)
-            rows.append(row("plain-Python loop (generated kernel source, numba stubbed out)", n, None, ts, "", name))
     except Exception as exc:
-        results["notes"].append(f"plain-Python loop not measured: {type(exc).__name__}: {exc}")
+        b.results["notes"].append(f"plain-Python loop not measured: {type(exc).__name__}: {exc}")
 
-    # ---- 6. PySD
+
+def measure_pysd(b: Bench) -> dict | None:
+    """6. PySD, one ``model.run(params=...)`` per draw; its row, or None when PySD could not run."""
     log("PySD ...")
-    pysd_n = 10 if quick else 40
-    pysd_row = None
+    pysd_n = 10 if b.quick else 40
     try:
-        run_pysd, how, translate_s, pysd_model = pysd_setup(name, model, tmp)
-        Pp, sp = sampled_arrays(get_model(pysd_model).build(), pysd_n)
+        run_pysd, how, translate_s, pysd_model = pysd_setup(b.name, b.model, b.tmp)
+        _, sp = sampled_arrays(get_model(pysd_model).build(), pysd_n)
         draws_params = [{k: float(v[i]) for k, v in sp.items()} for i in range(pysd_n)]
         run_pysd(draws_params[0])  # first run (imports, caches) excluded
         per = []
@@ -739,81 +787,94 @@ def main(argv=None):
             for d in draws_params:
                 last = run_pysd(d)
             per.append(time.perf_counter() - t0)
-        pysd_row = row("PySD model.run(params=...) per draw", pysd_n, None, per, how, pysd_model)
-        rows.append(pysd_row)
-        results["pysd"] = {"how": how, "translate_s": translate_s, "model": pysd_model}
-        # agreement check with jzsim on the last draw
-        col = "P" if "P" in last.columns else None
-        if pysd_model == "logistic" and col:
-            ref = get_model("logistic").build().run({k: v for k, v in draws_params[-1].items()})
-            results["pysd"]["final_P_rel_diff_vs_jzsim"] = float(
-                abs(last[col].iloc[-1] - ref["P"].values[0, -1]) / abs(ref["P"].values[0, -1])
-            )
-        if pysd_model != name:
-            results["notes"].append(f"PySD ran the {pysd_model} model, not {name}: ratios to PySD are across models")
     except Exception as exc:
-        results["notes"].append(f"PySD not measured: {type(exc).__name__}: {exc}")
+        b.results["notes"].append(f"PySD not measured: {type(exc).__name__}: {exc}")
         log("PySD failed:", exc)
+        return None
+    pysd_row = row("PySD model.run(params=...) per draw", pysd_n, None, per, how, pysd_model)
+    b.rows.append(pysd_row)
+    b.results["pysd"] = {"how": how, "translate_s": translate_s, "model": pysd_model}
+    # agreement check with jzsim on the last draw
+    if pysd_model == "logistic" and "P" in last.columns:
+        ref = get_model("logistic").build().run(dict(draws_params[-1]))
+        b.results["pysd"]["final_P_rel_diff_vs_jzsim"] = float(
+            abs(last["P"].iloc[-1] - ref["P"].values[0, -1]) / abs(ref["P"].values[0, -1])
+        )
+    if pysd_model != b.name:
+        b.results["notes"].append(f"PySD ran the {pysd_model} model, not {b.name}: ratios to PySD are across models")
+    return pysd_row
 
-    # ---- 7. peak memory and bandwidth use, fresh process per case
-    log("peak memory in fresh processes ...")
-    mem_cases = []
-    msizes = [10**5] if quick else [10**6, 10**7]
+
+def memory_cases(b: Bench) -> list[dict]:
+    """The peak-memory cases: summaries only on both backends, and kept trajectories where the disk allows."""
+    cases = []
+    msizes = [10**5] if b.quick else [10**6, 10**7]
     for n in msizes:
         for backend in ("numba", "numpy"):
-            mem_cases.append({"model": name, "backend": backend, "draws": n, "keep": False})
-    free = shutil.disk_usage(tmp).free
-    n_out = len(outs) if outs is not None else None
+            cases.append({"model": b.name, "backend": backend, "draws": n, "keep": False})
+    free = shutil.disk_usage(b.tmp).free
+    n_out = len(b.outs) if b.outs is not None else None
     for n in msizes:
-        need = (n_out or 64) * n * len(rs.save_times) * 8
+        need = (n_out or 64) * n * len(b.rs.save_times) * 8
         if need * 2 + 5 * 2**30 < free:
-            mem_cases.append({"model": name, "backend": "numba", "draws": n, "keep": str(tmp / f"kept_{n}.npy")})
+            cases.append({"model": b.name, "backend": "numba", "draws": n, "keep": str(b.tmp / f"kept_{n}.npy")})
         else:
-            results["skipped"].append(
-                f"kept trajectories {fmt_n(n)}: needs {fmt_bytes(need)}, {fmt_bytes(free)} free on {tmp}"
+            b.results["skipped"].append(
+                f"kept trajectories {fmt_n(n)}: needs {fmt_bytes(need)}, {fmt_bytes(free)} free on {b.tmp}"
             )
-    results["memory"] = []
-    for case in mem_cases:
+    return cases
+
+
+def measure_memory(b: Bench) -> None:
+    """7. Peak memory and bandwidth use, a fresh process per case."""
+    log("peak memory in fresh processes ...")
+    b.results["memory"] = []
+    for case in memory_cases(b):
         reps = 3 if case["draws"] < 10**7 else 1
         log(f"  {case['backend']} draws={case['draws']} keep={bool(case['keep'])} x{reps} ...")
         try:
-            rs_ = [run_child("memory", case) for _ in range(reps)]
+            runs = [run_child("memory", case) for _ in range(reps)]
         except Exception as exc:
-            results["notes"].append(f"memory case {case} failed: {exc}")
+            b.results["notes"].append(f"memory case {case} failed: {exc}")
             continue
-        med = statistics.median(x["maxrss_bytes"] for x in rs_)
-        el = statistics.median(x["elapsed_s"] for x in rs_)
-        e = dict(case, keep=bool(case["keep"]), reps=reps, runs=rs_, maxrss_bytes_median=med, elapsed_s_median=el)
+        med = statistics.median(x["maxrss_bytes"] for x in runs)
+        el = statistics.median(x["elapsed_s"] for x in runs)
+        e = dict(case, keep=bool(case["keep"]), reps=reps, runs=runs, maxrss_bytes_median=med, elapsed_s_median=el)
         if case["keep"]:
-            kb = rs_[0]["kept_bytes"]
+            kb = runs[0]["kept_bytes"]
             e["kept_bytes"] = kb
             e["kept_bytes_per_s"] = kb / el
-            e["bandwidth_fraction"] = kb / el / results["bandwidth"]["bytes_per_s_median"]
-        results["memory"].append(e)
+            e["bandwidth_fraction"] = kb / el / b.results["bandwidth"]["bytes_per_s_median"]
+        b.results["memory"].append(e)
 
-    # ---- 8. ratios, targets, tables
-    def pick(engine_prefix, n=None, default_only=True):
-        cands = [
-            r
-            for r in rows
-            if r["engine"].startswith(engine_prefix)
-            and (n is None or r["draws"] == n)
-            and (not default_only or r["note"] == "default chunk" or r["chunk"] is None)
-        ]
-        return max(cands, key=lambda r: r["draws"]) if cands else None
 
-    basis = 10**5 if quick else 10**6
-    comp_r = pick("compiled kernel (monte_carlo)", basis)
-    np_r = pick("numpy kernel (monte_carlo)", basis)
-    comp_k = pick("numba kernel, chunks into a reused buffer", basis, default_only=False)
-    np_k = pick("numpy kernel, chunks into a reused buffer", basis, default_only=False)
-    sc_r = pick("scalar reference", None)
-    py_r = pick("plain-Python loop", None)
+def pick(rows: list[dict], engine_prefix: str, n: int | None = None, default_only: bool = True) -> dict | None:
+    """The largest-draws row of an engine (at ``n`` draws if given; default chunk only unless told)."""
+    cands = [
+        r
+        for r in rows
+        if r["engine"].startswith(engine_prefix)
+        and (n is None or r["draws"] == n)
+        and (not default_only or r["note"] == "default chunk" or r["chunk"] is None)
+    ]
+    return max(cands, key=lambda r: r["draws"]) if cands else None
 
-    def ratio(a, b):
-        return a["draws_per_s_median"] / b["draws_per_s_median"] if a and b else None
 
-    results["ratios"] = {
+def ratios(b: Bench, pysd_row: dict | None) -> dict:
+    """8. Throughput ratios between engines."""
+    rows = b.rows
+    basis = 10**5 if b.quick else 10**6
+    comp_r = pick(rows, "compiled kernel (monte_carlo)", basis)
+    np_r = pick(rows, "numpy kernel (monte_carlo)", basis)
+    comp_k = pick(rows, "numba kernel, chunks into a reused buffer", basis, default_only=False)
+    np_k = pick(rows, "numpy kernel, chunks into a reused buffer", basis, default_only=False)
+    sc_r = pick(rows, "scalar reference", None)
+    py_r = pick(rows, "plain-Python loop", None)
+
+    def ratio(x, y):
+        return x["draws_per_s_median"] / y["draws_per_s_median"] if x and y else None
+
+    return {
         "basis": f"median draws/s; monte_carlo and the chunked kernels at {fmt_n(basis)} draws, default chunk; "
         "scalar and PySD at their largest measured size",
         "compiled/PySD": ratio(comp_r, pysd_row),
@@ -824,10 +885,26 @@ def main(argv=None):
         "numpy/scalar": ratio(np_r, sc_r),
         "compiled/plain-Python": ratio(comp_r, py_r),
     }
+
+
+def _verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("met" if ok else "MISSED")
+
+
+def _ratio_target(label: str, value: float | None, target: float, cross: str) -> dict:
+    return {
+        "target": f"{label} >= {target:,.0f}x PySD draws/s",
+        "measured": f"{value:,.0f}x{cross}" if value else "n/a",
+        "verdict": _verdict(None if value is None else value >= target),
+    }
+
+
+def assess_targets(b: Bench, pysd_row: dict | None) -> list[dict]:
+    """8. The seven target rows, from the ratios and the 10^7 runs."""
     big = 10**7
-    c7 = pick("compiled kernel (monte_carlo)", big)
-    n7 = pick("numpy kernel (monte_carlo)", big)
-    mem7 = [m for m in results["memory"] if m["draws"] == big and not m["keep"]]
+    c7 = pick(b.rows, "compiled kernel (monte_carlo)", big)
+    n7 = pick(b.rows, "numpy kernel (monte_carlo)", big)
+    mem7 = [m for m in b.results["memory"] if m["draws"] == big and not m["keep"]]
     peak7 = max((m["maxrss_bytes_median"] for m in mem7), default=None)
 
     def time7(r, backend):
@@ -840,51 +917,69 @@ def main(argv=None):
         return m["elapsed_s_median"], f"{m['elapsed_s_median']:.1f} s (one run, in the peak-memory process)"
 
     (c7s, c7m), (n7s, n7m) = time7(c7, "numba"), time7(n7, "numpy")
-    same_model = pysd_row is not None and pysd_row["model"] == name
+    same_model = pysd_row is not None and pysd_row["model"] == b.name
     cross = "" if same_model else " (PySD on another model)"
-
-    def verdict(ok):
-        return "n/a" if ok is None else ("met" if ok else "MISSED")
-
-    rc, rn = results["ratios"]["compiled/PySD"], results["ratios"]["numpy/PySD"]
-    rck, rnk = results["ratios"]["compiled kernel alone/PySD"], results["ratios"]["numpy kernel alone/PySD"]
-    results["targets"] = [
-        {
-            "target": f"compiled monte_carlo >= {TARGET_COMPILED_VS_PYSD:,.0f}x PySD draws/s",
-            "measured": f"{rc:,.0f}x{cross}" if rc else "n/a",
-            "verdict": verdict(None if rc is None else rc >= TARGET_COMPILED_VS_PYSD),
-        },
-        {
-            "target": f"compiled kernel alone (chunks, reused buffer) >= {TARGET_COMPILED_VS_PYSD:,.0f}x PySD draws/s",
-            "measured": f"{rck:,.0f}x{cross}" if rck else "n/a",
-            "verdict": verdict(None if rck is None else rck >= TARGET_COMPILED_VS_PYSD),
-        },
-        {
-            "target": f"numpy monte_carlo >= {TARGET_NUMPY_VS_PYSD:,.0f}x PySD draws/s",
-            "measured": f"{rn:,.0f}x{cross}" if rn else "n/a",
-            "verdict": verdict(None if rn is None else rn >= TARGET_NUMPY_VS_PYSD),
-        },
-        {
-            "target": f"numpy kernel alone (chunks, reused buffer) >= {TARGET_NUMPY_VS_PYSD:,.0f}x PySD draws/s",
-            "measured": f"{rnk:,.0f}x{cross}" if rnk else "n/a",
-            "verdict": verdict(None if rnk is None else rnk >= TARGET_NUMPY_VS_PYSD),
-        },
+    ra = b.results["ratios"]
+    return [
+        _ratio_target("compiled monte_carlo", ra["compiled/PySD"], TARGET_COMPILED_VS_PYSD, cross),
+        _ratio_target(
+            "compiled kernel alone (chunks, reused buffer)",
+            ra["compiled kernel alone/PySD"],
+            TARGET_COMPILED_VS_PYSD,
+            cross,
+        ),
+        _ratio_target("numpy monte_carlo", ra["numpy/PySD"], TARGET_NUMPY_VS_PYSD, cross),
+        _ratio_target(
+            "numpy kernel alone (chunks, reused buffer)", ra["numpy kernel alone/PySD"], TARGET_NUMPY_VS_PYSD, cross
+        ),
         {
             "target": "10^7 draws, summaries, compiled < 30 s",
             "measured": c7m,
-            "verdict": verdict(None if c7s is None else c7s < TARGET_1E7_COMPILED_S),
+            "verdict": _verdict(None if c7s is None else c7s < TARGET_1E7_COMPILED_S),
         },
         {
             "target": "10^7 draws, summaries, numpy < 2 min",
             "measured": n7m,
-            "verdict": verdict(None if n7s is None else n7s < TARGET_1E7_NUMPY_S),
+            "verdict": _verdict(None if n7s is None else n7s < TARGET_1E7_NUMPY_S),
         },
         {
             "target": "10^7 draws, summaries, peak memory < 1 GB",
             "measured": f"{peak7 / 1e9:.2f} GB (worst backend)" if peak7 else "not run",
-            "verdict": verdict(None if peak7 is None else peak7 < TARGET_PEAK_BYTES),
+            "verdict": _verdict(None if peak7 is None else peak7 < TARGET_PEAK_BYTES),
         },
     ]
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args._child:
+        kind, spec = args._child[0], json.loads(args._child[1])
+        res = child_compile(spec) if kind == "compile" else child_memory(spec)
+        print(json.dumps(res))
+        return 0
+
+    wall0 = time.perf_counter()
+    out_path = args.out or HERE / "results" / ("quick.json" if args.quick else "latest.json")
+    tmp = Path(tempfile.mkdtemp(prefix="jzsim-bench-"))
+    cache = tmp / "kernels"
+    cache.mkdir()
+    os.environ["JZSIM_CACHE_DIR"] = str(cache)  # cold numba cache; children inherit it
+
+    b = setup(args.model, args.quick, tmp)
+    measure_bandwidth(b)
+    measure_compile(b)
+    measure_monte_carlo_grid(b)
+    k = kernel_inputs(b)
+    measure_kernels_alone(b, k)
+    measure_chunked_kernels(b, k)
+    measure_breakdown(b, k)
+    del k
+    measure_scalar_and_plain_python(b)
+    pysd_row = measure_pysd(b)
+    measure_memory(b)
+    results = b.results
+    results["ratios"] = ratios(b, pysd_row)
+    results["targets"] = assess_targets(b, pysd_row)
     results["wall_s"] = time.perf_counter() - wall0
     results["markdown"] = markdown(results)
     print(results["markdown"])
@@ -898,8 +993,15 @@ def main(argv=None):
 
 
 def markdown(res) -> str:
+    """The benchmark's tables as markdown (what ``--readme`` writes into benchmarks/README.md)."""
+    L: list[str] = []
+    for part in (_md_header, _md_rows, _md_ratios, _md_compile, _md_pysd, _md_breakdown, _md_memory, _md_targets):
+        part(res, L)
+    return "\n".join(L)
+
+
+def _md_header(res, L: list[str]) -> None:
     i = res["machine"]
-    L = []
     L.append(
         f"Model: **{i['model']}** ({i['model_note']}); {i['n_stocks']} stocks, {i['n_outputs_total']} "
         f"outputs, {len(i['uncertain_params'])} uncertain parameters, {i['steps']} Euler steps, "
@@ -912,6 +1014,10 @@ def markdown(res) -> str:
     )
     L.append(f"Command: `{i['command']}` ({i['date']}, total wall {res['wall_s'] / 60:.1f} min).")
     L.append("")
+
+
+def _md_rows(res, L: list[str]) -> None:
+    i = res["machine"]
     L.append("### Draws per second (median of repeated runs; best = fastest run)")
     L.append("")
     pysd = next((r for r in res["rows"] if r["engine"].startswith("PySD")), None)
@@ -931,6 +1037,9 @@ def markdown(res) -> str:
         "running summaries (no trajectories kept); wall time of the whole call."
     )
     L.append("")
+
+
+def _md_ratios(res, L: list[str]) -> None:
     ra = res["ratios"]
     L.append(f"### Ratios ({ra['basis']})")
     L.append("")
@@ -947,6 +1056,9 @@ def markdown(res) -> str:
     ):
         L.append(f"| {k} | {'n/a' if ra[k] is None else f'{ra[k]:,.2f}'} |")
     L.append("")
+
+
+def _md_compile(res, L: list[str]) -> None:
     c = res["compile"]
     L.append("### Compiled kernel: compile and cache load")
     L.append("")
@@ -963,31 +1075,42 @@ def markdown(res) -> str:
         f"{c['load_process_wall_s_median']:.2f} s"
     )
     L.append("")
-    if "pysd" in res:
-        p = res["pysd"]
-        L.append(
-            f"PySD: {p['how']}; translation {p['translate_s']:.2f} s (excluded)"
-            + (
-                f"; final P agrees with jzsim to {p['final_P_rel_diff_vs_jzsim']:.1e} (relative)"
-                if "final_P_rel_diff_vs_jzsim" in p
-                else ""
-            )
-            + "."
+
+
+def _md_pysd(res, L: list[str]) -> None:
+    if "pysd" not in res:
+        return
+    p = res["pysd"]
+    L.append(
+        f"PySD: {p['how']}; translation {p['translate_s']:.2f} s (excluded)"
+        + (
+            f"; final P agrees with jzsim to {p['final_P_rel_diff_vs_jzsim']:.1e} (relative)"
+            if "final_P_rel_diff_vs_jzsim" in p
+            else ""
         )
-        L.append("")
-    if "breakdown" in res:
-        b = res["breakdown"]
-        L.append(
-            f"### Where monte_carlo's time goes ({fmt_n(b['draws'])} draws, chunk {b['chunk']}; "
-            "each piece timed alone, median)"
-        )
-        L.append("")
-        L.append("| piece | s | s per 10^6 draws |")
-        L.append("|---|---:|---:|")
-        for k, v in b.items():
-            if k not in ("draws", "chunk"):
-                L.append(f"| {k} | {v:.4g} | {v * 1e6 / b['draws']:.4g} |")
-        L.append("")
+        + "."
+    )
+    L.append("")
+
+
+def _md_breakdown(res, L: list[str]) -> None:
+    if "breakdown" not in res:
+        return
+    b = res["breakdown"]
+    L.append(
+        f"### Where monte_carlo's time goes ({fmt_n(b['draws'])} draws, chunk {b['chunk']}; "
+        "each piece timed alone, median)"
+    )
+    L.append("")
+    L.append("| piece | s | s per 10^6 draws |")
+    L.append("|---|---:|---:|")
+    for k, v in b.items():
+        if k not in ("draws", "chunk"):
+            L.append(f"| {k} | {v:.4g} | {v * 1e6 / b['draws']:.4g} |")
+    L.append("")
+
+
+def _md_memory(res, L: list[str]) -> None:
     bw = res["bandwidth"]
     L.append("### Peak memory (fresh process per case; peak RSS = VmHWM of the process)")
     L.append("")
@@ -1013,20 +1136,22 @@ def markdown(res) -> str:
             f"{share} |"
         )
     L.append("")
+
+
+def _md_targets(res, L: list[str]) -> None:
     L.append("### Targets (defined for the plan model on a 2-core machine)")
     L.append("")
     L.append("| target | measured | verdict |")
     L.append("|---|---|---|")
     for t in res["targets"]:
         L.append(f"| {t['target']} | {t['measured']} | {t['verdict']} |")
-    if i["model"] != "plan":
+    if res["machine"]["model"] != "plan":
         L.append("")
         L.append("The targets are for the plan model; these figures are for the logistic model and only indicative.")
     for s in res["skipped"]:
         L.append(f"- skipped: {s}")
     for n in res["notes"]:
         L.append(f"- note: {n}")
-    return "\n".join(L)
 
 
 def update_readme(md: str) -> None:

@@ -1,5 +1,7 @@
-"""jzsim: a calibrated, uncertainty-aware system-dynamics simulation of the Jizhou District
-(Hengshui, Hebei) 14th Five-Year Plan, 2021-2025, with the outlook to 2035.
+"""jzsim: a calibrated, uncertainty-aware system-dynamics simulation of a district plan.
+
+The plan is the 14th Five-Year Plan (2021-2025, with the outlook to 2035) of Jizhou District
+(Hengshui, Hebei).
 
 Quick tour
 ----------

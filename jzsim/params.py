@@ -169,7 +169,8 @@ class Parameter:
     distribution : str
         One of :data:`DISTRIBUTIONS`.
     source : str
-        ``"plan ch.N LNN: ..."``, ``"public: ..."`` or ``"assumption: <reasoning>"``.
+        Starts with one of :data:`SOURCE_PREFIXES`: ``"plan ch.N LNN: ..."``, ``"public: ..."``,
+        ``"assumption: <reasoning>"``, ``"calibrated: ..."`` or ``"user: ..."``.
     description : str
     sector : str
     sample : tuple of float, optional
@@ -206,6 +207,7 @@ class Parameter:
 
     @property
     def uncertain(self) -> bool:
+        """Whether Monte Carlo varies this parameter (any distribution but ``fixed``)."""
         return self.distribution != "fixed"
 
     @property
@@ -371,9 +373,11 @@ def _largest(p: Parameter) -> float:
 
 
 def check_joint(params: Mapping[str, Parameter]) -> None:
-    """Check constraints between parameters: shares of one ``whole`` sum to at most 1 (their
-    largest possible values), and a parameter declared ``above`` another is strictly greater
-    (its smallest value above the other's largest). Raise one ``ValueError`` naming them."""
+    """Check constraints between parameters; raise one ``ValueError`` naming them.
+
+    Shares of one ``whole`` sum to at most 1 (their largest possible values), and a parameter
+    declared ``above`` another is strictly greater (its smallest value above the other's largest).
+    """
     wholes: dict[str, list[Parameter]] = {}
     for p in params.values():
         if p.whole:

@@ -123,9 +123,11 @@ def plan_model(
 
 
 def _refuse_closed_form(m: Model, name: str) -> None:
-    """Refuse a schedule for a parameter that an equation uses in a closed-form path of time
-    (``exp(rate * (t - t0))``, ``exp(-(t - t0) / tau)``): a value that changes over time would
-    change the formula of the whole path, not its rate from then on."""
+    """Refuse a schedule for a parameter that an equation uses in a closed-form path of time.
+
+    Such paths are ``exp(rate * (t - t0))`` or ``exp(-(t - t0) / tau)``: a value that changes over
+    time would change the formula of the whole path, not its rate from then on.
+    """
     from jzsim.engine.expr import Lookup, Op, Ref, Time
     from jzsim.scenarios import ScenarioError
 
@@ -194,8 +196,10 @@ def simulate(
 
 
 def _checked(m: Model, params: Mapping[str, Any] | None) -> dict[str, Any]:
-    """``params`` validated against the declared parameters' domains (names, types, values, joint
-    constraints of the numbers given); values converted to the parameters' units."""
+    """``params`` validated against the declared parameters' domains, in the parameters' units.
+
+    Names, types, values and the joint constraints of the numbers given are checked.
+    """
     from jzsim.params import check_joint, check_value, with_overrides
 
     if params is None:
@@ -313,8 +317,10 @@ def backcast_parameters() -> dict[str, float]:
 
 
 def backcast(params: Mapping[str, Any] | None = None, *, stop: float = BASE_YEAR, **settings: Any) -> xr.Dataset:
-    """Run the model from 2010 (see :func:`backcast_parameters`) to ``stop`` (default 2020), for
-    comparison with the history the plan reports; ``params`` override the back-cast values."""
+    """Run the model from 2010 to ``stop`` (default 2020), to compare with the plan's history.
+
+    The back-cast values are those of :func:`backcast_parameters`; ``params`` override them.
+    """
     ds = simulate({**backcast_parameters(), **dict(params or {})}, start=BACKCAST_START, stop=stop, **settings)
     ds.attrs["scenario"] = "backcast from 2010 (2010 prices)"
     return ds

@@ -18,6 +18,7 @@ def test_run_prints_the_target_table_and_key_figures(capsys):
     assert "not modelled" in out and "Key figures" in out and "2035" in out
 
 
+@pytest.mark.slow
 def test_run_with_draws_prints_probabilities_with_intervals(capsys):
     assert main(["run", "--draws", "3000", "--seed", "3", "--no-progress"]) == 0
     out = capsys.readouterr().out

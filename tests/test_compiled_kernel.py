@@ -12,7 +12,9 @@ pytest.importorskip("numba", reason="numba is in the test extra; the compiled ke
 
 from jzsim.backends.numba_kernel import LANES, generate_source  # noqa: E402
 from jzsim.engine.hoist import hoist_constants  # noqa: E402
-from tests.test_engine_properties import (  # noqa: E402
+
+from _helpers import (  # noqa: E402
+    PLAN_SUBSET,
     SETTINGS,
     power_model,
     transc_params,
@@ -22,6 +24,7 @@ from tests.test_engine_properties import (  # noqa: E402
 MODELS = {"transc": transcendental_model, "power": power_model}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", list(MODELS))
 @SETTINGS
 @given(params=transc_params, method=st.sampled_from(["euler", "rk4"]), offset=st.integers(0, LANES - 1))
@@ -41,6 +44,7 @@ def _single_runs_numba(cm, params):
     return {k: np.concatenate([r[k].values for r in runs], axis=0) for k in runs[0].data_vars}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", list(MODELS))
 def test_compiled_kernel_agrees_with_numpy_and_the_scalar_reference(kind):
     cm = MODELS[kind]("euler").build()
@@ -53,40 +57,26 @@ def test_compiled_kernel_agrees_with_numpy_and_the_scalar_reference(kind):
             np.testing.assert_allclose(b[name].values, a[name].values, rtol=1e-12, atol=1e-300, err_msg=name)
 
 
-def test_a_compiled_in_output_selection_gives_the_rows_of_the_full_run():
-    from jzsim.plan import plan_model
-
-    cm = plan_model().build()
-    rs = cm.settings_for({})
-    rng = np.random.default_rng(0)
-    P = [np.full(37, p.value) * rng.uniform(0.97, 1.03, 37) for p in cm.params]
-    full = cm.integrate(P, rs, backend="numba", check=False)
-    names = ["urbanisation", "gdp_real", "aquifer_storage"]  # not in output order
-    some = cm.integrate(P, rs, backend="numba", names=names, check=False)
-    rows = [cm.output_names.index(n) for n in names]
-    assert np.array_equal(some, full[rows], equal_nan=True)
+@pytest.mark.slow
+def test_a_compiled_in_output_selection_gives_the_rows_of_the_full_run(plan_cm, plan_draws, plan_numba_full):
+    names = list(PLAN_SUBSET)  # not in output order
+    some = plan_cm.integrate(plan_draws, plan_cm.settings_for({}), backend="numba", names=names, check=False)
+    rows = [plan_cm.output_names.index(n) for n in names]
+    assert np.array_equal(some, plan_numba_full[rows], equal_nan=True)
 
 
-def test_a_step_that_also_saves_gives_the_same_bits_as_a_plain_step():
+@pytest.mark.slow
+def test_a_step_that_also_saves_gives_the_same_bits_as_a_plain_step(plan_cm, plan_draws, plan_numba_full):
     """At a save time one loop computes the outputs and the Euler step; between save times a loop
     computes the step alone. Saving at every step (every step fused) must give the same values at
-    the yearly times as saving yearly (mostly plain steps)."""
-    from jzsim.plan import plan_model
-
-    cm = plan_model().build()
-    rng = np.random.default_rng(1)
-    P = [np.full(21, p.value) * rng.uniform(0.97, 1.03, 21) for p in cm.params]
-    names = ["gdp_real", "aquifer_storage", "income_rural"]
-    yearly = cm.integrate(P, cm.settings_for({}), backend="numba", names=names, check=False)
-    rs = cm.settings_for({"save_every": cm.settings_for({}).dt})
-    every = cm.integrate(P, rs, backend="numba", names=names, check=False)
-    assert np.array_equal(every[:, :, :: round(1.0 / rs.dt)], yearly, equal_nan=True)
+    the yearly times as saving yearly (mostly plain steps), for every output."""
+    rs = plan_cm.settings_for({"save_every": plan_cm.settings_for({}).dt})
+    every = plan_cm.integrate(plan_draws, rs, backend="numba", check=False)
+    assert np.array_equal(every[:, :, :: round(1.0 / rs.dt)], plan_numba_full, equal_nan=True)
 
 
-def test_parameter_only_expressions_are_computed_once_per_block():
-    from jzsim.plan import plan_model
-
-    cm = plan_model().build()
+def test_parameter_only_expressions_are_computed_once_per_block(plan_cm):
+    cm = plan_cm
     eqs, consts = hoist_constants(cm, cm.emitter("lanes"))
     sources = [src for _, src in consts]
     assert any("(1.0 - p_capital_elasticity)" in src for src in sources)  # the labour exponent
@@ -109,6 +99,7 @@ def _trend_model(dt: float = 1.0 / 32):
     return m
 
 
+@pytest.mark.slow
 def test_exponential_trends_of_the_time_are_stepped_by_multiplication_and_re_anchored():
     """exp(g * (t - t0)) becomes a time factor multiplied by exp(g dt) at every Euler step and
     evaluated directly every ANCHOR steps: 1280 steps stay within a few 1e-15 of numpy's exp (a
@@ -129,3 +120,22 @@ def test_exponential_trends_of_the_time_are_stepped_by_multiplication_and_re_anc
     for name in ("inflow", "falling", "x"):
         assert np.array_equal(every[name].values[:, ::32], yearly[name].values), name
     assert cm.settings_for({}).n_steps > 50 * ANCHOR
+
+
+@pytest.mark.slow
+def test_plan_monte_carlo_on_the_compiled_kernel_agrees_with_numpy():
+    """The plan's Monte Carlo on the compiled backend (chunks after the first summarised inside the
+    kernel) against the numpy backend: trajectories to 1e-12, summaries and target counts alike.
+    Its outputs are PLAN_SUBSET in that order, so it runs the kernel the selection test compiled."""
+    from jzsim import Execution, monte_carlo
+    from jzsim.uncertainty.sampling import BLOCK
+
+    kw = dict(draws=2 * BLOCK + 37, seed=5, outputs=list(PLAN_SUBSET), progress=False)
+    kw.update(execution=Execution(chunk_size=BLOCK), keep=True)
+    a, b = monte_carlo(backend="numba", **kw), monte_carlo(backend="numpy", **kw)
+    for name in PLAN_SUBSET:
+        np.testing.assert_allclose(a[f"{name}_draws"], b[f"{name}_draws"], rtol=1e-12, atol=0, err_msg=name)
+        scale = float(abs(b[name]).max())  # atol: the spread at the base year is rounding noise, ~1e-15
+        np.testing.assert_allclose(a[name], b[name], rtol=1e-9, atol=1e-12 * scale, err_msg=name)
+    assert "p_met" in a and a["p_met"].notnull().any()  # the plan's targets on these outputs are counted
+    np.testing.assert_array_equal(a["p_met"].values, b["p_met"].values)

@@ -341,6 +341,7 @@ def _base_stock_model(method: str) -> Model:
     return m
 
 
+@pytest.mark.slow  # compiles a numba kernel
 @pytest.mark.parametrize("method", METHODS)
 def test_a_stock_without_flows_is_a_constant_and_every_backend_agrees(method):
     cm = _base_stock_model(method).build()
@@ -407,11 +408,10 @@ def test_numpy_buffer_pool_reads_every_derivative_at_the_old_state():
     np.testing.assert_array_equal(got["c"].values, ref["c"].values)
 
 
-def test_numpy_step_functions_write_into_a_bounded_pool_of_buffers():
+def test_numpy_step_functions_write_into_a_bounded_pool_of_buffers(plan_cm):
     from jzsim.engine.kernel_numpy import generate_source
-    from jzsim.plan import plan_model
 
-    cm = plan_model().build()
+    cm = plan_cm
     src, _ = generate_source(cm)
     rates = src[src.index("def _rates(") : src.index("def _save(")]
     ops = rates.count("out=_b")

@@ -201,6 +201,7 @@ def test_kernels_and_reference_agree(library):
         np.testing.assert_allclose(ds[v].values, ref[v].values, rtol=1e-12, atol=1e-12, err_msg=v)
 
 
+@pytest.mark.slow  # compiles a numba kernel
 def test_numba_kernel_agrees(library):
     pytest.importorskip("numba")
     m, params, ds = library

@@ -41,6 +41,7 @@ def plain(cm, rs, Pm, names, growth):
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("save_every", [1.0, 2.0, 0.5])
 @pytest.mark.parametrize("method", ["euler", "rk4"])
 def test_kernel_summaries_are_the_bits_of_the_trajectories_summarised(save_every, method):

@@ -21,6 +21,7 @@ from jzsim.params import Parameter
 from jzsim.uncertainty.sampling import BLOCK
 
 numba = pytest.importorskip("numba", reason="numba is in the test extra; the compiled kernel is tested with it")
+NUMBA = pytest.param("numba", marks=pytest.mark.slow)  # compiles a kernel
 
 
 def logistic_model() -> Model:
@@ -36,9 +37,11 @@ def logistic_model() -> Model:
 
 
 def run(chunk_size=None, threads=None, **kw):
+    """Monte Carlo of the logistic model, every output in output order: on the numba backend the
+    kernel of the full selection, the one ``cm.run`` uses too (one compile for this module)."""
     kw.setdefault("progress", False)
     execution = Execution(chunk_size=chunk_size, threads=threads)
-    return monte_carlo(model=logistic_model(), outputs=["P", "share"], execution=execution, **kw)
+    return monte_carlo(model=logistic_model(), outputs=["P", "growth", "share"], execution=execution, **kw)
 
 
 @settings(max_examples=12, deadline=None)
@@ -65,6 +68,7 @@ def test_growing_a_run_keeps_its_first_draws():
     assert not np.array_equal(a["parameters"].values, b["parameters"].values[:1000])
 
 
+@pytest.mark.slow
 def test_numpy_and_numba_kernels_agree_with_the_scalar_reference():
     m = logistic_model()
     cm = m.build()
@@ -79,6 +83,7 @@ def test_numpy_and_numba_kernels_agree_with_the_scalar_reference():
         assert np.allclose(b[name].values, ref, rtol=1e-12, atol=0)
 
 
+@pytest.mark.slow
 def test_backends_give_the_same_monte_carlo():
     a = run(draws=5000, seed=3, backend="numpy", keep=True)
     b = run(draws=5000, seed=3, backend="numba", keep=True)
@@ -115,6 +120,7 @@ def test_summaries_select_by_quantile(tmp_path):
         run(draws=10, quantiles=(0.5, 0.501))
 
 
+@pytest.mark.slow
 def test_compiled_runs_summarise_in_the_kernel_with_the_bits_of_the_trajectories():
     """The compiled backend summarises chunks after the first inside the kernel: the summaries are
     the same bits whatever the chunk size, whether trajectories are kept or not, and as
@@ -216,7 +222,7 @@ def test_bad_inputs_name_the_field():
         Parameter("r", "1/year", 0.3, 0.1, 0.5, "unifrom", "assumption: typo")
 
 
-@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("backend", ["numpy", NUMBA])
 def test_interrupt_keeps_finished_chunks(monkeypatch, backend):
     """Ctrl-C during a run: the summaries of the chunks already finished are returned, marked (with
     numba, chunks after the first are summarised inside the kernel)."""
@@ -243,7 +249,7 @@ def test_interrupt_keeps_finished_chunks(monkeypatch, backend):
     np.testing.assert_array_equal(part["P"].values, finished["P"].values)
 
 
-@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("backend", ["numpy", NUMBA])
 def test_integrating_the_next_chunk_while_summarising_changes_nothing(monkeypatch, backend):
     """The worker thread that integrates chunk i + 1 while chunk i is summarised gives the same
     trajectories and the same summaries, bit for bit, as doing one chunk after the other."""
@@ -261,27 +267,26 @@ def test_integrating_the_next_chunk_while_summarising_changes_nothing(monkeypatc
 
 def _rare_failure_model(kind: str) -> Model:
     """A model that fails only in draws with ``x < 2e-4`` (``x`` uniform on 0-1): a log of a
-    negative number, or a nonnegative stock drained below zero."""
+    negative number (``kind="nan"``), or a nonnegative stock drained below zero (``"negative"``).
+
+    The kind is the value of a fixed parameter, not a different equation, so both kinds share one
+    compiled kernel."""
     from jzsim.engine import functions as F
 
     m = Model("rare", start=0.0, stop=4.0, dt=0.25)
     m.add_parameter(Parameter("x", "1", 0.5, 0.0, 1.0, "uniform", "assumption: test range"))
-    x = m.params.x
+    m.add_parameter(Parameter("by_nan", "1", float(kind == "nan"), source="assumption: test switch, 1 or 0"))
+    x, by_nan = m.params.x, m.params.by_nan > 0.5
+    tiny = F.const(2e-4, "1")
     s = m.stock("s", initial=1.0, units="t", nonnegative=True)
-    if kind == "nan":
-        m.aux("bad", F.log(x - F.const(2e-4, "1")), units="1")
-    else:
-        m.flow(
-            "drain",
-            F.where(x < F.const(2e-4, "1"), F.const(1.0, "t/year"), F.const(0.0, "t/year")),
-            units="t/year",
-            out_of="s",
-        )
+    m.aux("bad", F.log(F.where(by_nan, x - tiny, F.const(1.0, "1"))), units="1")
+    one, zero = F.const(1.0, "t/year"), F.const(0.0, "t/year")
+    m.flow("drain", F.where(x < tiny, F.where(by_nan, zero, one), zero), units="t/year", out_of="s")
     m.aux("level", s * 1.0, units="t")
     return m
 
 
-@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("backend", ["numpy", NUMBA])
 @pytest.mark.parametrize("kind", ["nan", "negative"])
 def test_a_bad_draw_in_a_later_chunk_is_reported_by_its_index(backend, kind):
     """Output checks run on the chunk's summaries and look at the draws only when those show a
@@ -308,7 +313,7 @@ def test_a_bad_draw_in_a_later_chunk_is_reported_by_its_index(backend, kind):
             execution=Execution(chunk_size=BLOCK),
             backend=backend,
             progress=False,
-            outputs=["bad" if kind == "nan" else "s", "level"],
+            outputs=["bad", "s", "level"],
         )
 
 

@@ -127,6 +127,7 @@ def test_zero_recharge_aquifer_falls_by_extraction():
     np.testing.assert_allclose(aq[-1], aq[0] - 0.25 * ext[:-1].sum(), rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_numpy_numba_and_scalar_reference_agree_on_the_plan_model():
     pytest.importorskip("numba", reason="numba is in the test extra")
     cm = MODEL.build()

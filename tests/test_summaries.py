@@ -45,7 +45,7 @@ def fields(acc: Accumulator) -> dict[str, np.ndarray]:
     }
 
 
-@pytest.fixture(params=["compiled", "numpy"])
+@pytest.fixture(params=[pytest.param("compiled", marks=pytest.mark.slow), "numpy"])  # slow: compiles the summaries
 def summary_path(request, monkeypatch) -> str:
     """Run the test on the compiled summaries (numba) and on the numpy path."""
     if request.param == "compiled":

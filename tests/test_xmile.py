@@ -324,6 +324,7 @@ def test_pysd_runner_params_and_columns(tmp_path):
         run({"growth": 1.0})
 
 
+@pytest.mark.slow
 def test_plan_model(tmp_path):
     pytest.importorskip("pysd")
     plan = pytest.importorskip("jzsim.plan")

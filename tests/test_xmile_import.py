@@ -86,7 +86,7 @@ def test_plan_model_round_trip_gives_the_same_trajectories(tmp_path):
     assert back.variables[names["gdp_real"]].units == m.variables["gdp_real"].units
 
 
-@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("backend", ["numpy", pytest.param("numba", marks=pytest.mark.slow)])
 def test_an_imported_model_runs_monte_carlo(backend):
     if backend == "numba":
         pytest.importorskip("numba")

@@ -1,7 +1,7 @@
 """The plan's targets, machine-readable, and their evaluation against model results.
 
-The registry is ``jzsim/data/targets.csv``: one row per quantitative target of the plan (see
-``/work/shared/plan/figures.md``), each citing the plan's chapter and line. Columns:
+The registry is ``jzsim/data/targets.csv``: one row per quantitative target of the plan, each
+citing the plan's chapter and line (``source``). Columns:
 
 ``id``
     short snake_case name, unique.

@@ -173,118 +173,145 @@ def check_sources(history: pd.DataFrame | None = None, targets: pd.DataFrame | N
 
         targets = load_targets()
     rows: list[dict] = []
-
-    def add(check: str, values: str, implied: float, units: str, consistent, note: str) -> None:
-        rows.append(
-            {
-                "check": check,
-                "values": values,
-                "implied": float(implied),
-                "implied_units": units,
-                "consistent": consistent,
-                "note": note,
-            }
-        )
-
     # gdp_nominal and gdp_real are one quantity ("gdp") seen at two price bases
     stem = h["indicator"].str.replace(r"_(nominal|real)$", "", regex=True)
     for ind, g in h.groupby(stem, sort=False):
         for _, m in g[g["kind"].str.endswith("_multiple")].iterrows():
             y1, y0 = int(m["year"]), int(m["base_year"])
-            n = y1 - y0
-            m_iv = (m["value"] - m["half_unit"], m["value"] + m["half_unit"])
-            basis = m["kind"].split("_")[0]
             levels = g[g["kind"] == "nominal_level"].set_index("year")
             rates = g[g["kind"].str.endswith("_cagr") & (g["year"] == y1) & (g["base_year"] == y0)]
-            src = m["source"]
-
             if y0 in levels.index and y1 in levels.index:
-                l0, l1 = levels.loc[y0], levels.loc[y1]
-                ratio = l1["value"] / l0["value"]
-                r_iv = (
-                    (l1["value"] - l1["half_unit"]) / (l0["value"] + l0["half_unit"]),
-                    (l1["value"] + l1["half_unit"]) / (l0["value"] - l0["half_unit"]),
-                )
-                ok = _overlap(r_iv, m_iv)
-                add(
-                    f"{ind}: nominal levels {y0}-{y1} vs stated multiple",
-                    f"{y0} {l0['value']:g}, {y1} {l1['value']:g} {l1['units']} (nominal, {l0['source']}); "
-                    f"stated {m['value']:g} times ({basis}, {src})",
-                    ratio,
-                    "1",
-                    ok,
-                    f"the levels give {ratio:.3f} times (range {r_iv[0]:.3f}-{r_iv[1]:.3f} from rounding), "
-                    f"the text says {m['value']:g} ({m_iv[0]:g}-{m_iv[1]:g})"
-                    + (
-                        ""
-                        if ok
-                        else ": the multiple is not the ratio of the levels, so it is at constant "
-                        "prices (or the levels were revised)"
-                    ),
-                )
-                if not ok:
-                    defl = (ratio / m["value"]) ** (1 / n) - 1
-                    add(
-                        f"{ind}: deflator implied by nominal levels and stated multiple",
-                        f"nominal ratio {ratio:.3f}, stated multiple {m['value']:g}, {n} years",
-                        defl,
-                        "1/year",
-                        pd.NA,
-                        f"({ratio:.3f} / {m['value']:g}) ** (1/{n}) - 1 = {_pct(defl)} a year; the plan "
-                        "gives no deflator, so the model's must be an assumption",
-                    )
-                for _, r in rates[rates["kind"] == "real_cagr"].iterrows():
-                    defl = ratio ** (1 / n) / (1 + r["value"]) - 1
-                    add(
-                        f"{ind}: deflator implied by nominal levels and real growth rate",
-                        f"nominal ratio {ratio:.3f} = {_pct(ratio ** (1 / n) - 1)}/yr; real growth "
-                        f"{_pct(r['value'])}/yr ({r['source']})",
-                        defl,
-                        "1/year",
-                        pd.NA,
-                        f"{ratio:.3f} ** (1/{n}) / {1 + r['value']:g} - 1 = {_pct(defl)} a year "
-                        f"({1 + r['value']:g} ** {n} = {(1 + r['value']) ** n:.3f})",
-                    )
-
-            for _, r in rates.iterrows():
-                g_m = m["value"] ** (1 / n) - 1
-                g_iv = (m_iv[0] ** (1 / n) - 1, m_iv[1] ** (1 / n) - 1)
-                r_iv = (r["value"] - r["half_unit"], r["value"] + r["half_unit"])
-                ok = _overlap(g_iv, r_iv)
-                add(
-                    f"{ind}: stated multiple vs stated annual growth",
-                    f"{m['value']:g} times over {n} years ({basis}); {_pct(r['value'])} a year "
-                    f"({r['kind'].split('_')[0]}); {src}",
-                    g_m,
-                    "1/year",
-                    ok,
-                    f"{m['value']:g} times in {n} years is {_pct(g_m)} a year (range {_pct(g_iv[0])}-"
-                    f"{_pct(g_iv[1])} from rounding) against the stated {_pct(r['value'])}"
-                    + ("" if ok else ": the two cannot share a price basis and base year"),
-                )
-                if not ok:
-                    defl = (1 + g_m) / (1 + r["value"]) - 1
-                    note = f"if the multiple is nominal and the rate real, prices rose {_pct(defl)} a year"
-                    if y1 in levels.index:
-                        lv = levels.loc[y1]
-                        b_m, b_r = lv["value"] / m["value"], lv["value"] / (1 + r["value"]) ** n
-                        note += (
-                            f"; the {y1} level {lv['value']:g} {lv['units']} implies a {y0} level of "
-                            f"{b_m:,.0f} by the multiple but {b_r:,.0f} (in {y1} prices) by the rate"
-                        )
-                    add(
-                        f"{ind}: deflator implied by reading the multiple as nominal, the rate as real",
-                        f"{m['value']:g} times = {_pct(g_m)}/yr; {_pct(r['value'])}/yr",
-                        defl,
-                        "1/year",
-                        pd.NA,
-                        note + "; the plan does not say which reading holds",
-                    )
-
+                rows += _levels_vs_multiple(ind, m, levels, rates)
+            rows += _multiple_vs_rates(ind, m, levels, rates)
     rows += _target_checks(h, targets)
-    out = pd.DataFrame.from_records(rows, columns=["check", "values", "implied", "implied_units", "consistent", "note"])
+    out = pd.DataFrame.from_records(rows, columns=list(_CHECK_COLUMNS))
     out["consistent"] = out["consistent"].astype("boolean")
     return out
+
+
+_CHECK_COLUMNS = ("check", "values", "implied", "implied_units", "consistent", "note")
+
+
+def _row(check: str, values: str, implied: float, units: str, consistent, note: str) -> dict:
+    """One row of :func:`check_sources`' table."""
+    return dict(zip(_CHECK_COLUMNS, (check, values, float(implied), units, consistent, note), strict=True))
+
+
+def _multiple_interval(m: pd.Series) -> tuple[float, float]:
+    """The range a stated multiple covers, from its rounding."""
+    return (m["value"] - m["half_unit"], m["value"] + m["half_unit"])
+
+
+def _levels_vs_multiple(ind: str, m: pd.Series, levels: pd.DataFrame, rates: pd.DataFrame) -> list[dict]:
+    """Nominal levels at both ends of a stated multiple ``m``: their ratio against ``m`` (and the
+    deflator that reconciles them when they disagree), and the deflator each real rate implies."""
+    y1, y0 = int(m["year"]), int(m["base_year"])
+    n = y1 - y0
+    m_iv = _multiple_interval(m)
+    basis = m["kind"].split("_")[0]
+    l0, l1 = levels.loc[y0], levels.loc[y1]
+    ratio = l1["value"] / l0["value"]
+    r_iv = (
+        (l1["value"] - l1["half_unit"]) / (l0["value"] + l0["half_unit"]),
+        (l1["value"] + l1["half_unit"]) / (l0["value"] - l0["half_unit"]),
+    )
+    ok = _overlap(r_iv, m_iv)
+    rows = [
+        _row(
+            f"{ind}: nominal levels {y0}-{y1} vs stated multiple",
+            f"{y0} {l0['value']:g}, {y1} {l1['value']:g} {l1['units']} (nominal, {l0['source']}); "
+            f"stated {m['value']:g} times ({basis}, {m['source']})",
+            ratio,
+            "1",
+            ok,
+            f"the levels give {ratio:.3f} times (range {r_iv[0]:.3f}-{r_iv[1]:.3f} from rounding), "
+            f"the text says {m['value']:g} ({m_iv[0]:g}-{m_iv[1]:g})"
+            + (
+                ""
+                if ok
+                else ": the multiple is not the ratio of the levels, so it is at constant "
+                "prices (or the levels were revised)"
+            ),
+        )
+    ]
+    if not ok:
+        defl = (ratio / m["value"]) ** (1 / n) - 1
+        rows.append(
+            _row(
+                f"{ind}: deflator implied by nominal levels and stated multiple",
+                f"nominal ratio {ratio:.3f}, stated multiple {m['value']:g}, {n} years",
+                defl,
+                "1/year",
+                pd.NA,
+                f"({ratio:.3f} / {m['value']:g}) ** (1/{n}) - 1 = {_pct(defl)} a year; the plan "
+                "gives no deflator, so the model's must be an assumption",
+            )
+        )
+    for _, r in rates[rates["kind"] == "real_cagr"].iterrows():
+        defl = ratio ** (1 / n) / (1 + r["value"]) - 1
+        rows.append(
+            _row(
+                f"{ind}: deflator implied by nominal levels and real growth rate",
+                f"nominal ratio {ratio:.3f} = {_pct(ratio ** (1 / n) - 1)}/yr; real growth "
+                f"{_pct(r['value'])}/yr ({r['source']})",
+                defl,
+                "1/year",
+                pd.NA,
+                f"{ratio:.3f} ** (1/{n}) / {1 + r['value']:g} - 1 = {_pct(defl)} a year "
+                f"({1 + r['value']:g} ** {n} = {(1 + r['value']) ** n:.3f})",
+            )
+        )
+    return rows
+
+
+def _multiple_vs_rates(ind: str, m: pd.Series, levels: pd.DataFrame, rates: pd.DataFrame) -> list[dict]:
+    """A stated multiple ``m`` against each stated annual rate over the same years; when they
+    disagree, the deflator implied by reading the multiple as nominal and the rate as real."""
+    y1, y0 = int(m["year"]), int(m["base_year"])
+    n = y1 - y0
+    m_iv = _multiple_interval(m)
+    basis = m["kind"].split("_")[0]
+    rows = []
+    for _, r in rates.iterrows():
+        g_m = m["value"] ** (1 / n) - 1
+        g_iv = (m_iv[0] ** (1 / n) - 1, m_iv[1] ** (1 / n) - 1)
+        r_iv = (r["value"] - r["half_unit"], r["value"] + r["half_unit"])
+        ok = _overlap(g_iv, r_iv)
+        rows.append(
+            _row(
+                f"{ind}: stated multiple vs stated annual growth",
+                f"{m['value']:g} times over {n} years ({basis}); {_pct(r['value'])} a year "
+                f"({r['kind'].split('_')[0]}); {m['source']}",
+                g_m,
+                "1/year",
+                ok,
+                f"{m['value']:g} times in {n} years is {_pct(g_m)} a year (range {_pct(g_iv[0])}-"
+                f"{_pct(g_iv[1])} from rounding) against the stated {_pct(r['value'])}"
+                + ("" if ok else ": the two cannot share a price basis and base year"),
+            )
+        )
+        if ok:
+            continue
+        defl = (1 + g_m) / (1 + r["value"]) - 1
+        note = f"if the multiple is nominal and the rate real, prices rose {_pct(defl)} a year"
+        if y1 in levels.index:
+            lv = levels.loc[y1]
+            b_m, b_r = lv["value"] / m["value"], lv["value"] / (1 + r["value"]) ** n
+            note += (
+                f"; the {y1} level {lv['value']:g} {lv['units']} implies a {y0} level of "
+                f"{b_m:,.0f} by the multiple but {b_r:,.0f} (in {y1} prices) by the rate"
+            )
+        rows.append(
+            _row(
+                f"{ind}: deflator implied by reading the multiple as nominal, the rate as real",
+                f"{m['value']:g} times = {_pct(g_m)}/yr; {_pct(r['value'])}/yr",
+                defl,
+                "1/year",
+                pd.NA,
+                note + "; the plan does not say which reading holds",
+            )
+        )
+    return rows
 
 
 def _target_checks(h: pd.DataFrame, targets: pd.DataFrame) -> list[dict]:

@@ -1,4 +1,4 @@
-"""Code generation from lowered equations, in two dialects.
+"""Code generation from lowered equations, in three dialects.
 
 ``numpy``: every name is an array over draws (or a scalar broadcast against them); used by the
 numpy kernel, which loops in Python over time steps only.
@@ -9,7 +9,7 @@ of draws: ``exp``, ``log`` and ``**`` call the vectorisable functions of
 :mod:`jzsim.backends.vmath` (``_vexp``, ``_vlog``, ``_vpow``) and a lookup is an unrolled chain of
 selects (``_lookupK``) with the formula of ``numpy.interp``, so that LLVM can vectorise the loop.
 
-Both dialects emit the same operations in the same order, so the kernels agree to rounding.
+All three emit the same operations in the same order, so the kernels agree to rounding.
 """
 
 from __future__ import annotations

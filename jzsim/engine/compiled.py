@@ -483,7 +483,9 @@ class CompiledModel:
         """Raise a clear error for non-finite values or negative nonnegative stocks."""
         names = self.output_names if names is None else names
         # a sum is finite iff every value is, unless the sum itself overflows: then look closer
-        bad = np.zeros(0, dtype=bool) if np.isfinite(out.sum()) else ~np.isfinite(out)
+        with np.errstate(over="ignore"):  # an overflowing sum is expected here, not worth a warning
+            total = out.sum()
+        bad = np.zeros(0, dtype=bool) if np.isfinite(total) else ~np.isfinite(out)
         if bad.any():
             v, d, k = (int(i[0]) for i in np.nonzero(bad))
             raise FloatingPointError(

@@ -33,8 +33,11 @@ class ModelError(ValueError):
 
 @runtime_checkable
 class ParameterSpec(Protocol):
-    """A declared parameter with its distribution: what Monte Carlo samples and the documentation
-    lists (:class:`jzsim.params.Parameter` is one). Values are in ``units``."""
+    """A declared parameter with its distribution: what Monte Carlo samples.
+
+    The documentation lists them too (:class:`jzsim.params.Parameter` is one). Values are in
+    ``units``.
+    """
 
     name: str
     units: str
@@ -251,11 +254,11 @@ class Model:
         return self._add(Variable(name, "param", units, description, source, value=value, low=low, high=high))
 
     def add_parameter(self, p: Any) -> Ref:
-        """Declare a parameter from a :class:`jzsim.params.Parameter` (or any object with
-        ``name, value, units, low, high, description, source``).
+        """Declare a parameter from a :class:`jzsim.params.Parameter`.
 
-        An object that also has a ``distribution`` and ``uncertain`` (a :class:`ParameterSpec`) is
-        kept as the variable's :attr:`Variable.parameter`, for Monte Carlo to sample.
+        Any object with ``name, value, units, low, high, description, source`` will do. An object
+        that also has a ``distribution`` and ``uncertain`` (a :class:`ParameterSpec`) is kept as the
+        variable's :attr:`Variable.parameter`, for Monte Carlo to sample.
         """
         ref = self.param(p.name, p.value, p.units, low=p.low, high=p.high, description=p.description, source=p.source)
         if isinstance(p, ParameterSpec):
@@ -265,10 +268,10 @@ class Model:
     def scheduled(
         self, name: str, expr: Expr, units: str, *, description: str = "", source: str = "", schedule: Any = None
     ) -> Ref:
-        """Declare a parameter that varies with time: an auxiliary ``expr`` of :attr:`time` (a
-        scenario's lever schedule), reachable as ``m.params.<name>`` like a parameter.
+        """Declare a parameter that varies with time (a scenario's lever schedule).
 
-        It is not drawn in Monte Carlo and appears in results as a variable over time.
+        It is an auxiliary ``expr`` of :attr:`time`, reachable as ``m.params.<name>`` like a
+        parameter. It is not drawn in Monte Carlo and appears in results as a variable over time.
         """
         ref = self.aux(name, expr, units, description=description, source=source)
         self._vars[name].extra["schedule"] = schedule if schedule is not None else expr
@@ -383,8 +386,10 @@ class Model:
 
     @property
     def dt(self) -> Expr:
-        """The integration step (in ``time_units``), usable in equations (see
-        :func:`jzsim.engine.functions.dt`)."""
+        """The integration step (in ``time_units``), usable in equations.
+
+        See :func:`jzsim.engine.functions.dt`.
+        """
         return Dt()
 
     def group(self, name: str, dim: str, members: dict[str, str], description: str = "") -> None:
@@ -395,7 +400,8 @@ class Model:
         self._compiled = None
 
     def growth_rate(self, name: str, of: str, description: str = "") -> None:
-        """Report the growth rate of output ``of`` between saved times, per time unit:
+        """Report the growth rate of output ``of`` between saved times, per time unit.
+
         ``(x[t] / x[t - s]) ** (1 / s) - 1`` with ``s = save_every`` (NaN at the first saved time).
 
         It is computed from the saved results after the run, so it never feeds back on the model
@@ -426,8 +432,10 @@ class Model:
         return e
 
     def _block(self, label: str):
-        """Context in which every variable declared is marked as part of the block ``label`` (the
-        user's call, named in errors instead of the generated names)."""
+        """Context in which every variable declared is marked as part of the block ``label``.
+
+        ``label`` is the user's call, named in errors instead of the generated names.
+        """
         model = self
 
         class _Ctx:
@@ -451,8 +459,7 @@ class Model:
         initial: Expr | float | None = None,
         description: str = "",
     ) -> Ref:
-        """Exponential smoothing of order ``order`` (Vensim SMOOTH / SMOOTH3 / SMOOTH N, XMILE
-        SMTH1 / SMTH3 / SMTHN).
+        """Exponential smoothing of order ``order`` (SMOOTH, SMOOTH3, SMOOTH N; XMILE SMTH1/3/N).
 
         ``order`` first-order stages in series, each with time constant ``tau / order``:
         ``d(stage_i)/dt = (stage_{i-1} - stage_i) / (tau / order)``, stage 0 being ``input``; the
@@ -523,9 +530,10 @@ class Model:
         initial: Expr | float | None = None,
         description: str = "",
     ) -> Ref:
-        """Material delay of order ``order`` (Vensim DELAY1 / DELAY3 / DELAY N, XMILE DELAY1 /
-        DELAY3 / DELAYN): ``order`` in-transit stocks in series, each emptying at
-        ``stock_i / (tau / order)``; the outflow of the last is ``name``.
+        """Material delay of order ``order`` (Vensim DELAY1, DELAY3, DELAY N; XMILE DELAYN).
+
+        ``order`` in-transit stocks in series, each emptying at ``stock_i / (tau / order)``; the
+        outflow of the last is ``name``.
 
         ``units`` are the flow's units (per time); each in-transit stock starts at
         ``initial * tau / order`` (``initial``, the outflow at the start, defaults to ``input`` at
@@ -639,9 +647,11 @@ class Model:
         initial_trend: Expr | float = 0.0,
         description: str = "",
     ) -> Ref:
-        """``input`` extrapolated ``horizon`` time units ahead along its trend (Vensim
-        ``FORECAST``, XMILE ``FORCST``): ``input * (1 + trend(input, avg_time) * horizon)``, in
-        ``units`` (those of ``input``); plain numbers for ``avg_time`` and ``horizon`` are times."""
+        """Extrapolate ``input`` ``horizon`` time units ahead along its trend (FORECAST, XMILE FORCST).
+
+        ``input * (1 + trend(input, avg_time) * horizon)``, in ``units`` (those of ``input``); plain
+        numbers for ``avg_time`` and ``horizon`` are times.
+        """
         with self._block(f"forecast {name!r} of {input!r}"):
             g = self.trend(f"{name}__trend", input, avg_time, units, initial_trend=initial_trend)
             self.mark_internal(f"{name}__trend")
@@ -653,8 +663,11 @@ class Model:
             )
 
     def mark_internal(self, name: str) -> None:
-        """Mark a declared variable as internal: a helper of a building block or an importer, left
-        out of the documentation (:func:`jzsim.describe`) but still computed and saved."""
+        """Mark a declared variable as internal.
+
+        A helper of a building block or an importer: left out of the documentation
+        (:func:`jzsim.describe`) but still computed and saved.
+        """
         if name not in self._vars:
             close = difflib.get_close_matches(name, list(self._vars), n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
@@ -721,8 +734,10 @@ def _order(order: Any, name: str) -> int:
 
 
 def _check_tau(tau: Any, block: str) -> None:
-    """Refuse a constant time constant that is not a positive finite number (a model parameter or
-    expression is checked where its value is set)."""
+    """Refuse a constant time constant that is not a positive finite number.
+
+    A model parameter or expression is checked where its value is set.
+    """
     if not isinstance(tau, Expr):
         tau = _finite(tau, f"{block}: time constant tau")
     t = as_expr(tau)

@@ -21,6 +21,7 @@ class Sector:
     inputs: ClassVar[tuple[str, ...]] = ()
 
     def declare(self, m: Model) -> None:  # pragma: no cover - abstract
+        """Declare the sector's stocks, flows and auxiliaries into the model ``m``."""
         raise NotImplementedError
 
     @classmethod
