@@ -16,9 +16,9 @@ import numpy as np
 
 # Stored by `python tests/test_regression_hash.py`; see the module docstring for when to update.
 EXPECTED = {
-    "deterministic": "bcc008bfe5dcfe5c522ba574108f54b51b949b6659855028609b8873fb671aa2",
-    "monte_carlo": "0455a9969d9e50f5fdf2c9856044b9f9a67a25e239a596ff0e6de19755d5c72f",
-    "monte_carlo_sobol": "7d189bcac2dd50c768af77f74c62d6aa49f281e1b8933bcf1e3f8f9d47014ab9",
+    "deterministic": "accfc533edf31b3aead7add61f57efe2b5df5e55846172468ebff3415eb2bc53",
+    "monte_carlo": "764a040562b5558745df753f55adb0587e01ac857492fd8eeab58e4ee721ffa6",
+    "monte_carlo_sobol": "9f27b7bf229c572051e81b9c8ac535fcf111b6ed7e58ce471ff2d6f557381f2b",
 }
 
 

@@ -1,6 +1,6 @@
 """Incomes sector alone (inputs gdp_real, va_primary, pop_total, pop_rural as auxiliaries of a
 fresh model), and the five sectors economy, clusters, population, employment, incomes together
-with stand-ins for agriculture (va_primary) and water (industrial_output_factor)."""
+with stand-ins for agriculture (va_primary) and water (industry_water_supply_factor)."""
 
 import numpy as np
 import pytest
@@ -75,7 +75,7 @@ def core_model(stop=2035.0):
             m.add_parameter(p)
     m.param("va_primary_in", 16.2, "yiyuan/year")  # stand-in: 111 x 0.146 (Hengshui 2022 share, facts.md)
     m.aux("va_primary", m.ref("va_primary_in"), "yiyuan/year")
-    m.param("industrial_output_factor", 1.0, "1")  # stand-in: no water shortage
+    m.param("industry_water_supply_factor", 1.0, "1")  # stand-in: no water shortage
     for s in (Economy(), Clusters(), Population(), Employment(), Incomes()):
         m.add_sector(s)
     return m
@@ -99,7 +99,7 @@ def test_five_sectors_random_valid_parameters(seed, va_primary, iof):
     draws = {
         k: rng.uniform(p.low, p.high, 64) for k, p in ALL.items() if p.sector in MINE and p.distribution != "fixed"
     }
-    ds = CORE.run({**draws, "va_primary_in": va_primary, "industrial_output_factor": iof})
+    ds = CORE.run({**draws, "va_primary_in": va_primary, "industry_water_supply_factor": iof})
     np.testing.assert_allclose(ds["gdp_real"].isel(year=0), GDP_2020, rtol=1e-12)
     np.testing.assert_allclose(ds["income_urban"].isel(year=0), URBAN_2020, rtol=1e-12)
     for name, var in ds.data_vars.items():

@@ -76,11 +76,11 @@ def test_balance_closes_for_random_valid_parameters(seed):
     assert (short.isel(time=0) <= eps).all()  # the start-year cap is above the start-year need
     assert (ds["aquifer_storage"] >= 0).all()
     assert (ds["groundwater_extraction"] <= ds["groundwater_cap"] + eps).all()
-    for f in ("agri_water_supply_factor", "industrial_output_factor", "reclaimed_share"):
+    for f in ("agri_water_supply_factor", "industry_water_supply_factor", "reclaimed_share"):
         assert ((ds[f] >= -eps) & (ds[f] <= 1 + eps)).all(), f
     # the shortage charged to agriculture and industry is the total whenever they can carry it
     lost = (1 - ds["agri_water_supply_factor"]) * ds["water_demand_agriculture"] + (
-        1 - ds["industrial_output_factor"]
+        1 - ds["industry_water_supply_factor"]
     ) * ds["water_demand_industry"]
     carry = ds["water_demand_agriculture"] + ds["water_demand_industry"]
     np.testing.assert_allclose(lost, np.minimum(short, carry), rtol=1e-9, atol=1e-12)
@@ -130,7 +130,7 @@ def test_well_closures_create_shortage_that_falls_on_farms_and_industry():
     cap_2025 = float(ds["groundwater_need_base"][0, 0]) * v("groundwater_cap_headroom") * (1 - 0.6)
     np.testing.assert_allclose(late["groundwater_extraction"], cap_2025, rtol=1e-12)
     # weight 1: the shortage is split in proportion to demand, so both get the same share met
-    np.testing.assert_allclose(late["agri_water_supply_factor"], late["industrial_output_factor"], rtol=1e-12)
+    np.testing.assert_allclose(late["agri_water_supply_factor"], late["industry_water_supply_factor"], rtol=1e-12)
     assert (late["agri_water_supply_factor"] < 1).all()
 
 

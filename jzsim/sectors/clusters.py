@@ -11,9 +11,8 @@ cluster ``c`` in (health, materials, equipment)::
     d(cluster_market_potential_c)/dt = cluster_market_growth * cluster_market_potential_c
     cluster_market_potential_c(t0) = cluster_market_multiple_c * cluster_capacity_c(t0)  [yiyuan/year]
     cluster_capacity_c(t0) = cluster_industry_share_c * industry_share_of_secondary
-                             * va_secondary_trend(t0)
-                             / (cluster_va_ratio_c * industrial_output_factor(t0))     [yiyuan/year]
-    cluster_output_c = cluster_capacity_c * industrial_output_factor    (产业规模)     [yiyuan/year]
+                             * va_secondary_trend(t0) / cluster_va_ratio_c            [yiyuan/year]
+    cluster_output_c = cluster_capacity_c * industry_water_output_factor  (产业规模)   [yiyuan/year]
     cluster_va_c     = cluster_va_ratio_c * cluster_output_c                          [yiyuan/year]
     cluster_va_total = sum of cluster_va_c                                            [yiyuan/year]
     cluster_investment_total = sum of cluster_investment_c                            [yiyuan/year]
@@ -27,7 +26,9 @@ and starts at a multiple of start-year output, so it is above it whatever the pa
 Cluster value added is *part of* va_secondary (sector economy adds it to the rest of the secondary
 sector, so ``cluster_share_of_secondary`` stays below 1 by construction). The start-year capacity
 is derived from the clusters' share of industrial value added on the secondary trend, so that at
-the start cluster_va_total = (sum of shares) * industry_share_of_secondary * va_secondary_trend.
+the start cluster_va_total = (sum of shares) * industry_share_of_secondary * va_secondary_trend
+(times the water factor). Cluster capital is part of the economy's one capital stock (sector
+economy): cluster investment is a share of fai_total, all of which flows into it.
 """
 
 from __future__ import annotations
@@ -41,12 +42,12 @@ CLUSTERS = ("health", "materials", "equipment")
 class Clusters(Sector):
     __doc__ = __doc__  # the module docstring: equations with units and sources
     name = "clusters"
-    inputs = ("fai_total", "fai_industrial_share", "industrial_output_factor", "va_secondary_trend", "va_secondary")
+    inputs = ("fai_total", "fai_industrial_share", "industry_water_output_factor", "va_secondary_trend", "va_secondary")
 
     def declare(self, m: Model) -> None:
         p = m.params
         fai_industrial = m.ref("fai_total") * m.ref("fai_industrial_share")
-        iof = m.ref("industrial_output_factor")
+        wof = m.ref("industry_water_output_factor")
         vas, invs = [], []
         for c in CLUSTERS:
             va_ratio = getattr(p, f"cluster_va_ratio_{c}")
@@ -54,7 +55,7 @@ class Clusters(Sector):
                 getattr(p, f"cluster_industry_share_{c}")
                 * p.industry_share_of_secondary
                 * m.ref("va_secondary_trend")
-                / (va_ratio * iof)
+                / va_ratio
             )
             cap = m.stock(
                 f"cluster_capacity_{c}",
@@ -98,7 +99,7 @@ class Clusters(Sector):
                 description="capacity closed or obsolete",
             )
             out = m.aux(
-                f"cluster_output_{c}", cap * iof, "yiyuan/year", description=f"{c} cluster gross output (产业规模)"
+                f"cluster_output_{c}", cap * wof, "yiyuan/year", description=f"{c} cluster gross output (产业规模)"
             )
             vas.append(m.aux(f"cluster_va_{c}", va_ratio * out, "yiyuan/year", description=f"{c} cluster value added"))
         m.aux(

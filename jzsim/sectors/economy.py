@@ -5,15 +5,16 @@ scenario). Parameters: ``data/parameters/economy.csv`` (each row gives its sourc
 
 Base year (exact by construction, plan ch.1 L9: GDP 2020 = 111 亿元)::
 
-    va_nonfarm_base = (gdp_base - va_primary(t0)) / (tau(t0) + (1 - tau(t0)) * iof(t0))   [yiyuan/year]
+    va_nonfarm_base = (gdp_base - va_primary(t0))
+                      / (1 - (1 - tau(t0)) * industry_share_of_secondary * (1 - wof(t0)))   [yiyuan/year]
 
-so that gdp_real(t0) == gdp_base whatever agriculture and water report for t0 (iof =
-industrial_output_factor). The stocks va_nonfarm_base, labour_nonfarm_available_base and
+so that gdp_real(t0) == gdp_base whatever agriculture and water report for t0 (wof =
+industry_water_output_factor). The stocks va_nonfarm_base, labour_nonfarm_available_base and
 employment_nonfarm_base have no flows: they hold start-year values (the engine has no INITIAL).
 
 Equations::
 
-    d(K)/dt       = fai_total - depreciation_rate * K                                 [yiyuan]
+    d(K)/dt       = investment - depreciation_rate * K,  investment = fai_total          [yiyuan]
     K(t0)         = capital_output_ratio * va_nonfarm_base
     d(tfp)/dt     = tfp_growth * tfp,  tfp(t0) = 1       (= exp(tfp_growth * (t - t0)))  [1]
     va_nonfarm_potential = va_nonfarm_base * tfp * (K/K(t0))**alpha
@@ -23,21 +24,29 @@ Equations::
                     * (employment_nonfarm / employment_nonfarm(t0))**(1 - alpha)      [yiyuan/year]
                   (both Cobb-Douglas terms computed in logs, exp(alpha log(K/K(t0)) + (1 - alpha)
                    log(L/L(t0))): the same value, one exponential instead of two powers)
+    wof           = 1 - industry_water_dependence * (1 - industry_water_supply_factor)  [1]
     d(tau)/dt     = (tertiary_share_target - tau) / tertiary_share_adjustment_time    [1/year]
     va_tertiary   = tau * va_nonfarm                                                  [yiyuan/year]
-    va_secondary_trend = (1 - tau) * va_nonfarm * industrial_output_factor            [yiyuan/year]
-    cluster_base_share = industry_share_of_secondary * sum_c cluster_industry_share_c  [1]
-    va_secondary  = va_secondary_trend * (1 - cluster_base_share) + cluster_va_total   [yiyuan/year]
-    va_industry   = industry_share_of_secondary * va_secondary                        [yiyuan/year]
+    va_secondary_trend = (1 - tau) * va_nonfarm      (before any water shortage)      [yiyuan/year]
+    va_construction = (1 - industry_share_of_secondary) * va_secondary_trend          [yiyuan/year]
+    cluster_base_share = sum_c cluster_industry_share_c                                [1]
+    va_other_industry = industry_share_of_secondary * va_secondary_trend * (1 - cluster_base_share) * wof
+    va_industry   = va_other_industry + cluster_va_total                              [yiyuan/year]
+    va_secondary  = va_construction + va_industry                                     [yiyuan/year]
     gdp_real      = va_primary + va_secondary + va_tertiary                           [yiyuan/year]
     d(deflator)/dt = inflation_rate * deflator,  deflator(t0) = 1                     [1]
     gdp_nominal   = gdp_real * deflator                                               [yiyuan/year]
     gdp_growth(y) = gdp_real(y) / gdp_real(y - 1) - 1   (annual real growth, from results) [1/year]
     fai_total     = investment_rate * gdp_real + attracted_investment                 [yiyuan/year]
-    investment    = fai_total - cluster_investment_total  (into K; clusters build their own capacity)
     fai_policy_progress = clip((t - fai_policy_start) / (fai_policy_year - fai_policy_start), 0, 1)
     fai_industrial_share = base + adherence * (policy - base) * fai_policy_progress    [1]
     fai_hightech_share   = base + adherence * (policy - base) * fai_policy_progress    [1]
+
+One capital account: the clusters' capital is part of K (its start value, capital_output_ratio x
+non-farm output, already holds it), so all fixed-asset investment, the clusters' share included,
+flows into K. Water: a shortage of industrial water lowers industrial value added (clusters and
+other industry, in proportion to ``industry_water_dependence``) and nothing else; construction and
+services draw on the urban supply, which is served first.
 
 Structural change: tau (stock ``tertiary_share``) is the tertiary share of non-farm value added; it drifts toward its
 target. Cluster value added (sector ``clusters``) is *part of* va_secondary and is never added to
@@ -55,18 +64,23 @@ class Economy(Sector):
     name = "economy"
     inputs = (
         "va_primary",
-        "industrial_output_factor",
+        "industry_water_supply_factor",
         "employment_nonfarm",
         "labour_supply",
         "labour_demand_primary",
         "cluster_va_total",
-        "cluster_investment_total",
     )
 
     def declare(self, m: Model) -> None:
         p = m.params
         va_primary = m.ref("va_primary")
-        iof = m.ref("industrial_output_factor")
+        wof = m.aux(
+            "industry_water_output_factor",
+            1 - p.industry_water_dependence * (1 - m.ref("industry_water_supply_factor")),
+            "1",
+            description="industrial output relative to full water supply (1: no shortage)",
+        )
+        iss = p.industry_share_of_secondary
         tau = m.stock(
             "tertiary_share", p.tertiary_share_base, "1", description="tertiary share of non-farm value added"
         )
@@ -79,7 +93,7 @@ class Economy(Sector):
         )
         y0 = m.stock(
             "va_nonfarm_base",
-            (p.gdp_base - va_primary) / (p.tertiary_share_base + (1 - p.tertiary_share_base) * iof),
+            (p.gdp_base - va_primary) / (1 - (1 - p.tertiary_share_base) * iss * (1 - wof)),
             "yiyuan/year",
             description="start-year non-farm output before water shortage (makes gdp_real(t0) == gdp_base)",
         )
@@ -116,33 +130,30 @@ class Economy(Sector):
         vt = m.aux("va_tertiary", tau * y, "yiyuan/year", description="tertiary value added")
         trend = m.aux(
             "va_secondary_trend",
-            (1 - tau) * y * iof,
+            (1 - tau) * y,
             "yiyuan/year",
-            description="secondary value added on the Cobb-Douglas trend (clusters at their start share)",
+            description="secondary value added on the Cobb-Douglas trend, before any water shortage",
         )
+        vc = m.aux("va_construction", (1 - iss) * trend, "yiyuan/year", description="construction value added")
         s0 = m.aux(
             "cluster_base_share",
-            p.industry_share_of_secondary
-            * (
-                p.cluster_industry_share_health
-                + p.cluster_industry_share_materials
-                + p.cluster_industry_share_equipment
-            ),
+            p.cluster_industry_share_health + p.cluster_industry_share_materials + p.cluster_industry_share_equipment,
             "1",
-            description="clusters' share of secondary value added in the start year",
+            description="clusters' share of industrial value added in the start year",
         )
-        vs = m.aux(
-            "va_secondary",
-            trend * (1 - s0) + m.ref("cluster_va_total"),
+        vo = m.aux(
+            "va_other_industry",
+            iss * trend * (1 - s0) * wof,
             "yiyuan/year",
-            description="secondary value added: clusters plus the rest of the secondary sector",
+            description="industrial value added outside the three clusters",
         )
-        m.aux(
+        vi = m.aux(
             "va_industry",
-            p.industry_share_of_secondary * vs,
+            vo + m.ref("cluster_va_total"),
             "yiyuan/year",
-            description="industrial value added (part of va_secondary)",
+            description="industrial value added: clusters plus other industry (part of va_secondary)",
         )
+        vs = m.aux("va_secondary", vc + vi, "yiyuan/year", description="secondary value added: construction + industry")
         gdp = m.aux("gdp_real", va_primary + vs + vt, "yiyuan/year", description="real GDP, 2020 prices")
         m.group(
             "va",
@@ -162,10 +173,10 @@ class Economy(Sector):
         )
         m.flow(
             "investment",
-            fai - m.ref("cluster_investment_total"),
+            fai,
             "yiyuan/year",
             into="capital",
-            description="fixed-asset investment outside the clusters, into the capital stock",
+            description="fixed-asset investment, the clusters' included, into the one capital stock",
         )
         m.flow("depreciation", p.depreciation_rate * K, "yiyuan/year", out_of="capital")
         prog = m.aux(

@@ -18,7 +18,7 @@ Demand by use::
     water_demand_total     = sum of the five uses                                                 [yi_m3/year]
 
 Industrial demand follows *perceived* (one-year smoothed) industrial value added: va_industry
-already carries industrial_output_factor, so reading it directly would be an algebraic loop.
+already carries the effect of an industrial shortage, so reading it directly would be an algebraic loop.
 
 Wastewater is computed from urban domestic and industrial *demand* (supply depends on it, so using
 supply would be a loop); under an industrial shortage it slightly overstates treated wastewater.
@@ -51,8 +51,15 @@ proportion to demand with industry's weighted by industry_shortage_weight::
 
     shortage_ai  = min(water_shortage_total, D_agri + D_ind)
     shortage_agri = min(shortage_ai * D_agri / (D_agri + industry_shortage_weight * D_ind), D_agri)
-    agri_water_supply_factor = 1 - shortage_agri / D_agri                                         [1]
-    industrial_output_factor = 1 - (shortage_ai - shortage_agri) / D_ind                           [1]
+    water_shortage_industry = shortage_ai - shortage_agri                                        [yi_m3/year]
+    agri_water_supply_factor = 1 - shortage_agri / D_agri          (share of farm demand met)      [1]
+    industry_water_supply_factor = 1 - water_shortage_industry / D_ind  (share of industry's met)  [1]
+
+The sector reports the shortage of each use and the share of each use's demand that is met; it
+does not say what a shortage does to output. The sectors that use the water do: agriculture
+through its yields, economy through the water dependence of industrial value added (a shortage
+of industrial water touches industry only, not construction or services, which draw on the
+urban domestic supply that is served first).
 
 The cap starts above the start year's need (no shortage in 2020 with any valid parameters) and
 can never pump more than the exploitable storage holds (so the stock stays >= 0 for dt <= 1 year).
@@ -229,9 +236,12 @@ class Water(Sector):
             "1",
             description="share of agricultural water demand met",
         )
+        short_ind = m.aux(
+            "water_shortage_industry", short_ai - short_agri, "yi_m3/year", description="shortage borne by industry"
+        )
         m.aux(
-            "industrial_output_factor",
-            1 - (short_ai - short_agri) / F.maximum(d_ind, TINY),
+            "industry_water_supply_factor",
+            1 - short_ind / F.maximum(d_ind, TINY),
             "1",
             description="share of industrial water demand met",
         )
