@@ -22,6 +22,7 @@ __all__ = [
     "simulate",
     "backcast",
     "backcast_parameters",
+    "start_values",
     "BASE_YEAR",
     "HORIZON",
     "BACKCAST_START",
@@ -289,31 +290,80 @@ def check_run_size(m: Model, settings: Mapping[str, Any], draws: int) -> None:
         )
 
 
-def backcast_parameters() -> dict[str, float]:
-    """Start-year values for a run from 2010, taken from the history the plan reports.
+def start_values(year: int, *, parameters: Mapping[str, Parameter] | None = None) -> dict[str, float]:
+    """Start-year values for a run that starts in ``year``, from ``data/start_values.csv``.
 
-    A run that starts in 2010 is in 2010 prices (its deflator is 1 in 2010). The plan gives, for
-    2010 (``data/history.csv``, plan ch.1 L9): GDP 49.4 亿元 at current prices, and 2020 incomes
-    with their ten-year multiples (2.6 urban, 3.3 rural), from which the 2010 incomes are
-    37,247 / 2.6 and 17,818 / 3.3 元. Every other start value (population, urbanisation, sector
-    shares, capital-output ratio, water) is not reported for 2010: it keeps its 2020 value, an
-    assumption that the calibration issue replaces by fitted values. Returns overrides by name.
+    The plan model's parameters hold the 2020 values (the plan's base year). A run from another
+    year takes the values of that year where the file has them (each row with its source: the
+    plan, a census, or an assumption to be fitted by calibration) and keeps the 2020 value of every
+    other parameter. The model reads every ``t0`` from the run itself (stock ``start_year``), so a
+    run from 2010 and a run from 2020 are the same model with different start values.
+
+    Parameters
+    ----------
+    year : int
+        The run's first year; 2020 gives no overrides.
+    parameters : mapping, optional
+        The parameters the names are checked against (default: the packaged ones).
+
+    Returns
+    -------
+    dict
+        Parameter name -> value in the parameter's units.
+
+    Raises
+    ------
+    ValueError
+        On a row whose name is not a parameter (with "did you mean"), whose units differ from the
+        parameter's, whose value is not a finite number, or whose source is not
+        ``plan ch``/``public:``/``assumption:``.
     """
-    from jzsim.data.check import load_history
+    import difflib
+    import io
+    import math
+    from importlib import resources
 
-    h = load_history()
+    import pandas as pd
 
-    def value(indicator, kind, year=2020):
-        row = h[(h["indicator"] == indicator) & (h["kind"] == kind) & (h["year"] == year)]
-        if len(row) != 1:
-            raise ValueError(f"history.csv has {len(row)} rows for {indicator} {kind} {year}; expected 1")
-        return float(row["value"].iloc[0])
+    params = load_parameters() if parameters is None else parameters
+    text = resources.files("jzsim.data").joinpath("start_values.csv").read_text(encoding="utf-8")
+    df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    out: dict[str, float] = {}
+    for i, r in df.iterrows():
+        where = f"start_values.csv row {i + 2} ({r['name']!r}, {r['year']})"
+        if r["name"] not in params:
+            close = difflib.get_close_matches(r["name"], list(params), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise ValueError(f"{where}: field 'name' has value {r['name']!r}; allowed: a parameter name{hint}")
+        if r["units"] != params[r["name"]].units:
+            raise ValueError(
+                f"{where}: field 'units' has value {r['units']!r}; allowed: {params[r['name']].units!r} "
+                "(the parameter's units)"
+            )
+        if not r["source"].startswith(("plan ch", "public:", "assumption:")):
+            raise ValueError(
+                f"{where}: field 'source' has value {r['source']!r}; allowed: 'plan ch...', 'public: ...', 'assumption: ...'"
+            )
+        try:
+            value, y = float(r["value"]), int(r["year"])
+        except ValueError:
+            raise ValueError(f"{where}: field 'value' or 'year' is not a number; allowed: a finite number") from None
+        if not math.isfinite(value):
+            raise ValueError(f"{where}: field 'value' has value {value}; allowed: a finite number")
+        if y == int(year):
+            out[r["name"]] = value
+    return out
 
-    return {
-        "gdp_base": value("gdp_nominal", "nominal_level", 2010),
-        "income_urban_base": value("income_urban", "nominal_level") / value("income_urban", "unstated_multiple"),
-        "income_rural_base": value("income_rural", "nominal_level") / value("income_rural", "unstated_multiple"),
-    }
+
+def backcast_parameters() -> dict[str, float]:
+    """Start-year values for a run from 2010: :func:`start_values` for 2010.
+
+    A run that starts in 2010 is in 2010 prices (its deflator is 1 in 2010). The plan gives GDP
+    49.4 亿元 and the 2020 incomes with their ten-year multiples (ch.1 L9); the 2010 census gives
+    residents, urbanisation and the age structure; the rest are assumptions, each with its
+    reasoning in ``data/start_values.csv``, for the calibration to fit. Returns overrides by name.
+    """
+    return start_values(int(BACKCAST_START))
 
 
 def backcast(params: Mapping[str, Any] | None = None, *, stop: float = BASE_YEAR, **settings: Any) -> xr.Dataset:

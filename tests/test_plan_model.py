@@ -184,9 +184,35 @@ def test_backcast_starts_in_2010_from_the_reported_figures():
     first = ds.isel(year=0)
     assert float(ds["year"][0]) == 2010.0 and float(ds["year"][-1]) == 2020.0
     assert float(first["gdp_real"][0]) == pytest.approx(49.4, rel=1e-12)  # plan ch.1 L9
-    assert float(first["income_urban"][0]) == pytest.approx(37247 / 2.6, rel=1e-12)  # plan ch.1 L9: 2.6 times
-    assert float(first["income_rural"][0]) == pytest.approx(17818 / 3.3, rel=1e-12)  # plan ch.1 L9: 3.3 times
+    assert float(first["income_urban"][0]) == pytest.approx(37247 / 2.6, abs=0.5)  # plan ch.1 L9: 2.6 times (start_values.csv, to the yuan)
+    assert float(first["income_rural"][0]) == pytest.approx(17818 / 3.3, abs=0.5)  # plan ch.1 L9: 3.3 times (start_values.csv, to the yuan)
     assert (ds["gdp_real"].diff("year") > 0).all()
+
+
+@pytest.mark.parametrize("start", [2010.0, 2015.0, 2020.0])
+def test_the_start_year_belongs_to_the_run(start):
+    """One model, built once, run from any year: every start-year value is the parameter's value
+    at the run's start (the quota, the farm output, GDP), never a value frozen at build time."""
+    p = {k: v.value for k, v in PARAMS.items()}
+    first = jzsim.simulate(model=MODEL, start=start, stop=start + 2).isel(year=0)
+    assert float(first["start_year"][0]) == start
+    assert float(first["industry_water_quota"][0]) == pytest.approx(p["industry_water_quota_base"], rel=1e-12)
+    assert float(first["va_primary"][0]) == pytest.approx(p["va_primary_base"], rel=1e-12)
+    assert float(first["gdp_real"][0]) == pytest.approx(p["gdp_base"], rel=1e-12)
+    assert float(first["pop_total"][0]) == pytest.approx(p["pop_base"], rel=1e-12)
+
+
+def test_start_values_are_checked_and_sourced():
+    from jzsim.plan import start_values
+
+    v2010 = start_values(2010)
+    assert v2010["gdp_base"] == 49.4  # plan ch.1 L9
+    assert v2010["pop_base"] == 36.2013  # 6th census, 362,013 residents (history_found.md A)
+    assert v2010["urbanisation_base"] == 0.4568  # 165,363 / 362,013
+    assert start_values(2020) == {}
+    bad = {k: v for k, v in PARAMS.items() if k != "pop_base"}
+    with pytest.raises(ValueError, match="'pop_base'; allowed: a parameter name; did you mean"):
+        start_values(2010, parameters=bad)
 
 
 def test_model_documentation_in_docs_is_generated_from_the_declaration():

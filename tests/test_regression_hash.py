@@ -16,9 +16,9 @@ import numpy as np
 
 # Stored by `python tests/test_regression_hash.py`; see the module docstring for when to update.
 EXPECTED = {
-    "deterministic": "accfc533edf31b3aead7add61f57efe2b5df5e55846172468ebff3415eb2bc53",
-    "monte_carlo": "764a040562b5558745df753f55adb0587e01ac857492fd8eeab58e4ee721ffa6",
-    "monte_carlo_sobol": "9f27b7bf229c572051e81b9c8ac535fcf111b6ed7e58ce471ff2d6f557381f2b",
+    "deterministic": "7938a81b8232142a931edf8712e0057367aa000d727fad4d14366151f9cfe450",
+    "monte_carlo": "07b6f57318da5f8f8370b258ac9657c31ea738f3be137438de04fae7ee582e92",
+    "monte_carlo_sobol": "6e9ea8255bae5611c9f704557ffb94413ceaa78a1d90b60700dccb994da1c9f7",
 }
 
 

@@ -6,9 +6,28 @@ and sources; its parameters are in ``jzsim/data/parameters/<sector>.csv``.
 
 from __future__ import annotations
 
-from jzsim.engine import Sector
+from jzsim.engine import Model, Ref, Sector
+from jzsim.engine import functions as F
+from jzsim.engine.expr import Expr
 
-__all__ = ["default_sectors"]
+__all__ = ["default_sectors", "start_year", "trend"]
+
+
+def start_year(m: Model) -> Ref:
+    """The run's first simulated year, as a stock without flows (declared once, by the first sector
+    that asks): every start-year value and every ``t0`` in the sectors is read from it, so the same
+    model runs from 2010 or from 2020 (``simulate(start=...)``) without being rebuilt.
+
+    It belongs to no sector (like the time), so any sector reads it without listing it as an input.
+    Returns a reference to ``start_year`` [year].
+    """
+    if "start_year" not in m:
+        sector, m._current_sector = m._current_sector, ""  # the engine has no public way to declare it sectorless
+        try:
+            m.stock("start_year", m.time, "year", description="first simulated year of the run (t0)")
+        finally:
+            m._current_sector = sector
+    return m.ref("start_year")
 
 
 def default_sectors() -> dict[str, Sector]:
@@ -22,3 +41,15 @@ def default_sectors() -> dict[str, Sector]:
     from jzsim.sectors.water import Water
 
     return {s.name: s for s in (Economy(), Clusters(), Population(), Employment(), Incomes(), Agriculture(), Water())}
+
+
+def trend(rate: Expr, t: Expr, t0: Expr) -> Expr:
+    """``exp(rate * (t - t0))``, an exponential trend from the run's start ``t0`` [1].
+
+    Written ``exp(rate * t) * exp(-rate * t0)``: the first factor is an exponential of a linear
+    function of the time with a per-draw slope, which the compiled kernel steps by multiplication
+    (its time factors); the second is a per-draw constant, computed once. (The compiled kernel's
+    time factors read parameters only, not the ``start_year`` stock.) Relative error about
+    ``1e-16 * |rate * t|``, under 1e-14 for the plan's rates and years.
+    """
+    return F.exp(rate * t) * F.exp(-(rate * t0))

@@ -1,7 +1,7 @@
 """Agriculture: grain area and yield, fallow and rain-fed farming, irrigation, pigs, primary value added.
 
-Parameters: ``data/parameters/agriculture.csv`` (each row gives its source); ``t0`` is the start
-year (2020). ``progress`` is the share of the 2021-2025 plan period elapsed::
+Parameters: ``data/parameters/agriculture.csv`` (each row gives its source); ``t0`` is the run's first
+year (stock ``start_year``: 2020 in the plan scenario, 2010 in the back-cast). ``progress`` is the share of the 2021-2025 plan period elapsed::
 
     progress = clip((t - agri_policy_start) / (agri_policy_year - agri_policy_start), 0, 1)     [1]
     X(t)     = X_base + (X_policy - X_base) * progress     for X in fallow_share, rainfed_share   [1]
@@ -50,6 +50,7 @@ from __future__ import annotations
 
 from jzsim.engine import Model, Sector
 from jzsim.engine import functions as F
+from jzsim.sectors import start_year, trend
 
 
 class Agriculture(Sector):
@@ -59,7 +60,7 @@ class Agriculture(Sector):
 
     def declare(self, m: Model) -> None:
         p = m.params
-        t0 = F.const(m.settings["start"], "year")
+        t0 = start_year(m)
         supply = m.ref("agri_water_supply_factor")
         prog = m.aux(
             "agri_policy_progress",
@@ -98,7 +99,7 @@ class Agriculture(Sector):
         y_irr = m.aux(
             "yield_irrigated",
             p.grain_yield_base
-            * F.exp(p.grain_yield_growth * (m.time - t0))
+            * trend(p.grain_yield_growth, m.time, t0)
             / (1 - p.rainfed_share_base * (1 - p.rainfed_yield_ratio)),
             "kg/mu/year",
             description="grain yield of an irrigated sown mu with full water",
@@ -165,7 +166,7 @@ class Agriculture(Sector):
         )
         other = m.aux(
             "other_farming_index",
-            F.exp(p.other_farming_growth * (m.time - t0)) * wyf,
+            trend(p.other_farming_growth, m.time, t0) * wyf,
             "1",
             description="other farming (vegetables, fruit, herbs, forestry, services) relative to start",
         )

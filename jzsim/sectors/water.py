@@ -1,7 +1,8 @@
 """Water: demand by use, supply by source, shortage, reclaimed water and the aquifer.
 
 All volumes in 亿m3 (``yi_m3``) per year. Parameters: ``data/parameters/water.csv`` (each row
-gives its source); ``t0`` is the start year (2020). ``progress`` is the share of 2020-2025 elapsed::
+gives its source); ``t0`` is the run's first year
+(stock ``start_year``: 2020 in the plan scenario, 2010 in the back-cast). ``progress`` is the share of 2020-2025 elapsed::
 
     progress = clip((t - water_policy_start) / (water_policy_year - water_policy_start), 0, 1)   [1]
 
@@ -81,6 +82,7 @@ from __future__ import annotations
 
 from jzsim.engine import Model, Sector
 from jzsim.engine import functions as F
+from jzsim.sectors import start_year, trend
 
 TINY = F.const(1e-12, "yi_m3/year")  # keeps shares finite when a demand is zero
 USES = ("agriculture", "industry", "urban_domestic", "rural_domestic", "ecology")
@@ -94,7 +96,7 @@ class Water(Sector):
 
     def declare(self, m: Model) -> None:
         p = m.params
-        t0 = F.const(m.settings["start"], "year")
+        t0 = start_year(m)
         prog = m.aux(
             "water_policy_progress",
             F.clip((m.time - p.water_policy_start) / (p.water_policy_year - p.water_policy_start), 0, 1),
@@ -117,7 +119,7 @@ class Water(Sector):
         )
         quota = m.aux(
             "industry_water_quota",
-            p.industry_water_quota_base * F.exp(-p.industry_quota_decline * (m.time - t0)),
+            p.industry_water_quota_base * trend(-p.industry_quota_decline, m.time, t0),
             "m**3/wanyuan",
             description="industrial water per 10,000 yuan of industrial value added",
         )
