@@ -16,9 +16,9 @@ import numpy as np
 
 # Stored by `python tests/test_regression_hash.py`; see the module docstring for when to update.
 EXPECTED = {
-    "deterministic": "7938a81b8232142a931edf8712e0057367aa000d727fad4d14366151f9cfe450",
-    "monte_carlo": "07b6f57318da5f8f8370b258ac9657c31ea738f3be137438de04fae7ee582e92",
-    "monte_carlo_sobol": "6e9ea8255bae5611c9f704557ffb94413ceaa78a1d90b60700dccb994da1c9f7",
+    "deterministic": "1ae7e29b5b028fbd41ddfce36cd397e79fbb10967e9d6a9b4ae7b44df57cc830",
+    "monte_carlo": "5fd2321d4b2800d3bb0bcb7e8448093b578374f2d1347c801613dbc4576e6416",
+    "monte_carlo_sobol": "31d29768efcd9467d56553defd598f7c095cf44ceb11ac8ec586a36631af1a8d",
 }
 
 

@@ -1,34 +1,36 @@
 """Clusters: the plan's three leading industries (三大百亿产业, plan ch.9 L84-90).
 
 Health (大健康, ch.9 L86), new materials (新材料, ch.9 L88), equipment manufacturing (装备制造,
-ch.9 L90). Money in 亿元 at 2020 prices. Parameters: ``data/parameters/clusters.csv``. For each
-cluster ``c`` in (health, materials, equipment)::
+ch.9 L90). Money in 亿元 at start-year prices. Parameters: ``data/parameters/clusters.csv``. Each
+cluster ``c`` in (health, materials, equipment) is an activity with its own capital and labour,
+in the same form as the economy's other activities (sector economy), and its capital is part of
+the economy's one capital account::
 
-    cluster_investment_c = fai_total * fai_industrial_share * cluster_investment_share_c  [yiyuan/year]
-    d(cluster_capacity_c)/dt = cluster_investment_c / cluster_capital_intensity
-                                 * max(1 - cluster_capacity_c / cluster_market_potential_c, 0)
-                               - cluster_obsolescence_rate * cluster_capacity_c        [yiyuan/year/year]
+    VA0_c = cluster_industry_share_c * industry_share_of_secondary * (1 - tertiary_share_base)
+            * va_nonfarm_base                                                            [yiyuan/year]
+    K_c(t0) = cluster_capital_intensity * VA0_c / cluster_va_ratio_c    (capital per gross output) [yiyuan]
+    va_potential_c = VA0_c * tfp * K_c / K_c(t0) * output_per_capital_trend                [yiyuan/year]
+    cluster_va_c = va_potential_c * labour_output_factor * industry_water_output_factor     [yiyuan/year]
+    cluster_output_c = cluster_va_c / cluster_va_ratio_c                    (产业规模)     [yiyuan/year]
     d(cluster_market_potential_c)/dt = cluster_market_growth * cluster_market_potential_c
-    cluster_market_potential_c(t0) = cluster_market_multiple_c * cluster_capacity_c(t0)  [yiyuan/year]
-    cluster_capacity_c(t0) = cluster_industry_share_c * industry_share_of_secondary
-                             * va_secondary_trend(t0) / cluster_va_ratio_c            [yiyuan/year]
-    cluster_output_c = cluster_capacity_c * industry_water_output_factor  (产业规模)   [yiyuan/year]
-    cluster_va_c     = cluster_va_ratio_c * cluster_output_c                          [yiyuan/year]
-    cluster_va_total = sum of cluster_va_c                                            [yiyuan/year]
-    cluster_investment_total = sum of cluster_investment_c                            [yiyuan/year]
-    cluster_share_of_secondary = cluster_va_total / va_secondary                      [1]
+    cluster_market_potential_c(t0) = cluster_market_multiple_c * VA0_c / cluster_va_ratio_c  [yiyuan/year]
+    cluster_market_room_c = clip(1 - cluster_output_c / cluster_market_potential_c, 0, 1)      [1]
+    cluster_investment_c = fai_total * fai_industrial_share * cluster_investment_share_c
+                           * cluster_market_room_c                                        [yiyuan/year]
+    d(K_c)/dt = cluster_investment_c - depreciation_rate * K_c                           [yiyuan/year]
+    cluster_labour_demand_c = nonfarm_jobs_base * employment_share_industry * cluster_industry_share_c
+                              * K_c / K_c(t0) * jobs_per_capital_trend                     [wan_person]
+    cluster_employment_c = cluster_labour_demand_c * labour_fill                          [wan_person]
+    cluster_va_total, cluster_investment_total, cluster_capital_total, cluster_labour_demand_total:
+        sums over the three clusters
 
-Capacity is gross output a year (the measure of the 100 亿元 targets). Project attraction enters
-through ``fai_total`` (its ``attracted_investment`` part, sector economy). New capacity pays only
-while the market has room: the factor ``1 - capacity/potential`` makes growth logistic, and with
-obsolescence capacity settles below the market potential (which grows with the national market
-and starts at a multiple of start-year output, so it is above it whatever the parameters).
-Cluster value added is *part of* va_secondary (sector economy adds it to the rest of the secondary
-sector, so ``cluster_share_of_secondary`` stays below 1 by construction). The start-year capacity
-is derived from the clusters' share of industrial value added on the secondary trend, so that at
-the start cluster_va_total = (sum of shares) * industry_share_of_secondary * va_secondary_trend
-(times the water factor). Cluster capital is part of the economy's one capital stock (sector
-economy): cluster investment is a share of fai_total, all of which flows into it.
+Output (gross, the measure of the 100 亿元 targets) is value added over the value-added ratio.
+Industrial investment is directed to the clusters (plan ch.9, ch.22: projects attracted for the
+three industries) as far as their markets have room: the room factor makes growth logistic, and
+the part of the clusters' share that finds no room is invested in other industry (sector
+economy), so no investment is lost or counted twice. The market potential grows with the national
+market and starts at a multiple of start-year output. Clusters take workers as their capital
+grows (their share of start-year industrial jobs equals their share of industrial value added).
 """
 
 from __future__ import annotations
@@ -42,38 +44,46 @@ CLUSTERS = ("health", "materials", "equipment")
 class Clusters(Sector):
     __doc__ = __doc__  # the module docstring: equations with units and sources
     name = "clusters"
-    inputs = ("fai_total", "fai_industrial_share", "industry_water_output_factor", "va_secondary_trend", "va_secondary")
+    inputs = (
+        "fai_total",
+        "fai_industrial_share",
+        "va_nonfarm_base",
+        "tfp",
+        "output_per_capital_trend",
+        "jobs_per_capital_trend",
+        "labour_output_factor",
+        "labour_fill",
+        "industry_water_output_factor",
+        "nonfarm_jobs_base",
+        "va_secondary",
+    )
 
     def declare(self, m: Model) -> None:
         p = m.params
         fai_industrial = m.ref("fai_total") * m.ref("fai_industrial_share")
-        wof = m.ref("industry_water_output_factor")
-        vas, invs = [], []
+        factor = m.ref("labour_output_factor") * m.ref("industry_water_output_factor")
+        industry0 = p.industry_share_of_secondary * (1 - p.tertiary_share_base) * m.ref("va_nonfarm_base")
+        vas, invs, caps, demands = [], [], [], []
         for c in CLUSTERS:
-            va_ratio = getattr(p, f"cluster_va_ratio_{c}")
-            cap0 = (
-                getattr(p, f"cluster_industry_share_{c}")
-                * p.industry_share_of_secondary
-                * m.ref("va_secondary_trend")
-                / va_ratio
-            )
-            cap = m.stock(
-                f"cluster_capacity_{c}",
-                cap0,
+            share, va_ratio = getattr(p, f"cluster_industry_share_{c}"), getattr(p, f"cluster_va_ratio_{c}")
+            va0 = share * industry0
+            k0 = p.cluster_capital_intensity * va0 / va_ratio
+            cap = m.stock(f"capital_{c}", k0, "yiyuan", nonnegative=True, description=f"capital in the {c} cluster")
+            caps.append(cap)
+            ratio = cap / k0
+            va = m.aux(
+                f"cluster_va_{c}",
+                va0 * m.ref("tfp") * ratio * m.ref("output_per_capital_trend") * factor,
                 "yiyuan/year",
-                nonnegative=True,
-                description=f"{c} cluster output capacity",
+                description=f"{c} cluster value added",
             )
-            inv = m.aux(
-                f"cluster_investment_{c}",
-                fai_industrial * getattr(p, f"cluster_investment_share_{c}"),
-                "yiyuan/year",
-                description=f"fixed-asset investment in the {c} cluster",
+            vas.append(va)
+            out = m.aux(
+                f"cluster_output_{c}", va / va_ratio, "yiyuan/year", description=f"{c} cluster gross output (产业规模)"
             )
-            invs.append(inv)
             pot = m.stock(
                 f"cluster_market_potential_{c}",
-                getattr(p, f"cluster_market_multiple_{c}") * cap0,
+                getattr(p, f"cluster_market_multiple_{c}") * va0 / va_ratio,
                 "yiyuan/year",
                 description=f"most output the {c} cluster's markets can take",
             )
@@ -83,34 +93,42 @@ class Clusters(Sector):
                 "yiyuan/year/year",
                 into=f"cluster_market_potential_{c}",
             )
-            room = F.maximum(1 - cap / pot, 0)
-            m.flow(
-                f"cluster_build_{c}",
-                inv / p.cluster_capital_intensity * room,
-                "yiyuan/year/year",
-                into=f"cluster_capacity_{c}",
-                description="new capacity where the market has room",
+            room = m.aux(
+                f"cluster_market_room_{c}",
+                F.clip(1 - out / pot, 0, 1),
+                "1",
+                description=f"share of the {c} cluster's investment its market has room for",
             )
-            m.flow(
-                f"cluster_retire_{c}",
-                p.cluster_obsolescence_rate * cap,
-                "yiyuan/year/year",
-                out_of=f"cluster_capacity_{c}",
-                description="capacity closed or obsolete",
+            inv = m.flow(
+                f"cluster_investment_{c}",
+                fai_industrial * getattr(p, f"cluster_investment_share_{c}") * room,
+                "yiyuan/year",
+                into=f"capital_{c}",
+                description=f"fixed-asset investment in the {c} cluster",
             )
-            out = m.aux(
-                f"cluster_output_{c}", cap * wof, "yiyuan/year", description=f"{c} cluster gross output (产业规模)"
+            invs.append(inv)
+            m.flow(f"depreciation_{c}", p.depreciation_rate * cap, "yiyuan/year", out_of=f"capital_{c}")
+            d = m.aux(
+                f"cluster_labour_demand_{c}",
+                m.ref("nonfarm_jobs_base")
+                * p.employment_share_industry
+                * share
+                * ratio
+                * m.ref("jobs_per_capital_trend"),
+                "wan_person",
+                description=f"jobs offered in the {c} cluster",
             )
-            vas.append(m.aux(f"cluster_va_{c}", va_ratio * out, "yiyuan/year", description=f"{c} cluster value added"))
-        m.aux(
-            "cluster_investment_total",
-            sum(invs[1:], invs[0]),
-            "yiyuan/year",
-            description="fixed-asset investment in the three clusters",
-        )
+            demands.append(d)
+            m.aux(f"cluster_employment_{c}", d * m.ref("labour_fill"), "wan_person", description=f"employed in {c}")
+        for name, parts, units, what in (
+            ("cluster_investment_total", invs, "yiyuan/year", "fixed-asset investment in the three clusters"),
+            ("cluster_capital_total", caps, "yiyuan", "capital in the three clusters (part of capital)"),
+            ("cluster_labour_demand_total", demands, "wan_person", "jobs offered in the three clusters"),
+        ):
+            m.aux(name, parts[0] + parts[1] + parts[2], units, description=what)
         total = m.aux(
             "cluster_va_total",
-            sum(vas[1:], vas[0]),
+            vas[0] + vas[1] + vas[2],
             "yiyuan/year",
             description="value added of the three clusters (part of va_secondary)",
         )

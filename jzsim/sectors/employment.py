@@ -1,32 +1,31 @@
-"""Employment: labour supply from the working-age population, demand from output and productivity.
+"""Employment: labour supply from the working-age population, demand by activity, the gap.
 
-Persons in 万人 (``wan_person``), money in 亿元 at 2020 prices, productivity in 万元 per worker a
-year. Parameters: ``data/parameters/employment.csv``. Equations::
+Persons in 万人 (``wan_person``), productivity in 万元 per worker a year. Parameters:
+``data/parameters/employment.csv``. Equations::
 
     labour_supply              = working_age_pop * participation_rate                   [wan_person]
-    d(productivity_primary)/dt = productivity_primary_growth * productivity_primary   [wanyuan/person/year/year]
+    d(productivity_primary)/dt = productivity_primary_growth * productivity_primary
     productivity_primary(t0)   = productivity_primary_base                       [wanyuan/person/year]
-    labour_demand_primary      = va_primary / productivity_primary                     [wan_person]
-    d(nonfarm_job_ratio)/dt    = -labour_saving_rate * nonfarm_job_ratio                  [1/year]
-    nonfarm_job_ratio(t0)      = (labour_supply(t0) * (1 - unemployment_base) - labour_demand_primary(t0))
-                                 / labour_nonfarm_available(t0)                          [1]
-    labour_demand_nonfarm      = labour_nonfarm_available * nonfarm_job_ratio            [wan_person]
-    productivity_nonfarm       = va_nonfarm_potential / labour_demand_nonfarm   [wanyuan/person/year]
-    employment_nonfarm         = min(labour_demand_nonfarm, labour_supply)             [wan_person]
+    labour_demand_primary      = va_primary / productivity_primary                       [wan_person]
+    labour_demand_nonfarm      (sector economy: the jobs each activity's capital brings, summed)
+    employment_nonfarm         = min(labour_demand_nonfarm, labour_supply)                [wan_person]
+    labour_fill                = employment_nonfarm / labour_demand_nonfarm                        [1]
+    labour_output_factor       = exp((1 - capital_elasticity) * log(labour_fill))  (= fill**(1-alpha)) [1]
     employment_primary         = min(labour_demand_primary, labour_supply - employment_nonfarm)
     employment                 = employment_primary + employment_nonfarm
-                               ( = min(labour_demand_primary + labour_demand_nonfarm, labour_supply))
-    unemployment_rate          = 1 - employment / labour_supply                          [1]
+    unemployment_rate          = 1 - employment / labour_supply                                    [1]
+    labour_nonfarm_available   = max(labour_supply - labour_demand_primary, 0.05 * labour_supply)  [wan_person]
+    job_gap                    = labour_demand_nonfarm / labour_nonfarm_available - 1              [1]
 
-Non-farm jobs are filled first (Lewis: farming keeps the labour the other sectors do not take).
-Non-farm labour demand is the labour not needed on farms (``labour_nonfarm_available``, sector
-economy) times a job ratio: productivity then grows as fast as potential output per available
-worker, except for ``labour_saving_rate``, by which productivity outpaces output (automation) and
-jobs are shed. (An independent productivity trend would make faster productivity cut employment
-and so output, a spiral with no economic basis.) The start-year ratio is derived so that the
-start-year unemployment rate (which here includes rural surplus labour) equals
-``unemployment_base``: no district employment figure exists (facts.md). Labour demand does not
-depend on actual output, which depends on employment, so there is no algebraic loop.
+Non-farm jobs are filled first (Lewis: farming keeps the labour the other activities do not
+take). When the activities offer more jobs than there are workers, every activity fills the same
+share of its jobs (``labour_fill``) and its output falls below potential by fill**(1 - alpha),
+the Cobb-Douglas labour term. ``job_gap`` compares non-farm jobs with the labour farms do not
+need (negative: surplus labour, which pushes migrants out, as in 2010 when the census found 80% of
+the employed on farms; positive: vacancies, which draw them in) and drives migration in sector
+population; the floor of 5% of the labour force only keeps it finite if farms ever needed every
+worker. ``unemployment_rate`` counts the surplus farm labour (the employed on farms beyond what farm
+output needs) with the open unemployed. The start-year non-farm jobs are the census share of the employed (sector economy).
 """
 
 from __future__ import annotations
@@ -38,7 +37,7 @@ from jzsim.engine import functions as F
 class Employment(Sector):
     __doc__ = __doc__  # the module docstring: equations with units and sources
     name = "employment"
-    inputs = ("working_age_pop", "va_primary", "va_nonfarm_potential", "labour_nonfarm_available")
+    inputs = ("working_age_pop", "va_primary", "labour_demand_nonfarm")
 
     def declare(self, m: Model) -> None:
         p = m.params
@@ -66,31 +65,16 @@ class Employment(Sector):
             "wan_person",
             description="farm labour needed for va_primary",
         )
-        potential = m.ref("va_nonfarm_potential")
-        avail = m.ref("labour_nonfarm_available")
-        ratio = m.stock(
-            "nonfarm_job_ratio",
-            (supply * (1 - p.unemployment_base) - d1) / avail,
-            "1",
-            nonnegative=True,
-            description="non-farm jobs per worker available to non-farm work",
-        )
-        m.flow(
-            "labour_saving",
-            p.labour_saving_rate * ratio,
-            "1/year",
-            out_of="nonfarm_job_ratio",
-            description="jobs shed by productivity growing faster than output",
-        )
-        d2 = m.aux("labour_demand_nonfarm", avail * ratio, "wan_person", description="non-farm jobs")
-        m.aux(
-            "productivity_nonfarm",
-            potential / d2,
-            "wanyuan/person/year",
-            description="non-farm value added per worker demanded",
-        )
+        d2 = m.ref("labour_demand_nonfarm")
         e2 = m.aux(
             "employment_nonfarm", F.minimum(d2, supply), "wan_person", description="non-farm employment (filled first)"
+        )
+        fill = m.aux("labour_fill", e2 / d2, "1", description="share of non-farm jobs filled")
+        m.aux(
+            "labour_output_factor",
+            F.exp((1 - p.capital_elasticity) * F.log(fill)),
+            "1",
+            description="non-farm output relative to potential when jobs go unfilled (fill**(1 - alpha))",
         )
         e1 = m.aux("employment_primary", F.minimum(d1, supply - e2), "wan_person", description="farm employment")
         emp = m.aux("employment", e1 + e2, "wan_person", description="employed persons")
@@ -99,4 +83,16 @@ class Employment(Sector):
             1 - emp / supply,
             "1",
             description="share of the labour force without work (incl. rural surplus labour)",
+        )
+        avail = m.aux(
+            "labour_nonfarm_available",
+            F.maximum(supply - d1, 0.05 * supply),
+            "wan_person",
+            description="labour farms do not need (available to non-farm work)",
+        )
+        m.aux(
+            "job_gap",
+            d2 / avail - 1,
+            "1",
+            description="non-farm jobs over the labour available to them, minus 1 (positive: vacancies)",
         )

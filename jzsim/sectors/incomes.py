@@ -1,6 +1,7 @@
-"""Incomes: urban and rural per-capita disposable income, driven by output per resident.
+"""Incomes: urban and rural per-capita disposable income, driven by output per resident, real and
+nominal.
 
-Yuan per person a year at 2020 prices. Parameters: ``data/parameters/incomes.csv``. Equations::
+Yuan per person a year at start-year prices (real) and at current prices (nominal). Parameters: ``data/parameters/incomes.csv``. Equations::
 
     gdp_per_capita        = gdp_real / pop_total                                  [yuan/person/year]
     farm_output_per_rural = va_primary / pop_rural                                [yuan/person/year]
@@ -13,6 +14,14 @@ Yuan per person a year at 2020 prices. Parameters: ``data/parameters/incomes.csv
     urban_rural_income_ratio = income_urban / income_rural                                    [1]
     log_income_pull = income_elasticity_urban * log(gdp_index)
                       - income_elasticity_rural * log(rural_income_index)                     [1]
+    d(cpi)/dt = cpi_inflation * cpi,  cpi(t0) = 1                                              [1]
+    income_urban_nominal = income_urban * cpi;  income_rural_nominal = income_rural * cpi  [yuan/person/year]
+
+Real and nominal apart: ``income_urban``/``income_rural`` are real (start-year prices, for
+welfare and for the plan's growth comparisons, which Chinese statistics state at comparable
+prices); the ``_nominal`` pair is at current prices, for comparison with the plan's reported
+levels (37,247 and 17,818 元 in 2020 are current-price figures). GDP has its own deflator (sector
+economy); consumer prices (``cpi``) deflate incomes.
 
 ``log_income_pull`` is the log of the urban/rural income ratio relative to the start year,
 ``log((income_urban / income_rural) / (income_urban_base / income_rural_base))``, written out from
@@ -67,15 +76,19 @@ class Incomes(Sector):
             "income_urban",
             p.income_urban_base * gdp_index**p.income_elasticity_urban,
             "yuan/person/year",
-            description="urban per-capita disposable income, 2020 prices",
+            description="urban per-capita disposable income, real (start-year prices)",
         )
         rural = m.aux(
             "income_rural",
             p.income_rural_base * rural_index**p.income_elasticity_rural,
             "yuan/person/year",
-            description="rural per-capita disposable income, 2020 prices",
+            description="rural per-capita disposable income, real (start-year prices)",
         )
         m.aux("urban_rural_income_ratio", urban / rural, "1", description="urban over rural income")
+        cpi = m.stock("cpi", 1.0, "1", description="consumer price index (1 at start)")
+        m.flow("consumer_inflation", p.cpi_inflation * cpi, "1/year", into="cpi")
+        m.aux("income_urban_nominal", urban * cpi, "yuan/person/year", description="urban income, current prices")
+        m.aux("income_rural_nominal", rural * cpi, "yuan/person/year", description="rural income, current prices")
         m.aux(
             "log_income_pull",
             p.income_elasticity_urban * F.log(gdp_index) - p.income_elasticity_rural * F.log(rural_index),
