@@ -108,7 +108,10 @@ def test_balances_close_and_stocks_stay_nonnegative_for_random_valid_parameters(
 
 
 def test_no_investment_capital_decays_and_output_falls():
-    ds = jzsim.simulate({"investment_rate": 0.0, "attracted_investment": 0.0, "tfp_growth": 0.0}, model=MODEL)
+    ds = jzsim.simulate(
+        {"investment_rate": 0.0, "attracted_investment": 0.0, "public_investment_share": 0.0, "tfp_growth": 0.0},
+        model=MODEL,
+    )
     cap = ds["capital"].values[0]
     assert np.all(np.diff(cap) < 0)
     nonfarm = (ds["va_secondary"] + ds["va_tertiary"]).values[0]

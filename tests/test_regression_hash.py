@@ -16,9 +16,9 @@ import numpy as np
 
 # Stored by `python tests/test_regression_hash.py`; see the module docstring for when to update.
 EXPECTED = {
-    "deterministic": "1ae7e29b5b028fbd41ddfce36cd397e79fbb10967e9d6a9b4ae7b44df57cc830",
-    "monte_carlo": "5fd2321d4b2800d3bb0bcb7e8448093b578374f2d1347c801613dbc4576e6416",
-    "monte_carlo_sobol": "31d29768efcd9467d56553defd598f7c095cf44ceb11ac8ec586a36631af1a8d",
+    "deterministic": "75ad149d298f5dcf8671def0b8d361163f8599caa7c4c185816c5d3c062d2019",
+    "monte_carlo": "c776c3d30810875e8e3df716690de55edf1b4b78bd2d30918d42290f67f16885",
+    "monte_carlo_sobol": "30b3ea95bc39ebd88d92d99bb88bedc72d4d9e3e39c36653337b405b085ee7e6",
 }
 
 

@@ -84,7 +84,9 @@ def test_base_year_gdp_is_the_plan_figure_whatever_the_stand_ins():
 
 
 def test_without_investment_every_capital_decays_and_output_falls():
-    ds = MODEL.run({"investment_rate": 0.0, "attracted_investment": 0.0, "tfp_growth": 0.0})
+    ds = MODEL.run(
+        {"investment_rate": 0.0, "attracted_investment": 0.0, "public_investment_share": 0.0, "tfp_growth": 0.0}
+    )
     d = ALL["depreciation_rate"].value
     for a in ("agriculture",) + ACTIVITIES:
         k = ds[f"capital_{a}"][0].values
@@ -114,6 +116,21 @@ def test_investment_is_allocated_by_activity_and_adds_up():
     np.testing.assert_allclose(ds["investment"], ds["fai_total"], rtol=1e-12)
     k = ds["capital"][0].values
     np.testing.assert_allclose(np.diff(k), 0.25 * (ds["investment"] - ds["depreciation"])[0].values[:-1], rtol=1e-12)
+
+
+def test_investment_is_financed_by_private_attracted_and_public_sources():
+    ds = MODEL.run()
+    v = {k: ALL[k].value for k in ("investment_rate", "attracted_investment", "fiscal_revenue_share")}
+    share = ALL["public_investment_share"].value  # plan ch.1 L17: livelihood >= 82.5% of spending
+    np.testing.assert_allclose(ds["fiscal_revenue"], v["fiscal_revenue_share"] * ds["gdp_real"], rtol=1e-12)
+    np.testing.assert_allclose(ds["public_investment"], share * ds["fiscal_revenue"], rtol=1e-12)
+    private = v["investment_rate"] * ds["gdp_real"]
+    np.testing.assert_allclose(
+        ds["fai_total"], private + v["attracted_investment"] + ds["public_investment"], rtol=1e-12
+    )
+    # a tighter budget (more of it on livelihoods) leaves less investment and less output later
+    tight = MODEL.run({"public_investment_share": 0.05})
+    assert float(tight["gdp_real"].sel(time=2030.0)[0]) < float(ds["gdp_real"].sel(time=2030.0)[0])
 
 
 def test_labour_shortage_lowers_output_by_the_labour_elasticity():

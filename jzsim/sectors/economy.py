@@ -46,7 +46,9 @@ industrial water lowers industry only (construction and services draw on the urb
 
 Investment (fixed-asset investment, FAI, by activity: plan ch.22 L218 levers)::
 
-    fai_total = investment_rate * gdp_real + attracted_investment                        [yiyuan/year]
+    fiscal_revenue     = fiscal_revenue_share * gdp_real                                 [yiyuan/year]
+    public_investment  = public_investment_share * fiscal_revenue   (budget balanced)   [yiyuan/year]
+    fai_total = investment_rate * gdp_real + attracted_investment + public_investment   [yiyuan/year]
     fai_policy_progress = clip((t - fai_policy_start) / (fai_policy_year - fai_policy_start), 0, 1)
     fai_industrial_share = base + adherence * (policy - base) * fai_policy_progress              [1]
     fai_hightech_share   = base + adherence * (policy - base) * fai_policy_progress              [1]
@@ -62,12 +64,14 @@ Investment (fixed-asset investment, FAI, by activity: plan ch.22 L218 levers)::
 Industrial investment goes to the clusters (as much as their markets have room for, sector
 clusters) and the rest to other industry: one capital account, nothing counted twice.
 
-Financing closure (chosen, as in T21's default): investment is savings-driven. The part financed
-in the district (households' and firms' savings, bank credit to local firms, the local budget's
-investment) is a fixed share of GDP (``investment_rate``), and investment attracted from outside
-(``attracted_investment``, the plan's project-attraction lever, ch.22) comes on top. A county's own
-savings do not bind (credit moves between counties), so a share of output stands for savings and
-credit together; a separate public budget (revenue, transfers, public investment) is not modelled.
+Financing closure (chosen, as in T21's default): investment is savings-driven, from three sources.
+Private investment financed in the district (households' and firms' savings, bank credit to local
+firms) is a fixed share of GDP (``investment_rate``): a county's own savings do not bind (credit
+moves between counties), so a share of output stands for savings and credit together. Investment
+attracted from outside (``attracted_investment``, the plan's project-attraction lever, ch.22) comes
+on top. Public investment is what the budget leaves after livelihood spending (plan ch.1 L17:
+livelihood spending >= 82.5% of general budget spending), with spending equal to revenue (transfers
+from higher levels and debt are not modelled).
 
 Aggregates::
 
@@ -158,11 +162,23 @@ class Economy(Sector):
         )
         lof, fill = m.ref("labour_output_factor"), m.ref("labour_fill")
         # ---- investment by activity
+        revenue = m.aux(
+            "fiscal_revenue",
+            p.fiscal_revenue_share * m.ref("gdp_real"),
+            "yiyuan/year",
+            description="district fiscal revenue (balanced budget: spending equals it)",
+        )
+        public = m.aux(
+            "public_investment",
+            p.public_investment_share * revenue,
+            "yiyuan/year",
+            description="public fixed-asset investment out of the budget",
+        )
         fai = m.aux(
             "fai_total",
-            p.investment_rate * m.ref("gdp_real") + p.attracted_investment,
+            p.investment_rate * m.ref("gdp_real") + p.attracted_investment + public,
             "yiyuan/year",
-            description="fixed-asset investment",
+            description="fixed-asset investment: private local, attracted and public",
         )
         prog = m.aux(
             "fai_policy_progress",
@@ -250,7 +266,8 @@ class Economy(Sector):
             description="industrial value added outside the three clusters",
         )
         # fai_total(t0), as gdp_real(t0) == gdp_base; at least a thousandth of a yuan (no division by zero)
-        fai0 = F.maximum(p.investment_rate * p.gdp_base + p.attracted_investment, F.const(1e-11, "yiyuan/year"))
+        fai0 = (p.investment_rate + p.public_investment_share * p.fiscal_revenue_share) * p.gdp_base
+        fai0 = F.maximum(fai0 + p.attracted_investment, F.const(1e-11, "yiyuan/year"))
         fai_seen = m.stock("fai_perceived", fai0, "yiyuan/year", description="fixed-asset investment, smoothed a year")
         m.flow("fai_perception", (fai - fai_seen) / YEAR, "yiyuan/year/year", into="fai_perceived")
         supply_c = potential["construction"] * lof
