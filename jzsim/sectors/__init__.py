@@ -18,15 +18,11 @@ def start_year(m: Model) -> Ref:
     that asks): every start-year value and every ``t0`` in the sectors is read from it, so the same
     model runs from 2010 or from 2020 (``simulate(start=...)``) without being rebuilt.
 
-    It belongs to no sector (like the time), so any sector reads it without listing it as an input.
+    A sector that reads it lists ``"start_year"`` in its ``inputs`` (whichever sector declares it).
     Returns a reference to ``start_year`` [year].
     """
     if "start_year" not in m:
-        sector, m._current_sector = m._current_sector, ""  # the engine has no public way to declare it sectorless
-        try:
-            m.stock("start_year", m.time, "year", description="first simulated year of the run (t0)")
-        finally:
-            m._current_sector = sector
+        m.stock("start_year", m.time, "year", description="first simulated year of the run (t0)")
     return m.ref("start_year")
 
 

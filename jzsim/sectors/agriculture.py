@@ -56,7 +56,7 @@ from jzsim.sectors import start_year, trend
 class Agriculture(Sector):
     __doc__ = __doc__  # the module docstring: equations with units and sources
     name = "agriculture"
-    inputs = ("agri_water_supply_factor",)
+    inputs = ("agri_water_supply_factor", "start_year")
 
     def declare(self, m: Model) -> None:
         p = m.params

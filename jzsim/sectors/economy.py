@@ -109,6 +109,7 @@ class Economy(Sector):
         "cluster_labour_demand_total",
         "pop_total",
         "urbanisation",
+        "start_year",
     )
 
     def declare(self, m: Model) -> None:

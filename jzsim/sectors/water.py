@@ -92,7 +92,7 @@ SOURCES = ("transferred", "surface", "reclaimed", "groundwater")
 class Water(Sector):
     __doc__ = __doc__  # the module docstring: equations with units and sources
     name = "water"
-    inputs = ("water_demand_agriculture", "va_industry", "pop_urban", "pop_rural", "gdp_real")
+    inputs = ("water_demand_agriculture", "va_industry", "pop_urban", "pop_rural", "gdp_real", "start_year")
 
     def declare(self, m: Model) -> None:
         p = m.params
