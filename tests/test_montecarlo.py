@@ -336,7 +336,7 @@ def test_numpy_threads_change_nothing():
             run(draws=10, threads=bad)
 
 
-@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("backend", ["numpy", NUMBA])
 def test_per_draw_outcomes(backend):
     """outcomes=True (#17 item 1): indicator = x, so target_value is the sampled x, target_met is
     x >= 0.7, and they agree with n_met; whatever the chunking and backend."""

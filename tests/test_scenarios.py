@@ -56,6 +56,7 @@ def test_schedule_enters_the_numpy_kernel_as_a_function_of_time(kind):
     np.testing.assert_allclose(ds["lever"].values[0], SCHEDULES[kind].at(t), rtol=0, atol=1e-14)
 
 
+@pytest.mark.slow  # compiles one numba kernel per kind of schedule
 @pytest.mark.parametrize("kind", list(SCHEDULES))
 def test_schedule_numba_equals_numpy(kind):
     pytest.importorskip("numba")
