@@ -82,7 +82,7 @@ HOSTILE = [
     ({"tfp_growth": 5}, ["tfp_growth", "5 -> 0.05"]),
     ({"transfer_switch_year": 25}, ["transfer_switch_year", "two-digit year", "2025"]),
     ({"transfer_switch_year": 1990}, ["transfer_switch_year", "1990", "[2010, 2050]"]),
-    ({"aquifer_initial": -5}, ["aquifer_initial", "-5", "[0, inf)"]),
+    ({"deep_depth_start": -5}, ["deep_depth_start", "-5", "[0, inf)"]),
     ({"depreciation_rate": -0.5}, ["depreciation_rate", "-0.5", "[0, 1]"]),
     ({"investment_rate": -0.5}, ["investment_rate", "-0.5", "[0, 1]"]),
     ({"aquifer_min_drain_time": 0}, ["aquifer_min_drain_time", "0", "[0.25, inf)"]),

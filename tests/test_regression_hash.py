@@ -16,9 +16,9 @@ import numpy as np
 
 # Stored by `python tests/test_regression_hash.py`; see the module docstring for when to update.
 EXPECTED = {
-    "deterministic": "75ad149d298f5dcf8671def0b8d361163f8599caa7c4c185816c5d3c062d2019",
-    "monte_carlo": "c776c3d30810875e8e3df716690de55edf1b4b78bd2d30918d42290f67f16885",
-    "monte_carlo_sobol": "30b3ea95bc39ebd88d92d99bb88bedc72d4d9e3e39c36653337b405b085ee7e6",
+    "deterministic": "4a8e71fa19f2bfdaed8fab503c158e1936f92acebbd5a40923ee821922df722f",
+    "monte_carlo": "95ac42566a02726ac3ec147997bac2e8b346a39ffb5d7dcd116ac10f1f665432",
+    "monte_carlo_sobol": "b700538304cab283e29376cf5780cdddd9ff7aa0e7dcb9c5ef2c34a638e567e7",
 }
 
 

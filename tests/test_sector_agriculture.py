@@ -1,5 +1,6 @@
-"""Agriculture sector alone: its one input, agri_water_supply_factor (declared by water), is a
-parameter of a fresh model. Expected values are derived from the parameters by the equations in
+"""Agriculture sector alone: its inputs, shortage_fallow_area_share and shortage_rainfed_area_share
+(declared by water), are
+parameters of a fresh model. Expected values are derived from the parameters by the equations in
 the module docstring, or are plan figures (ch.13 L124, L127)."""
 
 import numpy as np
@@ -22,7 +23,8 @@ def agriculture_model(save_every=1.0):
     m = Model("agriculture_alone", start=2020.0, stop=2035.0, dt=DT, save_every=save_every)
     for p in PARAMS.values():
         m.add_parameter(p)
-    m.param("agri_water_supply_factor", 1.0, "1")
+    m.param("shortage_fallow_area_share", 0.0, "1")
+    m.param("shortage_rainfed_area_share", 0.0, "1")
     m.add_sector(Agriculture())
     return m
 
@@ -103,13 +105,14 @@ def test_pigs_reach_the_plan_figure_with_full_adherence():
     assert at(part, "pigs_slaughtered", 2025.0) == pytest.approx(v("pigs_base") + a * (PIGS_2025 - v("pigs_base")))
 
 
-@pytest.mark.parametrize("factor", [0.0, 0.5, 0.9])
-def test_shortage_cuts_irrigated_yield_by_the_elasticity(factor):
+@pytest.mark.parametrize(("fallow", "rainfed"), [(0.0, 1.0), (0.15, 0.35), (0.03, 0.07)])
+def test_shortage_moves_irrigated_land_to_fallow_or_rain_fed(fallow, rainfed):
     full = MODEL.run().isel(time=0)
-    short = MODEL.run({"agri_water_supply_factor": factor}).isel(time=0)
-    r0, ratio, e = v("rainfed_share_base"), v("rainfed_yield_ratio"), v("yield_water_elasticity")
+    short = MODEL.run({"shortage_fallow_area_share": fallow, "shortage_rainfed_area_share": rainfed}).isel(time=0)
+    r0, ratio = v("rainfed_share_base"), v("rainfed_yield_ratio")
     y_irr = v("grain_yield_base") / (1 - r0 * (1 - ratio))  # kg/mu/year, start year
-    loss_t = v("grain_area_base") * (1 - r0) * y_irr * e * (1 - factor) / 1000
+    # fallowed land yields nothing, rain-fed land (1 - rainfed_yield_ratio) less than irrigated
+    loss_t = v("grain_area_base") * (1 - r0) * y_irr * (fallow + rainfed * (1 - ratio)) / 1000
     assert float(full["grain_output"][0] - short["grain_output"][0]) == pytest.approx(loss_t, rel=1e-9)
     assert float(short["va_primary"][0]) < v("va_primary_base")
     # water demand does not depend on how much of it is met

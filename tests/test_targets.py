@@ -341,6 +341,7 @@ def test_outside_horizon():
         gdp_real=(growth_path(111.0, 0.06, np.arange(2020.0, 2024.0)), "yiyuan/year"),
         groundwater_extraction=(np.ones(4), "yi_m3/year"),
         groundwater_recharge=(np.ones(4), "yi_m3/year"),
+        groundwater_level_rise=(np.ones(4), "m/year"),
     )
     ev = evaluate_targets(ds)
     assert row_of(ev, "gdp_growth_2021_2025")["status"] == "outside horizon"
@@ -350,7 +351,7 @@ def test_outside_horizon():
 
 
 def test_threshold_unknown_then_supplied():
-    ds = results(water_per_wanyuan_gdp=(np.full(len(YEARS), 40.0), "m3/wanyuan"))
+    ds = results(water_demand_per_wanyuan_gdp=(np.full(len(YEARS), 40.0), "m3/wanyuan"))
     assert row_of(evaluate_targets(ds), "water_per_gdp_2025")["status"] == "threshold unknown"
     t = load_targets()
     t.loc[t["id"] == "water_per_gdp_2025", "threshold"] = 35.0  # a user's quota

@@ -37,6 +37,11 @@ KEY = (
     ("reclaimed_share", "Reclaimed-water share"),
     ("groundwater_extraction", "Groundwater extraction"),
     ("groundwater_recharge", "Groundwater recharge"),
+    ("groundwater_balance_shallow", "Groundwater balance, shallow layer"),
+    ("groundwater_balance_deep", "Groundwater balance, deep layer"),
+    ("groundwater_level_rise_shallow", "Water level rise, shallow layer"),
+    ("groundwater_level_rise_deep", "Water level rise, deep layer"),
+    ("water_shortage_total", "Water shortage, all uses"),
     ("water_per_wanyuan_gdp", "Water use per 10,000 yuan GDP"),
 )
 

@@ -14,7 +14,9 @@ Land and grain (plan ch.13 L124: sown area about 1,000,000 mu, capacity >= 335,0
     irrigated_grain_area = grain_area * (1 - rainfed_share)                                    [mu]
     yield_irrigated    = grain_yield_base * exp(grain_yield_growth * (t - t0))
                          / (1 - rainfed_share_base * (1 - rainfed_yield_ratio))                 [kg/mu/year]
-    water_yield_factor = 1 - yield_water_elasticity * (1 - agri_water_supply_factor)            [1]
+    water_yield_factor = 1 - shortage_fallow_area_share
+                         - shortage_rainfed_area_share * (1 - rainfed_yield_ratio)              [1]
+    (irrigated land that water cannot serve is left fallow or farmed rain-fed: shares from water)
     grain_output = yield_irrigated * (irrigated_grain_area * water_yield_factor
                    + (grain_area - irrigated_grain_area) * rainfed_yield_ratio)                  [t/year]
 
@@ -35,7 +37,7 @@ Livestock (plan ch.13 L127: 1,000,000 pigs slaughtered a year)::
     water_demand_agriculture = water_demand_irrigation + water_demand_livestock                 [yi_m3/year]
 
 Primary value added, bottom up as indices on the start year (so va_primary(t0) == va_primary_base
-when agri_water_supply_factor(t0) == 1)::
+when water meets the irrigation demand at t0)::
 
     grain_output_base = grain_area_base * grain_yield_base                                     [t/year]
     livestock_index   = pig_share_of_livestock_va * pigs_slaughtered / pigs_base
@@ -56,12 +58,11 @@ from jzsim.sectors import start_year, trend
 class Agriculture(Sector):
     __doc__ = __doc__  # the module docstring: equations with units and sources
     name = "agriculture"
-    inputs = ("agri_water_supply_factor", "start_year")
+    inputs = ("shortage_fallow_area_share", "shortage_rainfed_area_share", "start_year")
 
     def declare(self, m: Model) -> None:
         p = m.params
         t0 = start_year(m)
-        supply = m.ref("agri_water_supply_factor")
         prog = m.aux(
             "agri_policy_progress",
             F.clip((m.time - p.agri_policy_start) / (p.agri_policy_year - p.agri_policy_start), 0, 1),
@@ -106,7 +107,9 @@ class Agriculture(Sector):
         )
         wyf = m.aux(
             "water_yield_factor",
-            1 - p.yield_water_elasticity * (1 - supply),
+            1
+            - m.ref("shortage_fallow_area_share")
+            - m.ref("shortage_rainfed_area_share") * (1 - p.rainfed_yield_ratio),
             "1",
             description="irrigated yield relative to full water supply",
         )
