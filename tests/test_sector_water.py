@@ -279,3 +279,12 @@ def test_link_matrix_labels_and_groups():
     assert set(mat["water_source"].values) == set(SOURCES)
     assert list(ds["water_demand"]["water_use"].values) == list(USES)
     assert list(ds["groundwater_depth"]["aquifer_layer"].values) == list(LAYERS)
+
+
+def test_levers_off_as_fixed_parameters_for_monte_carlo():
+    # monte_carlo samples an uncertain lever around a number override; fixed Parameters pin it
+    fixed = levers_off(fixed=True)
+    assert set(fixed) == set(LEVERS)
+    for name, p in fixed.items():
+        assert p.distribution == "fixed" and not p.uncertain, name
+        assert p.value == levers_off()[name] and p.source.startswith("user:")

@@ -81,7 +81,7 @@ LEVERS: dict[str, tuple[str, str]] = {
 }
 
 
-def levers_off(params=None) -> dict[str, float]:
+def levers_off(params=None, *, fixed: bool = False) -> dict:
     """Overrides that switch the plan's water levers off (each at its start-year value).
 
     Parameters
@@ -89,11 +89,25 @@ def levers_off(params=None) -> dict[str, float]:
     params : mapping, optional
         Name -> :class:`~jzsim.params.Parameter` (default: the packaged parameters); a lever whose
         off value names another parameter takes that parameter's nominal value.
+    fixed : bool, default False
+        False: numbers (for :func:`jzsim.simulate`). True: fixed-distribution
+        :class:`~jzsim.params.Parameter` objects, so that :func:`jzsim.monte_carlo` does not sample
+        the levers (a number there only moves a lever's nominal value).
     """
+    from dataclasses import replace
+
     from jzsim.params import load_parameters
 
     ps = load_parameters() if params is None else params
-    return {k: float(ps[off].value) if off in ps else float(off) for k, (off, _) in LEVERS.items()}
+    off = {k: float(ps[v].value) if v in ps else float(v) for k, (v, _) in LEVERS.items()}
+    if not fixed:
+        return off
+    return {
+        k: replace(
+            ps[k], value=x, low=None, high=None, distribution="fixed", source=f"user: water lever off ({LEVERS[k][1]})"
+        )
+        for k, x in off.items()
+    }
 
 
 def link_matrix(ds: xr.Dataset) -> xr.DataArray:
