@@ -288,3 +288,8 @@ def test_levers_off_as_fixed_parameters_for_monte_carlo():
     for name, p in fixed.items():
         assert p.distribution == "fixed" and not p.uncertain, name
         assert p.value == levers_off()[name] and p.source.startswith("user:")
+
+
+def test_link_matrix_without_links_is_one_clear_error():
+    with pytest.raises(KeyError, match="water_link"):
+        link_matrix(MODEL.run()[["water_demand_total"]])

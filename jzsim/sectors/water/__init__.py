@@ -115,6 +115,11 @@ def link_matrix(ds: xr.Dataset) -> xr.DataArray:
 
     ``ds`` is a result holding the ``water_link`` group (a plan or water-sector run).
     """
+    if "water_link" not in ds:
+        raise KeyError(
+            "link_matrix needs the 'water_link' group (supply by link) in ds; run the plan or water model "
+            "and keep that variable (Monte Carlo summaries keep only their outputs)"
+        )
     links = ds["water_link"]
     ids = [str(x) for x in links["water_link_id"].values]
     uses = list(dict.fromkeys(i.split(":")[0] for i in ids))
