@@ -90,9 +90,9 @@ def levers_off(params=None, *, fixed: bool = False) -> dict:
         Name -> :class:`~jzsim.params.Parameter` (default: the packaged parameters); a lever whose
         off value names another parameter takes that parameter's nominal value.
     fixed : bool, default False
-        False: numbers (for :func:`jzsim.simulate`). True: fixed-distribution
-        :class:`~jzsim.params.Parameter` objects, so that :func:`jzsim.monte_carlo` does not sample
-        the levers (a number there only moves a lever's nominal value).
+        False: numbers (for :func:`jzsim.simulate` and :func:`jzsim.monte_carlo`, where a number
+        fixes a parameter). True: fixed-distribution :class:`~jzsim.params.Parameter` objects, for
+        code that takes whole parameters (e.g. ``plan_model(parameters=...)``).
     """
     from dataclasses import replace
 
