@@ -229,8 +229,10 @@ def test_closed_wells_are_replaced_by_transferred_water_when_capacity_allows():
 
 
 def test_tariffs_cut_irrigation_and_industrial_demand():
-    base = MODEL.run(levers_off()).sel(time=2025.0)
-    priced = MODEL.run({**levers_off(), "irrigation_price_policy": 0.4, "industry_price_policy": 8.0}).sel(time=2025.0)
+    base = MODEL.run(levers_off(ALL)).sel(time=2025.0)
+    priced = MODEL.run({**levers_off(ALL), "irrigation_price_policy": 0.4, "industry_price_policy": 8.0}).sel(
+        time=2025.0
+    )
     # constant-elasticity demand: (0.4 / 0.2) ** e
     ratio = (0.4 / v("irrigation_price_base")) ** v("irrigation_price_elasticity")
     np.testing.assert_allclose(priced["water_demand_irrigation_priced"], INPUTS["irrigation_in"] * ratio, rtol=1e-12)
@@ -255,7 +257,7 @@ def test_domestic_supply_switched_to_transferred_water_by_2021():
 
 
 def test_levers_off_sets_each_lever_to_its_start_value():
-    off = levers_off()
+    off = levers_off(ALL)
     assert set(off) == set(LEVERS)
     assert off["reuse_rate_target"] == v("reuse_rate_base")
     assert off["well_closure_share"] == 0.0
@@ -283,13 +285,18 @@ def test_link_matrix_labels_and_groups():
 
 def test_levers_off_as_fixed_parameters_for_monte_carlo():
     # monte_carlo samples an uncertain lever around a number override; fixed Parameters pin it
-    fixed = levers_off(fixed=True)
+    fixed = levers_off(ALL, fixed=True)
     assert set(fixed) == set(LEVERS)
     for name, p in fixed.items():
         assert p.distribution == "fixed" and not p.uncertain, name
-        assert p.value == levers_off()[name] and p.source.startswith("user:")
+        assert p.value == levers_off(ALL)[name] and p.source.startswith("user:")
 
 
 def test_link_matrix_without_links_is_one_clear_error():
     with pytest.raises(KeyError, match="water_link"):
         link_matrix(MODEL.run()[["water_demand_total"]])
+
+
+def test_levers_off_without_the_parameters_is_one_clear_error():
+    with pytest.raises(KeyError, match="well_closure_share"):
+        levers_off({})

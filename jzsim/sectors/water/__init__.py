@@ -54,6 +54,9 @@ Indicators (plan ch.23 L230, ch.21 L212)::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 import xarray as xr
 
@@ -81,13 +84,16 @@ LEVERS: dict[str, tuple[str, str]] = {
 }
 
 
-def levers_off(params=None, *, fixed: bool = False) -> dict:
+def levers_off(params: Mapping[str, Any], *, fixed: bool = False) -> dict:
     """Overrides that switch the plan's water levers off (each at its start-year value).
+
+    >>> off = levers_off(jzsim.load_parameters())  # doctest: +SKIP
+    >>> jzsim.monte_carlo(draws=20_000, params=off)  # doctest: +SKIP
 
     Parameters
     ----------
-    params : mapping, optional
-        Name -> :class:`~jzsim.params.Parameter` (default: the packaged parameters); a lever whose
+    params : mapping
+        Name -> :class:`~jzsim.params.Parameter` (e.g. :func:`jzsim.load_parameters`); a lever whose
         off value names another parameter takes that parameter's nominal value.
     fixed : bool, default False
         False: numbers (for :func:`jzsim.simulate` and :func:`jzsim.monte_carlo`, where a number
@@ -96,9 +102,10 @@ def levers_off(params=None, *, fixed: bool = False) -> dict:
     """
     from dataclasses import replace
 
-    from jzsim.params import load_parameters
-
-    ps = load_parameters() if params is None else params
+    missing = sorted(set(LEVERS) - set(params))
+    if missing:
+        raise KeyError(f"levers_off: params lacks the water levers {missing}; pass jzsim.load_parameters()")
+    ps = params
     off = {k: float(ps[v].value) if v in ps else float(v) for k, (v, _) in LEVERS.items()}
     if not fixed:
         return off
