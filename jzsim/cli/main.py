@@ -9,6 +9,8 @@ jzsim params                    # every parameter with unit, range, validity dom
 jzsim targets                   # the target registry
 jzsim describe                  # the model's equations, generated from its declaration
 jzsim check-data                # inconsistencies inside the sources
+jzsim compare plan trend        # scenarios side by side on the same draws, paired differences
+jzsim sweep LEVER V1 V2 ...     # P(target met) as a function of a lever, one vectorized run
 jzsim --version
 
 Bad input gives one line on stderr and exit code 2 (never a traceback); an unexpected internal
@@ -339,6 +341,9 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("targets", help="list the plan's targets").set_defaults(func=cmd_targets)
     sub.add_parser("describe", help="print the model's equations").set_defaults(func=cmd_describe)
     sub.add_parser("check-data", help="report inconsistencies inside the sources").set_defaults(func=cmd_check_data)
+    from jzsim.cli.experiments import add_parsers as add_experiment_parsers
+
+    add_experiment_parsers(sub)  # compare, sweep
     return p
 
 
