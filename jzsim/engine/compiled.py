@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -259,9 +260,33 @@ class CompiledModel:
         """Nominal parameter values, in their declared units."""
         return {p.name: p.value for p in self.params}
 
+    def _as_mapping(self, overrides: Any) -> dict[str, Any]:
+        """Overrides as ``{name: value or array}``: a mapping, a pandas DataFrame (one column per
+        parameter, one row per draw) or a 2-d array of shape ``(n_draws, n_params)`` with every
+        parameter in declared order (:attr:`params`)."""
+        if overrides is None:
+            return {}
+        if hasattr(overrides, "columns") and hasattr(overrides, "to_numpy"):  # a DataFrame
+            return {str(c): overrides[c].to_numpy(dtype=np.float64) for c in overrides.columns}
+        if isinstance(overrides, np.ndarray):
+            names = [p.name for p in self.params]
+            if overrides.ndim != 2 or overrides.shape[1] != len(names):
+                raise ValueError(
+                    f"params is an array of shape {overrides.shape}; allowed: shape (n_draws, {len(names)}) "
+                    f"with columns in declared order ({', '.join(names[:5])}{', ...' if len(names) > 5 else ''}), "
+                    "or a DataFrame / dict by name"
+                )
+            return {k: overrides[:, i] for i, k in enumerate(names)}
+        if not isinstance(overrides, Mapping):
+            raise TypeError(
+                f"params is a {type(overrides).__name__}; allowed: a dict by name, a DataFrame or an "
+                "(n_draws, n_params) array"
+            )
+        return dict(overrides)
+
     def param_arrays(self, overrides: dict[str, Any] | None, draws: int | None) -> tuple[int, list[np.ndarray]]:
         """Validate overrides and return ``(n, [array(n) per parameter])`` in declared order."""
-        overrides = dict(overrides or {})
+        overrides = self._as_mapping(overrides)
         by_name = {p.name: p for p in self.params}
         n = draws
         values: dict[str, np.ndarray] = {}
@@ -351,6 +376,8 @@ class CompiledModel:
         params=None,
         *,
         draws=None,
+        outputs: Sequence[str] | None = None,
+        threads: int = 1,
         batch_size: int = DEFAULT_BATCH,
         backend: str = "numpy",
         chunk_size: int | None = None,
@@ -358,7 +385,9 @@ class CompiledModel:
     ):
         """Run deterministic or batched draws; see :meth:`jzsim.engine.Model.run`.
 
-        ``chunk_size`` is the deprecated name of ``batch_size``.
+        ``outputs`` selects the variables saved (default: all; growth rates of selected outputs
+        come along); ``threads`` as in :meth:`integrate`. ``chunk_size`` is the deprecated name
+        of ``batch_size``.
         """
         from jzsim.engine.results import to_dataset
 
@@ -366,8 +395,16 @@ class CompiledModel:
             batch_size = _renamed("chunk_size", "batch_size", "run", chunk_size)
         rs = self.settings_for(settings)
         n, P = self.param_arrays(params, draws)
-        out = self.integrate(P, rs, batch_size=batch_size, backend=backend)
-        return to_dataset(self, rs, out, P)
+        names = None
+        if outputs is not None:
+            if isinstance(outputs, str) or not all(isinstance(o, str) for o in outputs):
+                raise TypeError(f"outputs is {outputs!r}; allowed: a list of output names, e.g. [{outputs!r}]")
+            asked = list(dict.fromkeys(outputs))
+            self.selection([a for a in asked if a not in self.derived])  # validates names (did you mean)
+            names = [a for a in asked if a not in self.derived]
+            names += [self.derived[a].of for a in asked if a in self.derived and self.derived[a].of not in names]
+        out = self.integrate(P, rs, batch_size=batch_size, backend=backend, names=names, threads=threads)
+        return to_dataset(self, rs, out, P, names=names)
 
     def attrs_of(self, name: str) -> dict:
         """Result attrs (units, description, ...) of an output or derived output."""

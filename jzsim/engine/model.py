@@ -713,14 +713,18 @@ class Model:
 
         Parameters
         ----------
-        params : dict, optional
-            Parameter overrides: a number (in the parameter's units), a 1-d array with one value
-            per draw, or a ``pint.Quantity`` (converted to the parameter's units).
+        params : dict, pandas.DataFrame or numpy.ndarray, optional
+            Parameter overrides by name: a number (in the parameter's units), a 1-d array with one
+            value per draw, or a ``pint.Quantity`` (converted to the parameter's units). A
+            DataFrame gives one column per parameter and one row per draw; a 2-d array has shape
+            ``(n_draws, n_params)`` with every parameter in declared order.
         draws : int, optional
             Number of draws; default: the length of array overrides, else 1.
         **settings
             ``start``, ``stop``, ``dt``, ``save_every``, ``method``: override the model's settings
-            for this run only; ``backend`` (default ``"numpy"``; see
+            for this run only; ``outputs`` (a list of names: only these are saved and returned,
+            default all); ``threads`` (numpy backend: threads splitting the draws, default 1);
+            ``backend`` (default ``"numpy"``; see
             :meth:`jzsim.engine.compiled.CompiledModel.integrate`) and ``batch_size`` (draws the
             numpy kernel advances at once, default 16384; ``chunk_size`` is its deprecated name).
         """
