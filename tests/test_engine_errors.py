@@ -356,3 +356,19 @@ def test_mark_internal_hides_a_variable_and_refuses_an_unknown_name():
     assert m.variables["helper"].internal and not m.variables["k"].internal
     with pytest.raises(ModelError, match=r"no variable 'helpr'.*did you mean helper"):
         m.mark_internal("helpr")
+
+
+def test_a_nan_is_reported_where_it_appears_with_its_inputs_values():
+    """The stock that inherits a NaN is not blamed: the auxiliary whose own inputs are finite is,
+    with the parameter values of the draw (#20: a NaN names the inputs it depends on)."""
+    m = Model("nan_origin", start=0, stop=3, dt=1)
+    k = m.param("k", 2.0, units="1")
+    s = m.stock("s", initial=1.0, units="t")
+    rate = m.param("rate", 1.0, units="1/year")
+    x = m.aux("x", F.log(k - 1.0), units="1")
+    m.flow("inflow", rate * x * s, units="t/year", into="s")
+    with pytest.raises(FloatingPointError) as err, np.errstate(invalid="ignore"):
+        m.run({"k": [2.0, 0.5]})
+    msg = str(err.value)
+    assert msg.startswith("'x' is nan at time 0 in draw 1")
+    assert "k=0.5 (parameter)" in msg

@@ -496,7 +496,7 @@ class CompiledModel:
             raise ValueError(f"out has shape {out.shape}; this run needs {shape}")
         impl.integrate(self, P, rs, out, sel, batch_size=int(batch_size), threads=int(threads))
         if check:
-            self.check_output(out, rs, names=names)
+            self.check_output(out, rs, names=names, P=P)
         return out
 
     def simulate(self, P: list[np.ndarray], rs: RunSettings, *, chunk_size: int | None = None, **kwargs) -> np.ndarray:
@@ -515,21 +515,27 @@ class CompiledModel:
         return self.integrate(P, rs, **kwargs)
 
     def check_output(
-        self, out: np.ndarray, rs: RunSettings, first_draw: int = 0, names: list[str] | None = None
+        self,
+        out: np.ndarray,
+        rs: RunSettings,
+        first_draw: int = 0,
+        names: list[str] | None = None,
+        P: list[np.ndarray] | None = None,
     ) -> None:
-        """Raise a clear error for non-finite values or negative nonnegative stocks."""
+        """Raise a clear error for non-finite values or negative nonnegative stocks.
+
+        A non-finite value is reported where it first appears: the lowest draw, its earliest save
+        time, and there a variable whose own inputs are still finite (the origin, not a variable
+        that merely inherits the NaN), with the values of its inputs (and, given ``P``, of the
+        parameters it reads) in that draw.
+        """
         names = self.output_names if names is None else names
         # a sum is finite iff every value is, unless the sum itself overflows: then look closer
         with np.errstate(over="ignore"):  # an overflowing sum is expected here, not worth a warning
             total = out.sum()
         bad = np.zeros(0, dtype=bool) if np.isfinite(total) else ~np.isfinite(out)
         if bad.any():
-            v, d, k = (int(i[0]) for i in np.nonzero(bad))
-            raise FloatingPointError(
-                f"{names[v]!r} is {out[v, d, k]} at {self.time_dim} {rs.save_times[k]:g} in draw "
-                f"{first_draw + d}: check the parameters of that draw (division by zero, log of a "
-                "non-positive number, or overflow)"
-            )
+            raise FloatingPointError(self._nonfinite_message(out, bad, rs, first_draw, names, P))
         rows = {n: i for i, n in enumerate(names)}
         for s in self.stocks:
             i = rows.get(s.name)
@@ -542,6 +548,42 @@ class CompiledModel:
                         f"{rs.save_times[k]:g} in draw {first_draw + d}; allowed: >= 0. Its outflows "
                         "should be limited by the stock (e.g. minimum(rate, stock / dt)) or dt made smaller"
                     )
+
+    def inputs_of(self, name: str) -> list[str]:
+        """The names ``name``'s equation reads directly (a stock: its flows and its initial value)."""
+        v = self.variables[name]
+        if v.kind == "stock":
+            exprs = [self.derivatives.get(name), self.initial.get(name)]
+        else:
+            exprs = [v.expr]
+        return sorted({r for e in exprs if e is not None for r in refs(e) if r in self.variables})
+
+    def _nonfinite_message(self, out, bad, rs, first_draw, names, P) -> str:
+        rows = {n: i for i, n in enumerate(names)}
+        d = int(np.nonzero(bad.any(axis=(0, 2)))[0][0])
+        k = int(np.nonzero(bad[:, d, :].any(axis=0))[0][0])
+        culprits = [int(i) for i in np.nonzero(bad[:, d, k])[0]]
+
+        def finite_inputs(i: int) -> bool:
+            return all(np.isfinite(out[rows[r], d, k]) for r in self.inputs_of(names[i]) if r in rows)
+
+        v = next((i for i in culprits if finite_inputs(i)), culprits[0])
+        name = names[v]
+        pidx = {p.name: j for j, p in enumerate(self.params)}
+        shown = []
+        for r in self.inputs_of(name):
+            if r in rows:
+                shown.append(f"{r}={out[rows[r], d, k]:.6g}")
+            elif r in pidx and P is not None:
+                shown.append(f"{r}={float(P[pidx[r]][d]):.6g} (parameter)")
+            elif r in pidx:
+                shown.append(f"{r} (parameter)")
+        inputs = f"; its inputs there: {', '.join(shown[:12])}{' ...' if len(shown) > 12 else ''}" if shown else ""
+        return (
+            f"{name!r} is {out[v, d, k]} at {self.time_dim} {rs.save_times[k]:g} in draw {first_draw + d}"
+            f"{inputs}: check the parameters of that draw (division by zero, log of a non-positive "
+            "number, or overflow)"
+        )
 
 
 def _renamed(old: str, new: str, where: str, value):
