@@ -128,6 +128,8 @@ class _Params:
         self._model = model
 
     def __getattr__(self, name: str) -> Ref:
+        if name.startswith("__") or name == "_model":  # copy and pickle probe these before __init__ runs
+            raise AttributeError(name)
         v = self._model._vars.get(name)
         if v is None or (v.kind != "param" and "schedule" not in v.extra):
             known = [k for k, x in self._model._vars.items() if x.kind == "param"]

@@ -565,6 +565,27 @@ def run_monte_carlo(
     draws, seed, sampler, quantiles, n_bins, backend, keep, progress, execution, outcomes
         As in :func:`jzsim.monte_carlo`.
     """
+    if backend == "dask":  # chunks on a Dask cluster, same bits (jzsim.uncertainty.distributed)
+        from jzsim.uncertainty.distributed import run_distributed
+
+        return run_distributed(
+            model,
+            draws,
+            execution=execution,
+            keep=keep,
+            outcomes=outcomes,
+            progress=progress,
+            attrs=attrs,
+            seed=seed,
+            sampler=sampler,
+            outputs=outputs,
+            targets=targets,
+            quantiles=quantiles,
+            n_bins=n_bins,
+            settings=settings,
+            params=params,
+            uncertainty=uncertainty,
+        )
     plan = plan_run(
         model,
         draws,
