@@ -16,7 +16,16 @@ from jzsim.engine import Model, Sector
 from jzsim.experiments import Execution, compare, monte_carlo, sweep
 from jzsim.params import Parameter, load_parameters, parameters
 from jzsim.plan import plan_model, simulate
+from jzsim.uncertainty.distributed import DaskExecution
 from jzsim.version import __version__
+
+
+def open_run(path):
+    """A run stored by ``backend="dask"`` with a ``store`` (``jzsim run --out run.zarr``), as a
+    Dask-backed Dataset (see :func:`jzsim.io.store.open_run`)."""
+    from jzsim.io.store import open_run as _open_run
+
+    return _open_run(path)
 
 
 def describe(model=None) -> str:
@@ -44,6 +53,8 @@ __all__ = [
     "targets",
     "monte_carlo",
     "Execution",
+    "DaskExecution",
+    "open_run",
     "sweep",
     "compare",
     "describe",

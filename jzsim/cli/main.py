@@ -202,8 +202,23 @@ def cmd_run(a) -> int:
         if out:
             _write(ds, out)
         return 0
-    _check_size(a.draws, a.backend, model)
     execution = jzsim.Execution(chunk_size=a.chunk_size, threads=a.threads)
+    store = None
+    if a.backend == "dask":  # a LocalCluster, or the scheduler at --scheduler; a .zarr output: a resumable store
+        from jzsim.uncertainty.distributed import DaskExecution, default_kernel_backend
+
+        store = out if out is not None and out.suffix == ".zarr" else None
+        execution = DaskExecution(
+            chunk_size=a.chunk_size,
+            threads=a.threads,
+            client=a.scheduler,
+            n_workers=a.workers,
+            kernel_backend=a.kernel,
+            store=store,
+        )
+    elif a.scheduler or a.workers or a.kernel or a.keep_trajectories:
+        raise UsageError("--scheduler, --workers, --kernel and --keep-trajectories go with --backend dask")
+    _check_size(a.draws, a.kernel or default_kernel_backend() if a.backend == "dask" else a.backend, model)
     ds = jzsim.monte_carlo(
         draws=a.draws,
         seed=a.seed,
@@ -212,6 +227,7 @@ def cmd_run(a) -> int:
         progress=not a.no_progress,
         model=model,
         execution=execution,
+        keep=bool(a.keep_trajectories),
     )
     ds.attrs["scenario"] = name
     n = ds.attrs["draws"]
@@ -243,7 +259,10 @@ def cmd_run(a) -> int:
     print(pd.DataFrame(rows).to_string(index=False))
     print("\nMedian path (p50 over draws)\n")
     print(_key_table(ds, years, stat=0.5).to_string(float_format=lambda x: f"{x:,.4g}"))
-    if out:
+    if store is not None:
+        print(f"\n{'kept finished chunks in' if ds.attrs['interrupted'] else 'wrote'} {store}", end="")
+        print(": run the same command again to resume" if ds.attrs["interrupted"] else " (jzsim.open_run)")
+    elif out:
         _write(ds, out)
     return 130 if ds.attrs["interrupted"] else 0
 
@@ -323,14 +342,24 @@ def parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
     r.add_argument("--sampler", choices=("random", "lhs", "sobol"), default="random")
-    r.add_argument("--backend", choices=("numpy", "numba"), default="numpy")
+    r.add_argument("--backend", choices=("numpy", "numba", "dask"), default="numpy")
+    r.add_argument("--keep-trajectories", action="store_true", help="--backend dask: keep each draw's trajectories")
+    r.add_argument("--workers", type=_positive_int, default=None, help="--backend dask: LocalCluster workers")
+    r.add_argument("--scheduler", default=None, help="--backend dask: scheduler address instead of a LocalCluster")
+    r.add_argument("--kernel", choices=("numba", "numpy"), default=None, help="--backend dask: workers' kernel")
     r.add_argument("--chunk-size", type=_positive_int, default=None)
     r.add_argument(
         "--threads", type=int, default=None, help="numpy backend: threads per chunk (default: every usable CPU)"
     )
     r.add_argument("--set", action="append", metavar="NAME=VALUE", help="fix a parameter at VALUE in every draw")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
-    r.add_argument("--output", "-o", help="write the results: .nc (netCDF), .zarr (zarr) or .csv (a long table)")
+    r.add_argument(
+        "--output",
+        "-o",
+        "--out",
+        help="write the results: .nc (netCDF), .zarr (zarr; with --backend dask written chunk by chunk, "
+        "and the same command resumes it) or .csv (a long table)",
+    )
     r.set_defaults(func=cmd_run)
     sc = sub.add_parser("scenarios", help="list the built-in scenarios")
     sc.add_argument("--width", type=int, default=90)
@@ -356,8 +385,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return a.func(a)
     except SystemExit as exc:  # --help and --version exit 0 through argparse
         return int(exc.code or 0) if isinstance(exc.code, (int, type(None))) else _fail(str(exc.code), 2)
-    except KeyboardInterrupt:
-        print("jzsim: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print(f"jzsim: interrupted{': ' + str(exc) if str(exc) else ''}", file=sys.stderr)
         return 130
     except (UsageError, ModelError, KeyError, ValueError, TypeError, FloatingPointError, OSError) as exc:
         if os.environ.get("JZSIM_DEBUG"):

@@ -105,8 +105,14 @@ class RunStore:
                     f"or write to another path (or delete {self.path})"
                 )
             return True
-        if self.path.exists() and any(p.name != META for p in self.path.iterdir()) and not (self.path / ".zgroup").exists():
-            raise StoreMismatch(f"{self.path} exists and is not a jzsim run store; allowed: a new path or a jzsim store")
+        if (
+            self.path.exists()
+            and any(p.name != META for p in self.path.iterdir())
+            and not (self.path / ".zgroup").exists()
+        ):
+            raise StoreMismatch(
+                f"{self.path} exists and is not a jzsim run store; allowed: a new path or a jzsim store"
+            )
         # No manifest: never started, or killed before its manifest was written (no chunk can be done
         # then, since markers come after it): (re)create the layout, then the manifest.
         (self.meta / "chunks").mkdir(parents=True, exist_ok=True)
@@ -163,6 +169,20 @@ class RunStore:
 
     def mark_done(self, c: int, info: Mapping[str, Any]) -> None:
         _atomic_write(self.meta / "done" / f"{c:07d}", json.dumps(dict(info)).encode())
+
+    def log(self, c: int, info: Mapping[str, Any]) -> None:
+        """Append one line per chunk computed to ``_jzsim/log.jsonl`` (after its marker): how many
+        times each chunk was computed, across restarts."""
+        line = json.dumps({"chunk": c, **dict(info)}) + "\n"
+        with open(self.meta / "log.jsonl", "a") as f:  # one short write: lines do not interleave
+            f.write(line)
+
+    def computed(self) -> list[int]:
+        """Chunk of each line of the log, in order."""
+        f = self.meta / "log.jsonl"
+        if not f.exists():
+            return []
+        return [json.loads(x)["chunk"] for x in f.read_text().splitlines() if x.strip()]
 
     # ------------------------------------------------------------------ result
     def write_result(self, ds: xr.Dataset) -> None:

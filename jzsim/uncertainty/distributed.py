@@ -287,7 +287,9 @@ def _chunk_task(spec: RunSpec, c: int, a: int, b: int, edges) -> dict[str, Any]:
     store = _worker_store(spec.store)
     store.write_data(a, b, per_draw)  # 1. the data
     store.write_summary(c, result["summary"])  # 2. the summary state
-    store.mark_done(c, {"a": a, "b": b, "pid": os.getpid(), "seconds": result["seconds"]})  # 3. the marker
+    info = {"a": a, "b": b, "pid": os.getpid(), "seconds": result["seconds"]}
+    store.mark_done(c, info)  # 3. the marker
+    store.log(c, info)
     return result
 
 
@@ -403,8 +405,12 @@ def run_distributed(
     cancels the chunks not finished and returns the summaries of the chunks finished in order from
     the first, with a warning telling how to resume when there is a store.
     """
-    ex = execution if isinstance(execution, DaskExecution) else DaskExecution(
-        chunk_size=getattr(execution, "chunk_size", None), threads=getattr(execution, "threads", None)
+    ex = (
+        execution
+        if isinstance(execution, DaskExecution)
+        else DaskExecution(
+            chunk_size=getattr(execution, "chunk_size", None), threads=getattr(execution, "threads", None)
+        )
     )
     if isinstance(keep, (str, Path)):
         if not str(keep).rstrip("/").endswith(".zarr"):
@@ -436,7 +442,9 @@ def run_distributed(
     plan = replace(plan, starts=starts)
     shipped = _declaration(model)
     mhash = _model_hash(plan)
-    key = hashlib.sha256(f"{mhash}|{seed}|{sampler}|{draws}|{chunk}|{kb}|{keep}|{outcomes}|{threads}".encode()).hexdigest()[:16]
+    key = hashlib.sha256(
+        f"{mhash}|{seed}|{sampler}|{draws}|{chunk}|{kb}|{keep}|{outcomes}|{threads}".encode()
+    ).hexdigest()[:16]
     spec = RunSpec(
         model=shipped,
         draws=int(draws),
@@ -628,4 +636,3 @@ def _fold(acc, sinks, summary, bounds, per_draw, names) -> None:
                 sink.arr[i, a:b, :] = per_draw[f"{name}_draws"]
         elif isinstance(sink, _SampledParameters):
             sink.arr[a:b] = per_draw["parameters"]
-
