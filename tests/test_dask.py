@@ -142,3 +142,18 @@ def test_compiled_kernel_on_process_workers_equals_in_process_numba(tmp_path):
     ex = DaskExecution(n_workers=2, kernel_backend="numba", chunk_size=32768)
     ds = jzsim.monte_carlo(draws, seed=11, backend="dask", outcomes=True, progress=False, execution=ex)
     assert_same_bits(ref, ds)
+
+
+def test_sweep_on_dask_equals_in_process(client):
+    ex = DaskExecution(client=client, kernel_backend="numpy", chunk_size=8192)
+    # the sweep's float sums are added per kernel call: the same chunk_size gives the same calls
+    same = jzsim.Execution(chunk_size=8192)
+    ref = jzsim.sweep(
+        "investment_rate", [0.3, 0.35, 0.4], draws=5000, seed=4, backend="numpy", execution=same, progress=False
+    )
+    ds = jzsim.sweep(
+        "investment_rate", [0.3, 0.35, 0.4], draws=5000, seed=4, backend="dask", execution=ex, progress=False
+    )
+    assert ds.attrs["backend"] == "dask" and ds.attrs["kernel_calls"] == ref.attrs["kernel_calls"]
+    for v in ref.data_vars:
+        assert np.array_equal(ref[v].values, ds[v].values, equal_nan=ref[v].dtype.kind == "f"), v

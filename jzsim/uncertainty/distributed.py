@@ -405,13 +405,7 @@ def run_distributed(
     cancels the chunks not finished and returns the summaries of the chunks finished in order from
     the first, with a warning telling how to resume when there is a store.
     """
-    ex = (
-        execution
-        if isinstance(execution, DaskExecution)
-        else DaskExecution(
-            chunk_size=getattr(execution, "chunk_size", None), threads=getattr(execution, "threads", None)
-        )
-    )
+    ex = as_dask_execution(execution)
     if isinstance(keep, (str, Path)):
         if not str(keep).rstrip("/").endswith(".zarr"):
             raise ValueError(f"keep is {str(keep)!r}; allowed with backend='dask': True, or a path ending in .zarr")
@@ -510,6 +504,70 @@ def run_distributed(
     from jzsim.io.store import open_run
 
     return open_run(spec.store)
+
+
+def as_dask_execution(execution: Execution | None) -> DaskExecution:
+    """``execution`` as a :class:`DaskExecution` (an :class:`Execution` keeps its chunk and threads)."""
+    if isinstance(execution, DaskExecution):
+        return execution
+    return DaskExecution(chunk_size=getattr(execution, "chunk_size", None), threads=getattr(execution, "threads", None))
+
+
+def _sweep_task(spec: RunSpec, levers, values, a: int, b: int) -> dict[str, np.ndarray]:
+    """One kernel call of a sweep (draws ``a..b-1`` under every setting): its tally increments."""
+    from jzsim.uncertainty.sweep import _increments, _run_block
+
+    plan, _, chunks = _worker_state(spec)
+    _set_numba_threads(spec)
+    rows = [next(i for i, p in enumerate(plan.parameters) if p.name == name) for name in levers]
+    with _NUMBA_LOCK if plan.backend == "numba" else _nolock():
+        value, met = _run_block(plan, chunks, rows, values, a, b)
+    return _increments(value, met, len(values))
+
+
+def sweep_tally(model, draws, kwargs, plan, levers, values, ex: DaskExecution, progress) -> dict[str, Any]:
+    """:func:`jzsim.uncertainty.sweep._sweep_chunks` on a Dask cluster: one task per kernel call
+    (the same calls), increments added in call order, so the tally has the in-process bits."""
+    from distributed import as_completed
+    from tqdm.auto import tqdm
+
+    n_set, n_tg = len(values), len(plan.targets.ids)
+    per_call = max(1, plan.chunk // n_set)
+    calls = [(a, min(plan.draws, a + per_call)) for a in range(0, plan.draws, per_call)]
+    key = hashlib.sha256(f"{_model_hash(plan)}|sweep|{kwargs}|{levers}|{values.tobytes().hex()}".encode()).hexdigest()
+    spec = RunSpec(
+        _declaration(model), int(draws), dict(kwargs), key[:16], plan.chunk, False, False, None, ex.threads_per_worker
+    )
+    tally: dict[str, Any] = {k: np.zeros((n_set, n_tg)) for k in ("met", "value_sum", "value_n", "diff_sum", "diff_sq")}
+    tally["calls"] = 0
+    bar = tqdm(total=plan.draws, unit="draw", delay=1.0, disable=None if progress is None else not progress)
+    client, owned = _client(ex)
+    try:
+        [remote] = client.scatter([spec], broadcast=True, hash=False)
+        futures = {
+            client.submit(_sweep_task, remote, levers, values, a, b, pure=False): i for i, (a, b) in enumerate(calls)
+        }
+        ready, nxt = {}, 0
+        for fut in as_completed(futures):
+            ready[futures[fut]] = fut.result()
+            while nxt in ready:
+                for k, inc in ready.pop(nxt).items():
+                    tally[k] += inc
+                tally["calls"] += 1
+                bar.update(calls[nxt][1] - calls[nxt][0])
+                nxt += 1
+    finally:
+        bar.close()
+        _close(client, owned)
+    return tally
+
+
+def _close(client, owned: bool) -> None:
+    if owned and client is not None:
+        cluster = client.cluster
+        client.close()
+        if cluster is not None:
+            cluster.close()
 
 
 def _declaration(model):
@@ -611,11 +669,7 @@ def _run_chunks(plan, spec, ex, acc, sinks, store, done, progress):
                 client.cancel(futures)
             except Exception:  # pragma: no cover - the cluster is already gone
                 pass
-        if owned and client is not None:
-            cluster = client.cluster
-            client.close()
-            if cluster is not None:
-                cluster.close()
+        _close(client, owned)
     state.elapsed = time.perf_counter() - t0
     return state, nxt
 

@@ -79,9 +79,14 @@ def run_sweep(
     """
     levers, values = _settings_table(settings)
     fixed = {**dict(params or {}), **dict(zip(levers, values[0]))}
-    plan = plan_run(
-        model,
-        draws,
+    dask_ex = None
+    if backend == "dask":  # kernel calls on a Dask cluster, tallied in call order (jzsim.uncertainty.distributed)
+        from jzsim.uncertainty.distributed import as_dask_execution, default_kernel_backend
+
+        dask_ex = as_dask_execution(execution)
+        backend = dask_ex.kernel_backend or default_kernel_backend()
+        execution = Execution(chunk_size=dask_ex.chunk_size, threads=dask_ex.threads or dask_ex.threads_per_worker)
+    kwargs = dict(
         seed=seed,
         sampler=sampler,
         backend=backend,
@@ -92,11 +97,18 @@ def run_sweep(
         params=fixed,
         uncertainty=uncertainty,
     )
+    plan = plan_run(model, draws, **kwargs)
     if plan.targets is None:
         raise ValueError("sweep needs targets: pass a target table (the plan's by default)")
     _check_levers(plan, levers, values, params)
     t0 = time.perf_counter()
-    tally = _sweep_chunks(plan, levers, values, progress)
+    if dask_ex is None:
+        tally = _sweep_chunks(plan, levers, values, progress)
+    else:
+        from jzsim.uncertainty.distributed import sweep_tally
+
+        tally = sweep_tally(model, draws, kwargs, plan, levers, values, dask_ex, progress)
+        backend = "dask"
     elapsed = time.perf_counter() - t0
     ds = _sweep_dataset(plan, levers, values, tally)
     ds.attrs.update(
@@ -159,21 +171,29 @@ def _sweep_chunks(plan, levers: list[str], values: np.ndarray, progress: bool | 
     try:
         for a in range(0, plan.draws, per_call):
             b = min(plan.draws, a + per_call)
-            value, met = _run_block(plan, chunks, rows, values, a, b)
-            n = b - a
-            value = value.reshape(n_tg, n_set, n)
-            met = met.reshape(n_tg, n_set, n)
-            tally["met"] += met.sum(axis=2).T
-            tally["value_sum"] += np.nansum(value, axis=2).T
-            tally["value_n"] += np.isfinite(value).sum(axis=2).T
-            d = met.astype(np.int8) - met[:, :1, :].astype(np.int8)
-            tally["diff_sum"] += d.sum(axis=2).T
-            tally["diff_sq"] += (d.astype(np.int64) ** 2).sum(axis=2).T
+            for k, inc in _increments(*_run_block(plan, chunks, rows, values, a, b), n_set).items():
+                tally[k] += inc
             tally["calls"] += 1
-            bar.update(n)
+            bar.update(b - a)
     finally:
         bar.close()
     return tally
+
+
+def _increments(value: np.ndarray, met: np.ndarray, n_set: int) -> dict[str, np.ndarray]:
+    """One kernel call's additions to the tally of :func:`_sweep_chunks` (added in call order)."""
+    n_tg = value.shape[0]
+    n = value.shape[1] // n_set
+    value = value.reshape(n_tg, n_set, n)
+    met = met.reshape(n_tg, n_set, n)
+    d = met.astype(np.int8) - met[:, :1, :].astype(np.int8)
+    return {
+        "met": met.sum(axis=2).T,
+        "value_sum": np.nansum(value, axis=2).T,
+        "value_n": np.isfinite(value).sum(axis=2).T,
+        "diff_sum": d.sum(axis=2).T,
+        "diff_sq": (d.astype(np.int64) ** 2).sum(axis=2).T,
+    }
 
 
 def _run_block(plan, chunks: _Chunks, rows: list[int], values: np.ndarray, a: int, b: int):
