@@ -87,8 +87,11 @@ def monte_carlo(
     quantiles : sequence of float, default (0.05, 0.25, 0.5, 0.75, 0.95)
     n_bins : int, default 1000
         Histogram bins per variable and year for quantiles.
-    backend : {"numpy", "numba"}, default "numpy"
+    backend : {"numpy", "numba", "dask"}, default "numpy"
         ``"numba"`` needs ``pip install 'jzsim[fast]'``; it agrees with numpy to about 1e-12.
+        ``"dask"`` runs the chunks on a Dask cluster (``pip install 'jzsim[dask]'``), with the bits
+        of the in-process run of its kernel; pass a :class:`jzsim.DaskExecution` as ``execution``
+        for the client, the kernel and a resumable zarr ``store`` (:mod:`jzsim.uncertainty.distributed`).
     outcomes : bool, default False
         Also return each draw's outcomes: ``target_value(draw, target)`` (the indicator's value in
         the target's units; NaN for a target not judged), ``target_met(draw, target)`` (bool) and

@@ -110,3 +110,40 @@ def test_half_written_chunk_is_not_taken_as_done(tmp_path):
     assert sorted(RunStore(path).computed()) == [0, 1, 1]
     for v in first.data_vars:
         assert np.array_equal(first[v].values, again[v].values, equal_nan=first[v].dtype.kind == "f"), v
+
+
+@pytest.mark.slow
+def test_a_lost_worker_s_chunks_are_recomputed_by_another(tmp_path):
+    """SIGKILL one of two worker processes mid-run: the scheduler reruns its chunks elsewhere (or on
+    the worker its nanny restarts) and the run ends with the uninterrupted run's bits."""
+    import threading
+
+    from distributed import Client, LocalCluster
+
+    path = tmp_path / "run.zarr"
+    ref = jzsim.monte_carlo(DRAWS, seed=7, backend="numpy", outcomes=True, keep=True, progress=False)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with Client(cluster) as client:
+            ex = DaskExecution(client=client, kernel_backend="numpy", chunk_size=4096, store=path)
+            box = {}
+
+            def run():
+                box["ds"] = jzsim.monte_carlo(
+                    DRAWS, seed=7, backend="dask", outcomes=True, keep=True, progress=False, execution=ex
+                )
+
+            t = threading.Thread(target=run)
+            t.start()
+            store = RunStore(path)
+            t0 = time.monotonic()
+            while len(store.done()) < 2 and time.monotonic() - t0 < 300:
+                time.sleep(0.05)
+            pids = client.run(os.getpid)
+            victim = next(iter(pids.values()))
+            os.kill(victim, signal.SIGKILL)
+            t.join(timeout=600)
+    assert not t.is_alive() and "ds" in box
+    assert len(store.done()) == CHUNKS and sorted(set(store.computed())) == list(range(CHUNKS))
+    got = box["ds"].compute()
+    for v in ref.data_vars:
+        assert np.array_equal(ref[v].values, got[v].values, equal_nan=ref[v].dtype.kind == "f"), v

@@ -12,8 +12,8 @@ workers, the chunk size and the order in which chunks finish. Histogram edges co
 first 4096 draws, computed by one small task before the chunks start (as the in-process run takes
 them from its first chunk).
 
-How the kernels reach the workers. The task carries the model's declaration (pickled once and
-scattered to every worker), never compiled code. Each worker process builds the run's plan
+How the kernels reach the workers. Each task carries the model's declaration (about 100 kB
+pickled; not scattered, so that workers never fetch it from each other), never compiled code. Each worker process builds the run's plan
 (:func:`~jzsim.uncertainty.montecarlo.plan_run`) once and keeps it in a module-level dict of that
 worker process, keyed by the run's hash (:data:`_WORKER_PLANS`); later chunks of the run reuse it
 and its buffers. The compiled kernel's source is generated from the model and imported from
@@ -543,7 +543,7 @@ def sweep_tally(model, draws, kwargs, plan, levers, values, ex: DaskExecution, p
     bar = tqdm(total=plan.draws, unit="draw", delay=1.0, disable=None if progress is None else not progress)
     client, owned = _client(ex)
     try:
-        [remote] = client.scatter([spec], broadcast=True, hash=False)
+        remote = spec  # in each task (about 100 kB): no transfers between workers
         futures = {
             client.submit(_sweep_task, remote, levers, values, a, b, pure=False): i for i, (a, b) in enumerate(calls)
         }
@@ -612,7 +612,7 @@ def _run_chunks(plan, spec, ex, acc, sinks, store, done, progress):
         edges = store.edges() if store is not None else None
         if todo:
             client, owned = _client(ex)
-            [remote] = client.scatter([spec], broadcast=True, hash=False)
+            remote = spec  # in each task (about 100 kB): no transfers between workers
             if edges is None:
                 edges = client.submit(_edges_task, remote, pure=False).result()
                 if store is not None:

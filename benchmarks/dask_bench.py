@@ -1,0 +1,145 @@
+"""backend="dask" against the in-process run: wall time, memory per worker, overhead per chunk (#21).
+
+Three measurements on the plan model, same seed:
+
+1. summaries (and target counts) of ``--draws`` draws: the in-process numba run against a 2-worker
+   ``LocalCluster`` (process workers, one thread each, each running the numba kernel on its
+   chunks). The cluster is timed twice: cold (started for the run: worker processes, model build
+   and kernel load from the on-disk cache included) and warm (a second run on the same cluster).
+   Both are checked to give the same bits as the in-process run. Peak RSS of each worker process
+   is read on the workers after the runs; overhead per chunk is (dask wall - in-process wall) /
+   chunks on the warm cluster;
+2. trajectories to zarr: ``--traj-draws`` draws with every trajectory of the outputs kept and
+   streamed by the workers to a store (``keep=True``, ``store=``): bytes written per second of wall
+   time, against the disk's write bandwidth (a 1 GiB file written and fsynced in 64 MiB pieces);
+3. the per-chunk compute seconds the workers logged in the store (mean), for the overhead.
+
+The machine is shared (2 cores, several jobs): all figures are noisy; repeat runs interleave.
+
+Usage::
+
+    PYTHONPATH=$PWD python benchmarks/dask_bench.py [--draws 1000000] [--traj-draws 200000]
+        [--repeats 2] [--json benchmarks/results/dask.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def disk_write_bandwidth(directory: Path, total: int = 2**30, piece: int = 64 * 2**20) -> float:
+    """Bytes per second writing ``total`` bytes of random data to a file in ``directory``, fsynced."""
+    buf = np.random.default_rng(0).bytes(piece)
+    f = directory / "bandwidth.bin"
+    t0 = time.perf_counter()
+    with open(f, "wb") as fh:
+        for _ in range(total // piece):
+            fh.write(buf)
+        fh.flush()
+        os.fsync(fh.fileno())
+    dt = time.perf_counter() - t0
+    f.unlink()
+    return total / dt
+
+
+def _rss_peak_mib() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def same_bits(a, b) -> bool:
+    return all(
+        np.array_equal(a[v].values, b[v].values, equal_nan=a[v].dtype.kind == "f") for v in a.data_vars
+    ) and set(a.data_vars) == set(b.data_vars)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--draws", type=int, default=1_000_000)
+    ap.add_argument("--traj-draws", type=int, default=200_000)
+    ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--chunk-size", type=int, default=None)
+    ap.add_argument("--json", default=None)
+    a = ap.parse_args()
+
+    import jzsim
+    from distributed import Client, LocalCluster
+
+    from jzsim.io.store import RunStore
+
+    common = dict(seed=1, progress=False)
+    ex_kw = dict(kernel_backend="numba", chunk_size=a.chunk_size)
+    jzsim.monte_carlo(4096, backend="numba", **common)  # compile or load the kernel once, in this process
+    out: dict = {"draws": a.draws, "workers": a.workers, "cpus": os.cpu_count(), "load_1min": os.getloadavg()[0]}
+
+    # cold: a LocalCluster started (and closed) by the run itself
+    t0 = time.perf_counter()
+    cold = jzsim.monte_carlo(
+        a.draws, backend="dask", execution=jzsim.DaskExecution(n_workers=a.workers, **ex_kw), **common
+    )
+    out["dask_cold_s"] = time.perf_counter() - t0
+    out["chunks"] = int(cold.attrs["chunks"])
+
+    times: dict[str, list[float]] = {"in_process_numba_s": [], "dask_warm_s": []}
+    with LocalCluster(n_workers=a.workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with Client(cluster) as client:
+            ex = jzsim.DaskExecution(client=client, **ex_kw)
+            jzsim.monte_carlo(4096, backend="dask", execution=ex, **common)  # workers build the plan
+            for _ in range(a.repeats):
+                t0 = time.perf_counter()
+                ref = jzsim.monte_carlo(a.draws, backend="numba", **common)
+                times["in_process_numba_s"].append(time.perf_counter() - t0)
+                t0 = time.perf_counter()
+                ds = jzsim.monte_carlo(a.draws, backend="dask", execution=ex, **common)
+                times["dask_warm_s"].append(time.perf_counter() - t0)
+            out["same_bits_as_in_process"] = bool(same_bits(ref, ds) and same_bits(ref, cold))
+            out["worker_peak_rss_mib_summaries"] = sorted(client.run(_rss_peak_mib).values())
+
+            # trajectories streamed to zarr by the workers
+            tmp = Path(tempfile.mkdtemp(prefix="jzsim_dask_bench_", dir=os.environ.get("JZSIM_BENCH_DIR")))
+            try:
+                store = tmp / "traj.zarr"
+                ex_store = jzsim.DaskExecution(client=client, store=store, **ex_kw)
+                t0 = time.perf_counter()
+                traj = jzsim.monte_carlo(a.traj_draws, backend="dask", keep=True, execution=ex_store, **common)
+                dt = time.perf_counter() - t0
+                nbytes = sum(traj[v].nbytes for v in traj.data_vars if v.endswith("_draws"))
+                on_disk = sum(f.stat().st_size for f in store.rglob("*") if f.is_file())
+                secs = [json.loads(x)["seconds"] for x in (store / "_jzsim" / "log.jsonl").read_text().splitlines()]
+                out.update(
+                    traj_draws=a.traj_draws,
+                    traj_wall_s=dt,
+                    traj_bytes=int(nbytes),
+                    traj_bytes_on_disk=int(on_disk),
+                    traj_mb_per_s=nbytes / dt / 1e6,
+                    traj_chunks=len(RunStore(store).done()),
+                    traj_chunk_compute_s_mean=statistics.mean(secs),
+                    worker_peak_rss_mib_after_trajectories=sorted(client.run(_rss_peak_mib).values()),
+                    disk_write_mb_per_s=disk_write_bandwidth(tmp) / 1e6,
+                )
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+    for k, v in times.items():
+        out[k] = statistics.median(v)
+        out[k + "_all"] = v
+    out["dask_warm_over_in_process"] = out["dask_warm_s"] / out["in_process_numba_s"]
+    out["overhead_per_chunk_s"] = (out["dask_warm_s"] - out["in_process_numba_s"]) / out["chunks"]
+    out["in_process_peak_rss_mib"] = _rss_peak_mib()
+    print(json.dumps(out, indent=1))
+    if a.json:
+        Path(a.json).write_text(json.dumps(out, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
