@@ -58,9 +58,9 @@ def _rss_peak_mib() -> float:
 
 
 def same_bits(a, b) -> bool:
-    return all(
-        np.array_equal(a[v].values, b[v].values, equal_nan=a[v].dtype.kind == "f") for v in a.data_vars
-    ) and set(a.data_vars) == set(b.data_vars)
+    return all(np.array_equal(a[v].values, b[v].values, equal_nan=a[v].dtype.kind == "f") for v in a.data_vars) and set(
+        a.data_vars
+    ) == set(b.data_vars)
 
 
 def main() -> None:
@@ -73,9 +73,9 @@ def main() -> None:
     ap.add_argument("--json", default=None)
     a = ap.parse_args()
 
-    import jzsim
     from distributed import Client, LocalCluster
 
+    import jzsim
     from jzsim.io.store import RunStore
 
     common = dict(seed=1, progress=False)
