@@ -20,6 +20,14 @@ Usage::
 
     PYTHONPATH=$PWD python benchmarks/dask_bench.py [--draws 1000000] [--traj-draws 200000]
         [--repeats 2] [--json benchmarks/results/dask.json]
+    PYTHONPATH=$PWD python benchmarks/dask_bench.py --draws 10000000 --kill-resume 30 90
+        [--json benchmarks/results/dask_kill_resume.json]
+
+The second form is the issue's closing check: ``jzsim run --draws N --backend dask --out sweep.zarr``
+SIGKILLed after 30 chunks, again after 90, then run to the end, against ``jzsim run --draws N
+--backend numba`` (in-process): wall times, peak RSS of the command and of each worker, chunks
+computed twice, and whether the stored summaries and target probabilities equal the in-process
+run's bit for bit.
 """
 
 from __future__ import annotations
@@ -63,6 +71,84 @@ def same_bits(a, b) -> bool:
     ) == set(b.data_vars)
 
 
+def _tree_rss_mib(pid: int) -> dict[int, float]:
+    """Current RSS (MiB) of ``pid`` and each of its descendants (Linux /proc)."""
+    import psutil
+
+    try:
+        procs = [psutil.Process(pid)]
+        procs += procs[0].children(recursive=True)
+    except psutil.NoSuchProcess:
+        return {}
+    out = {}
+    for p in procs:
+        try:
+            out[p.pid] = p.memory_info().rss / 2**20
+        except psutil.NoSuchProcess:
+            pass
+    return out
+
+
+def _cli(cmd: list[str], kill_after_chunks: int | None, store: Path) -> dict:
+    """Run ``cmd``; SIGKILL it once ``kill_after_chunks`` chunks are marked done. Wall time, exit
+    code, peak RSS of the command and of each worker process (sampled every 0.2 s)."""
+    import signal
+    import subprocess
+
+    from jzsim.io.store import RunStore
+
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    peak: dict[int, float] = {}
+    killed = False
+    while proc.poll() is None:
+        for pid, rss in _tree_rss_mib(proc.pid).items():
+            peak[pid] = max(peak.get(pid, 0.0), rss)
+        if kill_after_chunks is not None and len(RunStore(store).done()) >= kill_after_chunks:
+            proc.send_signal(signal.SIGKILL)
+            killed = True
+        time.sleep(0.2)
+    text = proc.stdout.read().decode()
+    return {
+        "wall_s": time.perf_counter() - t0,
+        "returncode": proc.returncode,
+        "killed": killed,
+        "chunks_done": len(RunStore(store).done()),
+        "driver_peak_rss_mib": peak.get(proc.pid, 0.0),
+        "worker_peak_rss_mib": sorted(v for k, v in peak.items() if k != proc.pid and v > 100),
+        "tail": text.strip().splitlines()[-3:],
+    }
+
+
+def kill_resume(draws: int, kill_at: list[int], directory: Path) -> dict:
+    """``jzsim run --draws N --backend dask --out run.zarr`` killed (SIGKILL) after ``kill_at`` chunks,
+    resumed to the end; against the in-process numba run of the same command (``--output``)."""
+    import sys
+
+    import xarray as xr
+
+    from jzsim.io.store import RunStore
+
+    store, ref_nc = directory / "sweep.zarr", directory / "ref.nc"
+    base = [sys.executable, "-m", "jzsim.cli.main", "run", "--draws", str(draws), "--no-progress"]
+    dask_cmd = base + ["--backend", "dask", "--kernel", "numba", "--out", str(store)]
+    out: dict = {"draws": draws, "runs": []}
+    for k in kill_at:
+        out["runs"].append({"kill_after_chunks": k, **_cli(dask_cmd, k, store)})
+    out["runs"].append({"kill_after_chunks": None, **_cli(dask_cmd, None, store)})
+    out["in_process"] = _cli(base + ["--backend", "numba", "--output", str(ref_nc)], None, store)
+    computed = RunStore(store).computed()
+    out["chunks"] = len(RunStore(store).done())
+    out["chunks_computed_more_than_once"] = sorted({c for c in computed if computed.count(c) > 1})
+    got, ref = xr.open_zarr(store), xr.open_dataset(ref_nc)
+    names = [v for v in ref.data_vars if v in got and got[v].dims == ref[v].dims]
+    out["variables_compared"] = len(names)
+    out["same_bits_as_in_process"] = all(
+        np.array_equal(ref[v].values, got[v].values, equal_nan=ref[v].dtype.kind == "f") for v in names
+    )
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--draws", type=int, default=1_000_000)
@@ -71,7 +157,22 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--chunk-size", type=int, default=None)
     ap.add_argument("--json", default=None)
+    ap.add_argument(
+        "--kill-resume",
+        type=int,
+        nargs="*",
+        default=None,
+        metavar="CHUNKS",
+        help="instead: the CLI run of --draws to a store, SIGKILLed after these many chunks, resumed",
+    )
     a = ap.parse_args()
+    if a.kill_resume is not None:
+        with tempfile.TemporaryDirectory(prefix="jzsim_kill_", dir=os.environ.get("JZSIM_BENCH_DIR")) as d:
+            res = kill_resume(a.draws, a.kill_resume, Path(d))
+        print(json.dumps(res, indent=1))
+        if a.json:
+            Path(a.json).write_text(json.dumps(res, indent=1) + "\n")
+        return
 
     from distributed import Client, LocalCluster
 
