@@ -95,7 +95,7 @@ def _cli(cmd: list[str], kill_after_chunks: int | None, store: Path) -> dict:
     import signal
     import subprocess
 
-    from jzsim.io.store import RunStore
+    from jzsim.uncertainty.store import RunStore
 
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -127,7 +127,7 @@ def kill_resume(draws: int, kill_at: list[int], directory: Path) -> dict:
 
     import xarray as xr
 
-    from jzsim.io.store import RunStore
+    from jzsim.uncertainty.store import RunStore
 
     store, ref_nc = directory / "sweep.zarr", directory / "ref.nc"
     base = [sys.executable, "-m", "jzsim.cli.main", "run", "--draws", str(draws), "--no-progress"]
@@ -177,7 +177,7 @@ def main() -> None:
     from distributed import Client, LocalCluster
 
     import jzsim
-    from jzsim.io.store import RunStore
+    from jzsim.uncertainty.store import RunStore
 
     common = dict(seed=1, progress=False)
     ex_kw = dict(kernel_backend="numba", chunk_size=a.chunk_size)

@@ -16,8 +16,8 @@ pytest.importorskip("distributed", reason="dask[distributed] is in the dev extra
 pytest.importorskip("zarr", reason="zarr is in the dev extra")
 
 import jzsim  # noqa: E402
-from jzsim.io.store import RunStore, StoreMismatch  # noqa: E402
 from jzsim.uncertainty.distributed import DaskExecution  # noqa: E402
+from jzsim.uncertainty.store import RunStore, StoreMismatch  # noqa: E402
 
 DRAWS = 12 * 4096 + 321
 CHUNKS = 13

@@ -687,6 +687,13 @@ class Model:
         """Added sectors by name, in the order they were added (a copy)."""
         return dict(self._sectors)
 
+    def __getstate__(self) -> dict:
+        """A model pickles as its declaration: the compiled form (generated code, loaded kernels) is
+        rebuilt by :meth:`build` where it is unpickled (a Dask worker, another process)."""
+        state = self.__dict__.copy()
+        state["_compiled"] = None
+        return state
+
     def build(self) -> CompiledModel:
         """Check the declaration and compile it (cached until the model changes).
 

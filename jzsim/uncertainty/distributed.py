@@ -24,7 +24,7 @@ once, at its first chunk, and stores it in its own cache directory. Each compile
 
 With a ``store`` (a ``.zarr`` path), workers write each chunk's per-draw data (trajectories with
 ``keep``, outcomes and sampled parameters), then its summary state, then its completion marker
-(:class:`jzsim.io.store.RunStore`); a restarted run with the same options computes only chunks
+(:class:`jzsim.uncertainty.store.RunStore`); a restarted run with the same options computes only chunks
 without a marker. A worker lost mid-run has its chunks recomputed by another (the scheduler does
 this; a half-written chunk has no marker and is simply written again).
 """
@@ -89,7 +89,7 @@ class DaskExecution(Execution):
         in-process run of that backend bit for bit.
     store : str or Path, optional
         A ``.zarr`` directory where the run is checkpointed chunk by chunk and that a restart with
-        the same options resumes (:mod:`jzsim.io.store`); per-draw data asked for (``keep=True``,
+        the same options resumes (:mod:`jzsim.uncertainty.store`); per-draw data asked for (``keep=True``,
         ``outcomes=True``) is streamed there by the workers instead of returned.
     """
 
@@ -150,7 +150,7 @@ _NUMBA_LOCK = threading.Lock()
 
 class _ChunkAccumulator(Accumulator):
     """An accumulator for one chunk that also records each block's (count, mean, M2), in order, as
-    the caller's accumulator will fold them (:func:`fold_chunk`)."""
+    the caller's accumulator will fold them (:meth:`_RunAccumulator.fold`)."""
 
     def reset(self) -> None:
         self.count = 0
@@ -185,28 +185,31 @@ class _ChunkAccumulator(Accumulator):
         }
 
 
-def fold_chunk(acc: Accumulator, s: Mapping[str, np.ndarray]) -> None:
-    """Fold one chunk's summary state into ``acc`` with the arithmetic of the in-process run: the
-    compiled merge of :meth:`Accumulator.add_summaries` when the worker summarised with numba,
-    :meth:`Accumulator._merge` block by block when with numpy. Min, max and histogram counts are
-    exact whatever the order."""
-    counts, nb = s["counts"], len(s["counts"])
-    if str(s["kind"]) == "s":
-        nc = s["b_mean"].shape[1]
-        acc.add_summaries(
-            counts,
-            s["b_mean"],
-            s["b_m2"],
-            np.broadcast_to(s["min"].reshape(1, nc), (nb, nc)),
-            np.broadcast_to(s["max"].reshape(1, nc), (nb, nc)),
-            s["hist"].reshape(1, -1),
-        )
-        return
-    for i in range(nb):
-        acc._merge(int(counts[i]), s["b_mean"][i].reshape(acc.shape), s["b_m2"][i].reshape(acc.shape))
-    np.minimum(acc.min, s["min"], out=acc.min)
-    np.maximum(acc.max, s["max"], out=acc.max)
-    acc.hist += s["hist"]
+class _RunAccumulator(Accumulator):
+    """The caller's accumulator: folds chunk summary states in chunk order (:meth:`fold`)."""
+
+    def fold(self, s: Mapping[str, np.ndarray]) -> None:
+        """Fold one chunk's summary state with the arithmetic of the in-process run: the compiled
+        merge of :meth:`Accumulator.add_summaries` when the worker summarised with numba,
+        :meth:`Accumulator._merge` block by block when with numpy. Min, max and histogram counts
+        are exact whatever the order."""
+        counts, nb = s["counts"], len(s["counts"])
+        if str(s["kind"]) == "s":
+            nc = s["b_mean"].shape[1]
+            self.add_summaries(
+                counts,
+                s["b_mean"],
+                s["b_m2"],
+                np.broadcast_to(s["min"].reshape(1, nc), (nb, nc)),
+                np.broadcast_to(s["max"].reshape(1, nc), (nb, nc)),
+                s["hist"].reshape(1, -1),
+            )
+            return
+        for i in range(nb):
+            self._merge(int(counts[i]), s["b_mean"][i].reshape(self.shape), s["b_m2"][i].reshape(self.shape))
+        np.minimum(self.min, s["min"], out=self.min)
+        np.maximum(self.max, s["max"], out=self.max)
+        self.hist += s["hist"]
 
 
 def _worker_state(spec: RunSpec, edges=None):
@@ -297,7 +300,7 @@ _WORKER_STORES: dict[str, Any] = {}
 
 
 def _worker_store(path: str):
-    from jzsim.io.store import RunStore
+    from jzsim.uncertainty.store import RunStore
 
     with _WORKER_LOCK:
         s = _WORKER_STORES.get(path)
@@ -471,12 +474,12 @@ def run_distributed(
     store = None
     done: set[int] = set()
     if spec.store is not None:
-        from jzsim.io.store import RunStore
+        from jzsim.uncertainty.store import RunStore
 
         store = RunStore(spec.store)
         resumed = store.open(manifest, _template(plan, spec))
         done = store.done() & set(range(len(starts))) if resumed else set()
-    acc = Accumulator(len(plan.names), plan.nt, n_bins)
+    acc = _RunAccumulator(len(plan.names), plan.nt, n_bins)
     sinks: list[Any] = []
     if plan.targets is not None:
         sinks.append(_TargetCounts(plan.targets, None))
@@ -501,7 +504,7 @@ def run_distributed(
     if store is None or state.interrupted:
         return ds
     store.write_result(ds)
-    from jzsim.io.store import open_run
+    from jzsim.uncertainty.store import open_run
 
     return open_run(spec.store)
 
@@ -571,15 +574,8 @@ def _close(client, owned: bool) -> None:
 
 
 def _declaration(model):
-    """The model's declaration without its compiled form (workers compile, or load from cache)."""
-    import copy
-
-    if not hasattr(model, "build"):  # a CompiledModel: ship its declaration
-        model = model.model
-    m = copy.copy(model)
-    if hasattr(m, "_compiled"):
-        m._compiled = None
-    return m
+    """The model's declaration (a Model pickles without its compiled form; see Model.__getstate__)."""
+    return model if hasattr(model, "build") else model.model
 
 
 def _resume_hint(spec: RunSpec) -> str:
@@ -593,7 +589,7 @@ def _run_chunks(plan, spec, ex, acc, sinks, store, done, progress):
     from distributed import as_completed
     from tqdm.auto import tqdm
 
-    from jzsim.io.store import is_disk_full
+    from jzsim.uncertainty.store import is_disk_full
 
     starts = plan.starts
     n = len(starts)
@@ -677,7 +673,7 @@ def _run_chunks(plan, spec, ex, acc, sinks, store, done, progress):
 def _fold(acc, sinks, summary, bounds, per_draw, names) -> None:
     """Chunk ``bounds`` into the caller's accumulator and sinks, in chunk order."""
     a, b = bounds
-    fold_chunk(acc, summary)
+    acc.fold(summary)
     per_draw = per_draw or {}
     for sink in sinks:
         if isinstance(sink, _TargetCounts):
