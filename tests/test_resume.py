@@ -147,3 +147,25 @@ def test_a_lost_worker_s_chunks_are_recomputed_by_another(tmp_path):
     got = box["ds"].compute()
     for v in ref.data_vars:
         assert np.array_equal(ref[v].values, got[v].values, equal_nan=ref[v].dtype.kind == "f"), v
+
+
+@pytest.mark.slow
+def test_cli_out_zarr_streams_and_a_second_run_resumes(tmp_path, capsys):
+    from jzsim.cli.main import main
+
+    path = tmp_path / "sweep.zarr"
+    cmd = ["run", "--draws", "9000", "--backend", "dask", "--kernel", "numpy", "--workers", "1"]
+    cmd += ["--chunk-size", "4096", "--out", str(path), "--no-progress"]
+    assert main(cmd) == 0
+    assert f"wrote {path}" in capsys.readouterr().out
+    assert sorted(RunStore(path).done()) == [0, 1, 2]
+    assert main(cmd) == 0  # everything done: nothing computed again
+    assert RunStore(path).computed() == sorted(RunStore(path).computed()) and len(RunStore(path).computed()) == 3
+    assert jzsim.open_run(path).attrs["chunks_resumed"] == 3
+
+
+def test_cli_dask_options_need_the_dask_backend(capsys):
+    from jzsim.cli.main import main
+
+    assert main(["run", "--draws", "10", "--workers", "2"]) == 2
+    assert "go with --backend dask" in capsys.readouterr().err

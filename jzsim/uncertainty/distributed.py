@@ -636,7 +636,7 @@ def _run_chunks(plan, spec, ex, acc, sinks, store, done, progress):
                 nxt += 1
 
         fold_ready()
-        for fut in as_completed(futures):
+        for fut in as_completed(futures) if futures else ():  # (as_completed of nothing wants a client)
             try:
                 r = fut.result()
             except OSError as exc:
