@@ -21,8 +21,10 @@ from jzsim.version import __version__
 
 
 def open_run(path):
-    """A run stored by ``backend="dask"`` with a ``store`` (``jzsim run --out run.zarr``), as a
-    Dask-backed Dataset (see :func:`jzsim.uncertainty.store.open_run`)."""
+    """Open a run stored by ``backend="dask"`` with a ``store`` as a Dask-backed Dataset.
+
+    ``jzsim run --backend dask --out run.zarr`` writes one; see :func:`jzsim.uncertainty.store.open_run`.
+    """
     from jzsim.uncertainty.store import open_run as _open_run
 
     return _open_run(path)

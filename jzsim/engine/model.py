@@ -688,8 +688,11 @@ class Model:
         return dict(self._sectors)
 
     def __getstate__(self) -> dict:
-        """A model pickles as its declaration: the compiled form (generated code, loaded kernels) is
-        rebuilt by :meth:`build` where it is unpickled (a Dask worker, another process)."""
+        """Pickle the declaration only.
+
+        The compiled form (generated code, loaded kernels) is rebuilt by :meth:`build` where the
+        model is unpickled (a Dask worker, another process).
+        """
         state = self.__dict__.copy()
         state["_compiled"] = None
         return state
