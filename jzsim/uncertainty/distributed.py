@@ -13,7 +13,8 @@ first 4096 draws, computed by one small task before the chunks start (as the in-
 them from its first chunk).
 
 How the kernels reach the workers. Each task carries the model's declaration (about 100 kB
-pickled; not scattered, so that workers never fetch it from each other), never compiled code. Each worker process builds the run's plan
+pickled; not scattered, so that workers never fetch it from each other), never compiled code
+(:meth:`jzsim.engine.Model.__getstate__` leaves it out). Each worker process builds the run's plan
 (:func:`~jzsim.uncertainty.montecarlo.plan_run`) once and keeps it in a module-level dict of that
 worker process, keyed by the run's hash (:data:`_WORKER_PLANS`); later chunks of the run reuse it
 and its buffers. The compiled kernel's source is generated from the model and imported from
@@ -24,8 +25,8 @@ once, at its first chunk, and stores it in its own cache directory. Each compile
 
 With a ``store`` (a ``.zarr`` path), workers write each chunk's per-draw data (trajectories with
 ``keep``, outcomes and sampled parameters), then its summary state, then its completion marker
-(:class:`jzsim.uncertainty.store.RunStore`); a restarted run with the same options computes only chunks
-without a marker. A worker lost mid-run has its chunks recomputed by another (the scheduler does
+(:class:`jzsim.uncertainty.store.RunStore`); a restarted run with the same options computes only
+chunks without a marker. A worker lost mid-run has its chunks recomputed by another (the scheduler does
 this; a half-written chunk has no marker and is simply written again).
 """
 
