@@ -193,7 +193,7 @@ def main() -> None:
     out["chunks"] = int(cold.attrs["chunks"])
 
     times: dict[str, list[float]] = {"in_process_numba_s": [], "dask_warm_s": []}
-    with LocalCluster(n_workers=a.workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=a.workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
         with Client(cluster) as client:
             ex = jzsim.DaskExecution(client=client, **ex_kw)
             jzsim.monte_carlo(4096, backend="dask", execution=ex, **common)  # workers build the plan

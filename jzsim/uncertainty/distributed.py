@@ -323,7 +323,7 @@ def _client(ex: DaskExecution):
         n_workers=ex.n_workers or _usable_cpus(),
         threads_per_worker=ex.threads_per_worker,
         processes=ex.processes,
-        dashboard_address=None,
+        dashboard_address=":0",
     )
     return Client(cluster), True
 
