@@ -219,8 +219,8 @@ def _worker_state(spec: RunSpec, edges=None):
     with _WORKER_LOCK:
         entry = _WORKER_PLANS.get(spec.key)
         if entry is None:
-            if len(_WORKER_PLANS) > 4:  # a long-lived worker serving many runs: forget the oldest
-                _WORKER_PLANS.pop(next(iter(_WORKER_PLANS)))
+            while len(_WORKER_PLANS) >= 2:  # a long-lived worker serving many runs: keep the last one
+                _WORKER_PLANS.pop(next(iter(_WORKER_PLANS)))  # (about 85 MB of buffers each, plan model)
             plan = plan_run(spec.model, spec.draws, **spec.kwargs)
             entry = _WORKER_PLANS[spec.key] = {"plan": plan, "threads": {}}
         plan = entry["plan"]
@@ -554,6 +554,7 @@ def sweep_tally(model, draws, kwargs, plan, levers, values, ex: DaskExecution, p
         ready, nxt = {}, 0
         for fut in as_completed(futures):
             ready[futures[fut]] = fut.result()
+            fut.release()
             while nxt in ready:
                 for k, inc in ready.pop(nxt).items():
                     tally[k] += inc
@@ -648,6 +649,7 @@ def _run_chunks(plan, spec, ex, acc, sinks, store, done, progress):
                         f"intact: free space and run the same command again to resume",
                     ) from exc
                 raise
+            fut.release()  # the worker forgets the result: its memory does not grow with the chunks done
             ready[r["c"]] = r
             bar.update(r["b"] - r["a"])
             fold_ready()
@@ -661,9 +663,10 @@ def _run_chunks(plan, spec, ex, acc, sinks, store, done, progress):
         )
     finally:
         bar.close()
-        if futures and client is not None:
+        pending = [f for f in futures if not f.done()]
+        if pending and client is not None:
             try:
-                client.cancel(futures)
+                client.cancel(pending)
             except Exception:  # pragma: no cover - the cluster is already gone
                 pass
         _close(client, owned)
