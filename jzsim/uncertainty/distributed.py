@@ -36,6 +36,7 @@ import hashlib
 import os
 import threading
 import time
+import uuid
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -615,8 +616,11 @@ def _run_chunks(plan, spec, ex, acc, sinks, store, done, progress):
                 edges = client.submit(_edges_task, remote, pure=False).result()
                 if store is not None:
                     store.write_edges(edges)
+            attempt = uuid.uuid4().hex[:8]  # a new key per call: nothing of an earlier call is reused
             futures = [
-                client.submit(_chunk_task, remote, c, *bounds[c], edges, pure=False, key=f"jzsim-chunk-{spec.key}-{c}")
+                client.submit(
+                    _chunk_task, remote, c, *bounds[c], edges, pure=False, key=f"jzsim-chunk-{spec.key}-{c}-{attempt}"
+                )
                 for c in todo
             ]
         if edges is not None:
@@ -663,10 +667,9 @@ def _run_chunks(plan, spec, ex, acc, sinks, store, done, progress):
         )
     finally:
         bar.close()
-        pending = [f for f in futures if not f.done()]
-        if pending and client is not None:
+        if futures and client is not None:
             try:
-                client.cancel(pending)
+                client.cancel(futures)  # the scheduler forgets them, erred ones included
             except Exception:  # pragma: no cover - the cluster is already gone
                 pass
         _close(client, owned)
