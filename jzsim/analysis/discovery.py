@@ -224,24 +224,23 @@ def _peel(Xv, yv, names, alpha, min_n, n_all, total_cases) -> list[Box]:
     inside = np.ones(len(Xv), dtype=bool)
     traj = [_box(lo, hi, full_lo, full_hi, names, yv, n_all, total_cases)]
     while True:
-        Xi, yi = Xv[inside], yv[inside]
+        Xi, yi = Xv[inside], yv[inside].astype(np.float64)
+        # every candidate peel at once: per column, cut below the alpha quantile or above 1 - alpha
+        q = np.quantile(Xi, [alpha, 1 - alpha], axis=0)
         best = None
-        for j in range(Xv.shape[1]):
-            x = Xi[:, j]
-            for side in (0, 1):
-                cut = np.quantile(x, alpha if side == 0 else 1 - alpha)
-                keep = x > cut if side == 0 else x < cut
-                if not keep.any() or keep.all():
-                    # ties at the quantile: cut the tied values only if that leaves something
-                    keep = x != cut
-                    if not keep.any() or keep.all():
-                        continue
-                nk = int(keep.sum())
-                if nk < min_n:
-                    continue
-                dens = yi[keep].mean()
-                if best is None or dens > best[0]:
-                    best = (dens, j, side, keep)
+        for side, keep in ((0, Xi > q[0]), (1, Xi < q[1])):
+            n_keep = keep.sum(axis=0)
+            ties = (n_keep == 0) | (n_keep == len(Xi))  # the quantile is a tied value: cut the ties only
+            if ties.any():
+                keep[:, ties] = Xi[:, ties] != q[side, ties]
+                n_keep = keep.sum(axis=0)
+            ok = (n_keep >= min_n) & (n_keep < len(Xi)) & (n_keep > 0)
+            if not ok.any():
+                continue
+            dens = np.where(ok, (yi @ keep) / np.maximum(n_keep, 1), -1.0)
+            j = int(np.argmax(dens))
+            if best is None or dens[j] > best[0]:
+                best = (dens[j], j, side, keep[:, j].copy())
         if best is None:
             break
         _, j, side, keep = best
