@@ -13,8 +13,10 @@ of interest (draws that miss a target) are concentrated:
   draws inside the box); density rises and coverage falls along the trajectory.
 - the chosen box (default: the highest density whose coverage is at least ``min_coverage``) is
   *pruned*: a restriction is dropped while dropping it lowers the density by less than
-  ``prune_tolerance``, so that the box reads in a few conditions.
-- further boxes are found the same way among the draws outside the earlier boxes (covering).
+  ``prune_tolerance`` or than two standard errors of the density, sqrt(d (1 - d) / n), so that
+  the box reads in a few conditions that are not noise.
+- further boxes are found the same way among the draws outside the earlier boxes (covering), and
+  kept only if denser than those draws by more than two standard errors.
 
 The functions take plain arrays or DataFrames (X: one column per parameter; y: bool per draw), so
 they work with :func:`jzsim.monte_carlo`'s per-draw outcomes or with any other sample;
@@ -192,8 +194,9 @@ def prim(
         ok = [b for b in traj if b.coverage * total_cases / max(cases_left, 1) >= min_coverage] or traj[:1]
         chosen = max(ok, key=lambda b: (round(b.density, 12), -len(b.limits)))
         chosen = _prune(chosen, Xv, yv, idx, names, prune_tolerance, n_all, total_cases)
-        if chosen.density <= cases_left / len(idx) + 1e-12 or not chosen.limits:
-            break
+        rate = cases_left / len(idx)
+        if not chosen.limits or chosen.density <= rate + 2 * np.sqrt(rate * (1 - rate) / max(chosen.n, 1)):
+            break  # no denser than the draws left, beyond noise
         boxes.append(chosen)
         remaining &= ~chosen.contains(X)
     trajectory = pd.DataFrame(
@@ -270,7 +273,10 @@ def _prune(box: Box, Xv, yv, idx, names, tol, n_all, total_cases) -> Box:
     while len(cur.limits) > 1:
         trials = [measure({k: v for k, v in cur.limits.items() if k != name}) for name in cur.limits]
         best = max(trials, key=lambda b: b.density)
-        if cur.density - best.density >= tol:
+        # keep a restriction only if it buys more density than tol and than two standard errors of
+        # the density (on a few hundred draws, gains of a few points are noise)
+        se = np.sqrt(max(cur.density * (1 - cur.density), 0.0) / max(cur.n, 1))
+        if cur.density - best.density >= max(tol, 2 * se):
             break
         cur = best
     return cur
@@ -353,5 +359,5 @@ def _missed_phrase(tid: str, row) -> str:
     if row["reference"]:
         other = row["reference"] if row["kind"] == "at_most_indicator" else f"that of {row['reference']}"
     else:
-        other = f"{row['threshold']:g} {row['units']}"
+        other = f"{row['threshold']:g}" + ("" if row["units"] in ("1", "") else f" {row['units']}")
     return f"{tid} ({ind} {row['comparison']} {other}{when}) is missed"
