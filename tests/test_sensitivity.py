@@ -10,7 +10,8 @@ Ishigami function (Ishigami & Homma 1990), x_i ~ U(-pi, pi), a = 7, b = 0.1:
 Linear model with one interaction, declared as a jzsim Model, x_i ~ U(-1, 1) (variance 1/3):
     y = a1 x1 + a2 x2 + b x1 x3
     Var(x1 x3) = E[x1^2] E[x3^2] = 1/9, so V = a1^2/3 + a2^2/3 + b^2/9,
-    S1 = a1^2/(3V), S2 = a2^2/(3V), S3 = 0, ST1 = (a1^2/3 + b^2/9)/V, ST2 = S2, ST3 = b^2/(9V).
+    S1 = a1^2/(3V), S2 = a2^2/(3V), S3 = 0, ST1 = (a1^2/3 + b^2/9)/V, ST2 = S2, ST3 = b^2/(9V);
+    second order: S2_13 = b^2/(9V) (the only interaction), S2_12 = S2_23 = 0.
 """
 
 from __future__ import annotations
@@ -138,3 +139,30 @@ def test_sobol_plan_target_value_and_met():
     assert 0 <= float(si["p_met"].sel(target="gdp_growth_2021_2025")) <= 1
     assert "gdp_real" in si["output"].values and 2025 in si["year"].values.astype(int)
     assert si["S1_by_year"].sel(output="gdp_real").isel(year=0).isnull().all()  # 2020: no variance
+
+
+def test_second_order_ishigami():
+    k, n = 3, 8192
+    u = saltelli_design(k, n, seed=1, second_order=True)
+    assert u.shape == (n * (2 * k + 2), k)
+    BA2 = u[(2 + k + 1) * n : (3 + k + 1) * n]
+    np.testing.assert_array_equal(BA2[:, 1], u[:n, 1])  # B with column 2 from A
+    np.testing.assert_array_equal(BA2[:, [0, 2]], u[n : 2 * n, [0, 2]])
+    r = jansen_indices(ishigami(-np.pi + 2 * np.pi * u), k, second_order=True, n_bootstrap=100)
+    s1, st = ishigami_indices()
+    np.testing.assert_allclose(r["S1"], s1, atol=0.02)  # the extra blocks leave S1, ST unchanged
+    V13 = st[2]  # ST3 = S13 (x3 acts only with x1)
+    assert r["S2"][0, 2] == pytest.approx(V13, abs=0.03) and r["S2"][2, 0] == r["S2"][0, 2]
+    assert abs(r["S2"][0, 1]) < 0.03 and abs(r["S2"][1, 2]) < 0.03
+    assert np.isnan(np.diag(r["S2"])).all()
+    assert r["S2_low"][0, 2] <= V13 + 0.01 and V13 <= r["S2_high"][0, 2] + 0.01
+
+
+def test_second_order_on_declared_linear_model():
+    si = sobol(model=linear_model(), outputs=["y"], n=4096, seed=5, n_bootstrap=50, second_order=True)
+    V = A1**2 / 3 + A2**2 / 3 + B**2 / 9
+    S2 = si["S2_by_year"].sel(output="y").isel(time=-1)
+    assert float(S2.sel(parameter="x1", parameter_2="x3")) == pytest.approx(B**2 / 9 / V, abs=0.03)
+    assert abs(float(S2.sel(parameter="x1", parameter_2="x2"))) < 0.03
+    assert si.attrs["runs"] == 4096 * 8
+    assert list(ranking(si, output="y").index)[0] == "x1"  # the table ignores the pairs

@@ -14,6 +14,10 @@ Sobol indices (variance-based; Saltelli et al. 2010, *Comput. Phys. Commun.* 181
     S1_i = (V - mean((f(B) - f(AB_i))^2) / 2) / V        first order
     ST_i = mean((f(A) - f(AB_i))^2) / 2 / V               total order
 
+    With ``second_order``, blocks ``BA_i`` (``B`` with column ``i`` from ``A``) are added
+    (``N (2k + 2)`` runs) and S2_ij = mean(f(BA_i) f(AB_j) - f(A) f(B)) / V - S1_i - S1_j
+    (Saltelli 2002, *Comput. Phys. Commun.* 145, 280).
+
     Intervals: percentile bootstrap over the ``N`` base rows (``n_bootstrap`` resamples, as
     multinomial weights: one matrix product per statistic).
 
@@ -47,11 +51,12 @@ MEASURES = ("value", "met")
 # ------------------------------------------------------------------------------------ designs
 
 
-def saltelli_design(k: int, n: int, seed: int = 0) -> np.ndarray:
-    """Uniform quantiles of a Sobol-index design, shape ``(n * (k + 2), k)``.
+def saltelli_design(k: int, n: int, seed: int = 0, *, second_order: bool = False) -> np.ndarray:
+    """Uniform quantiles of a Sobol-index design, shape ``(n * (k + 2), k)`` (``(n * (2k + 2), k)``
+    with ``second_order``).
 
     Rows in blocks of ``n``: ``A``, ``B``, then ``AB_1`` ... ``AB_k`` (``A`` with column ``i``
-    from ``B``). ``A`` and ``B`` are the first and last ``k`` columns of a scrambled Sobol
+    from ``B``), then with ``second_order`` ``BA_1`` ... ``BA_k`` (``B`` with column ``i`` from ``A``). ``A`` and ``B`` are the first and last ``k`` columns of a scrambled Sobol
     sequence in ``2k`` dimensions (scipy's, seeded by ``seed``).
 
     Parameters
@@ -61,6 +66,8 @@ def saltelli_design(k: int, n: int, seed: int = 0) -> np.ndarray:
     n : int
         Base samples (a power of 2 keeps the Sobol sequence balanced).
     seed : int, default 0
+    second_order : bool, default False
+        Add the ``BA_i`` blocks needed for second-order indices.
     """
     from scipy.stats import qmc
 
@@ -72,27 +79,40 @@ def saltelli_design(k: int, n: int, seed: int = 0) -> np.ndarray:
     # strictly inside (0, 1): ppf of unbounded distributions is infinite at the ends
     base = np.clip(base, 0.5 / 2**32, 1 - 0.5 / 2**32)
     A, B = base[:, :k], base[:, k:]
-    out = np.empty((n * (k + 2), k))
+    out = np.empty((n * (2 * k + 2 if second_order else k + 2), k))
     out[:n], out[n : 2 * n] = A, B
     for i in range(k):
         blk = out[(2 + i) * n : (3 + i) * n]
         blk[:] = A
         blk[:, i] = B[:, i]
+        if second_order:
+            blk = out[(2 + k + i) * n : (3 + k + i) * n]
+            blk[:] = B
+            blk[:, i] = A[:, i]
     return out
 
 
 def jansen_indices(
-    y: np.ndarray, k: int, *, n_bootstrap: int = 200, confidence: float = 0.95, seed: int = 0
+    y: np.ndarray,
+    k: int,
+    *,
+    second_order: bool = False,
+    n_bootstrap: int = 200,
+    confidence: float = 0.95,
+    seed: int = 0,
 ) -> dict[str, np.ndarray]:
     """Sobol first- and total-order indices from model values on :func:`saltelli_design` rows.
 
     Parameters
     ----------
     y : ndarray
-        Shape ``(n * (k + 2), ...)``: one value per design row (any trailing dims, e.g. years,
-        are analysed separately).
+        Shape ``(n * (k + 2), ...)`` (``(n * (2k + 2), ...)`` with ``second_order``): one value per
+        design row (any trailing dims, e.g. years, are analysed separately).
     k : int
         Number of varied parameters.
+    second_order : bool, default False
+        Also the second-order indices S2_ij = mean(f(BA_i) f(AB_j) - f(A) f(B)) / V - S1_i - S1_j
+        (Saltelli 2002), from the ``BA_i`` blocks of :func:`saltelli_design`.
     n_bootstrap : int, default 200
         Bootstrap resamples of the base rows for the intervals (0: no intervals, NaN).
     confidence : float, default 0.95
@@ -104,49 +124,74 @@ def jansen_indices(
     -------
     dict
         ``S1``, ``ST`` (shape ``(k, ...)``), ``S1_low``, ``S1_high``, ``ST_low``, ``ST_high`` and
-        ``variance`` (shape ``(...)``). Indices are NaN where the output does not vary.
+        ``variance`` (shape ``(...)``); with ``second_order`` also ``S2``, ``S2_low``, ``S2_high``
+        (shape ``(k, k, ...)``, symmetric, NaN on the diagonal). Indices are NaN where the output
+        does not vary.
     """
     y = np.asarray(y, dtype=np.float64)
-    if y.shape[0] % (k + 2):
-        raise ValueError(f"y has {y.shape[0]} rows; allowed: a multiple of k + 2 = {k + 2} (saltelli_design)")
+    blocks = 2 * k + 2 if second_order else k + 2
+    if y.shape[0] % blocks:
+        raise ValueError(
+            f"y has {y.shape[0]} rows; allowed: a multiple of {'2k' if second_order else 'k'} + 2 = {blocks} "
+            "(saltelli_design)"
+        )
     if not 0 < confidence < 1:
         raise ValueError(f"confidence is {confidence!r}; allowed: a number strictly between 0 and 1")
-    n = y.shape[0] // (k + 2)
+    n = y.shape[0] // blocks
     tail = y.shape[1:]
-    yr = y.reshape(k + 2, n, -1)
+    yr = y.reshape(blocks, n, -1)
     centre = np.nanmean(yr[:2], axis=(0, 1))  # the indices do not change with a shift; rounding does
-    yA, yB, yAB = yr[0] - centre, yr[1] - centre, yr[2:] - centre
+    yA, yB, yAB = yr[0] - centre, yr[1] - centre, yr[2 : k + 2] - centre
     m = yA.shape[1]
-    # per-row terms whose means make every statistic: columns [A, B, A^2 + B^2, first(k), total(k)]
-    D = np.concatenate(
-        [yA, yB, yA**2 + yB**2, ((yB[None] - yAB) ** 2).transpose(1, 0, 2).reshape(n, -1)]
-        + [((yA[None] - yAB) ** 2).transpose(1, 0, 2).reshape(n, -1)],
-        axis=1,
-    )
+    # per-row terms whose means make every statistic: columns [A, B, A^2 + B^2, first(k), total(k), pairs]
+    cols = [
+        yA,
+        yB,
+        yA**2 + yB**2,
+        ((yB[None] - yAB) ** 2).transpose(1, 0, 2).reshape(n, -1),
+        ((yA[None] - yAB) ** 2).transpose(1, 0, 2).reshape(n, -1),
+    ]
+    iu, ju = np.triu_indices(k, 1)
+    if second_order:
+        yBA = yr[k + 2 :] - centre
+        cols.append((yBA[iu] * yAB[ju] - (yA * yB)[None]).transpose(1, 0, 2).reshape(n, -1))
+    D = np.concatenate(cols, axis=1)
+    del cols
 
-    def stats(means: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def stats(means: np.ndarray):
+        lead = means.shape[:-1]
         mA, mB, m2 = means[..., :m], means[..., m : 2 * m], means[..., 2 * m : 3 * m]
-        first = means[..., 3 * m : 3 * m + k * m].reshape(means.shape[:-1] + (k, m))
-        total = means[..., 3 * m + k * m :].reshape(means.shape[:-1] + (k, m))
+        first = means[..., 3 * m : 3 * m + k * m].reshape(lead + (k, m))
+        total = means[..., 3 * m + k * m : 3 * m + 2 * k * m].reshape(lead + (k, m))
         V = m2 / 2 - ((mA + mB) / 2) ** 2
         with np.errstate(divide="ignore", invalid="ignore"):
             Vs = np.where(V > 0, V, np.nan)[..., None, :]
-            return (Vs - first / 2) / Vs, total / 2 / Vs, V
+            S1 = (Vs - first / 2) / Vs
+            res = {"S1": S1, "ST": total / 2 / Vs, "variance": V}
+            if second_order:
+                pair = means[..., 3 * m + 2 * k * m :].reshape(lead + (len(iu), m))
+                S2 = np.full(lead + (k, k, m), np.nan)
+                vals = pair / Vs - S1[..., iu, :] - S1[..., ju, :]
+                S2[..., iu, ju, :] = vals
+                S2[..., ju, iu, :] = vals
+                res["S2"] = S2
+        return res
 
-    S1, ST, V = stats(D.mean(axis=0))
-    out = {"S1": S1, "ST": ST, "variance": V}
+    out = stats(D.mean(axis=0))
+    names = ("S1", "ST", "S2") if second_order else ("S1", "ST")
     if n_bootstrap > 0:
         rng = np.random.default_rng(seed)
         W = rng.multinomial(n, np.full(n, 1.0 / n), size=n_bootstrap).astype(np.float64) / n
-        bS1, bST, _ = stats(W @ D)
+        boot = stats(W @ D)
         a = (1 - confidence) / 2
         with warnings.catch_warnings():  # outputs that do not vary: all-NaN columns, NaN bounds
             warnings.simplefilter("ignore", RuntimeWarning)
-            for name, b in (("S1", bS1), ("ST", bST)):
-                out[f"{name}_low"], out[f"{name}_high"] = np.nanquantile(b, [a, 1 - a], axis=0)
+            for name in names:
+                out[f"{name}_low"], out[f"{name}_high"] = np.nanquantile(boot[name], [a, 1 - a], axis=0)
     else:
-        for name in ("S1_low", "S1_high", "ST_low", "ST_high"):
-            out[name] = np.full_like(S1, np.nan)
+        for name in names:
+            out[f"{name}_low"] = np.full_like(out[name], np.nan)
+            out[f"{name}_high"] = np.full_like(out[name], np.nan)
     return {key: v.reshape(v.shape[:-1] + tail) if key != "variance" else v.reshape(tail) for key, v in out.items()}
 
 
@@ -366,6 +411,7 @@ def sobol(
     model=None,
     params: Mapping[str, Any] | None = None,
     registry: pd.DataFrame | None = None,
+    second_order: bool = False,
     n_bootstrap: int = 200,
     confidence: float = 0.95,
     **settings: Any,
@@ -378,8 +424,8 @@ def sobol(
         Target ids (see ``jzsim targets``); default every target the model can judge. ``[]``: no
         targets, only ``outputs``.
     n : int, default 1024
-        Base samples N; the model runs ``N (k + 2)`` times for ``k`` varied parameters, in one
-        kernel call.
+        Base samples N; the model runs ``N (k + 2)`` times for ``k`` varied parameters
+        (``N (2k + 2)`` with ``second_order``), in one kernel call.
     seed : int, default 0
         Seed of the Sobol sequence's scrambling and of the bootstrap.
     outputs : sequence of str, optional
@@ -393,6 +439,8 @@ def sobol(
         Overrides of the plan's nominal values.
     registry : pandas.DataFrame, optional
         Target table (default: the plan's for the plan model, none otherwise).
+    second_order : bool, default False
+        Also the second-order indices ``S2`` of every pair of parameters (memory grows with k^2).
     n_bootstrap : int, default 200
     confidence : float, default 0.95
     **settings
@@ -404,7 +452,8 @@ def sobol(
         ``S1``, ``ST`` and their ``_low`` / ``_high`` interval bounds over ``(target, measure,
         parameter)`` (``measure``: ``value`` = the indicator, ``met`` = the 0/1 outcome whose mean
         is P(met)); ``S1_by_year``, ``ST_by_year`` (with bounds) over ``(output, year,
-        parameter)``; ``variance`` and ``p_met``. attrs: method, N, runs, seed.
+        parameter)``; ``variance`` and ``p_met``; with ``second_order``, ``S2`` (and bounds) over
+        ``(..., parameter, parameter_2)``. attrs: method, N, runs, seed.
 
     Examples
     --------
@@ -422,32 +471,40 @@ def sobol(
         **settings,
     )
     k = len(prob.varied)
-    u = saltelli_design(k, n, seed)
+    u = saltelli_design(k, n, seed, second_order=second_order)
     _, res = prob.evaluate(u)
-    return _sobol_dataset(prob, res, k, n, seed, n_bootstrap, confidence)
+    return _sobol_dataset(prob, res, k, n, seed, n_bootstrap, confidence, second_order)
 
 
-def _sobol_dataset(prob, res, k, n, seed, n_bootstrap, confidence) -> xr.Dataset:
+def _sobol_dataset(prob, res, k, n, seed, n_bootstrap, confidence, second_order=False) -> xr.Dataset:
     tdim = prob.cm.time_dim
     ds = xr.Dataset(coords={"parameter": prob.names})
+    if second_order:
+        ds = ds.assign_coords(parameter_2=prob.names)
     stat_names = ("S1", "ST", "S1_low", "S1_high", "ST_low", "ST_high")
+    pair_names = ("S2", "S2_low", "S2_high") if second_order else ()
+    opts = {"second_order": second_order, "n_bootstrap": n_bootstrap, "confidence": confidence, "seed": seed}
     if prob.outputs:
         Y = np.stack([res[o].values for o in prob.outputs], axis=-1)  # (rows, year, output)
-        r = jansen_indices(Y, k, n_bootstrap=n_bootstrap, confidence=confidence, seed=seed)
+        r = jansen_indices(Y, k, **opts)
         ds = ds.assign_coords({"output": prob.outputs, tdim: res[tdim].values})
         for s in stat_names:
             ds[f"{s}_by_year"] = (("output", tdim, "parameter"), r[s].transpose(2, 1, 0))
+        for s in pair_names:
+            ds[f"{s}_by_year"] = (("output", tdim, "parameter", "parameter_2"), r[s].transpose(3, 2, 0, 1))
         ds["variance_by_year"] = (("output", tdim), r["variance"].T)
     if "value" in res:
         Y = np.stack([res["value"].values, res["met"].values], axis=-1)  # (rows, target, measure)
-        r = jansen_indices(Y, k, n_bootstrap=n_bootstrap, confidence=confidence, seed=seed)
+        r = jansen_indices(Y, k, **opts)
         ds = ds.assign_coords(target=prob.target_ids, measure=list(MEASURES))
         for s in stat_names:
             ds[s] = (("target", "measure", "parameter"), r[s].transpose(1, 2, 0))
+        for s in pair_names:
+            ds[s] = (("target", "measure", "parameter", "parameter_2"), r[s].transpose(2, 3, 0, 1))
         ds["variance"] = (("target", "measure"), r["variance"])
         base = res["met"].values[: 2 * n]  # A and B rows: independent draws of the distributions
         ds["p_met"] = ("target", np.nanmean(base, axis=0), {"description": "share of the 2N base draws meeting it"})
-    for s in stat_names:
+    for s in stat_names + pair_names:
         for v in (s, f"{s}_by_year"):
             if v in ds:
                 ds[v].attrs.update(units="1", description=_DESCRIPTIONS[s.split("_")[0]] + _BOUND.get(s, ""))
@@ -455,8 +512,9 @@ def _sobol_dataset(prob, res, k, n, seed, n_bootstrap, confidence) -> xr.Dataset
         method="sobol (Saltelli design, Jansen estimators, percentile bootstrap)",
         model=prob.cm.name,
         base_samples=int(n),
-        runs=int(n * (k + 2)),
+        runs=int(n * (2 * k + 2 if second_order else k + 2)),
         seed=int(seed),
+        second_order=int(second_order),
         n_bootstrap=int(n_bootstrap),
         confidence=float(confidence),
         backend=prob.backend,
@@ -465,6 +523,7 @@ def _sobol_dataset(prob, res, k, n, seed, n_bootstrap, confidence) -> xr.Dataset
 
 
 _DESCRIPTIONS = {
+    "S2": "second-order Sobol index: share of the variance due to the pair's interaction alone",
     "S1": "first-order Sobol index: share of the variance due to the parameter alone",
     "ST": "total-order Sobol index: share of the variance involving the parameter",
     "mu": "mean elementary effect (output units per unit of quantile)",
@@ -472,6 +531,8 @@ _DESCRIPTIONS = {
     "sigma": "standard deviation of the elementary effects",
 }
 _BOUND = {
+    "S2_low": " (interval, lower)",
+    "S2_high": " (interval, upper)",
     "S1_low": " (interval, lower)",
     "S1_high": " (interval, upper)",
     "ST_low": " (interval, lower)",
@@ -608,7 +669,7 @@ def ranking(si: xr.Dataset, target: str | None = None, *, measure: str = "value"
             if d not in ("output", "parameter")
         ][0]
         sel = {"output": output} | ({tdim: year} if year is not None else {tdim: si[tdim].values[-1]})
-        sub = si[[v for v in si.data_vars if v.endswith("_by_year")]].sel(sel)
+        sub = si[[v for v in si.data_vars if v.endswith("_by_year") and "parameter_2" not in si[v].dims]].sel(sel)
         sub = sub.rename({v: v.replace("_by_year", "") for v in sub.data_vars})
     else:
         if "target" not in si.coords:
@@ -619,9 +680,9 @@ def ranking(si: xr.Dataset, target: str | None = None, *, measure: str = "value"
             raise KeyError(f"target {t!r} not among the analysed targets {ids}")
         if measure not in MEASURES:
             raise ValueError(f"measure is {measure!r}; allowed: {', '.join(MEASURES)}")
-        sub = si[[v for v in si.data_vars if "target" in si[v].dims and "parameter" in si[v].dims]].sel(
-            target=t, measure=measure
-        )
+        sub = si[
+            [v for v in si.data_vars if {"target", "parameter"} <= set(si[v].dims) and "parameter_2" not in si[v].dims]
+        ].sel(target=t, measure=measure)
     df = sub.to_dataframe().drop(columns=[c for c in sub.coords if c != "parameter"], errors="ignore")
     key = "ST" if "ST" in df else "mu_star"
     return df.sort_values(key, ascending=False, na_position="last")
