@@ -119,6 +119,8 @@ def test_report_writes_html(capsys, tmp_path):
         (["sensitivity", "--parameters", "tfp_growht", "--draws", "8"], "did you mean tfp_growth"),
         (["discover", "--draws", "5"], "draws is 5"),
         (["report", "--out", "x.pdf", "--draws", "30"], "must end in .html"),
+        (["report", "--compare", "tfp_growth=0", "--draws", "30"], "expected LABEL:NAME=VALUE"),
+        (["report", "--set", "tfp_growth=fast", "--draws", "30"], "value 'fast' is not a number"),
     ],
 )
 def test_bad_input_exits_2_with_one_clear_line(argv, message, capsys):

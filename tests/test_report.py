@@ -36,7 +36,9 @@ class Collect(HTMLParser):
 
 @pytest.fixture(scope="module")
 def page():
-    text = build_report(draws=600, seed=3, sensitivity_n=16, discovery_draws=600)
+    text = build_report(
+        draws=600, seed=3, sensitivity_n=16, discovery_draws=600, compare={"no TFP growth": {"tfp_growth": 0.0}}
+    )
     p = Collect()
     p.feed(text)
     p.close()
@@ -50,7 +52,7 @@ def test_every_section_in_order(page):
 
 def test_every_image_is_an_embedded_png(page):
     _, p = page
-    assert len(p.images) >= 5  # four figures + the Sobol bars
+    assert len(p.images) >= 7  # four figures, two comparisons, the Sobol bars
     assert {sec for sec, _ in p.images} == {"figures", "sensitivity"}
     for _, a in p.images:
         assert a["src"].startswith("data:image/png;base64,")
@@ -71,6 +73,7 @@ def test_section_contents(page):
     assert "tfp_growth" in p.text["scenario"]  # uncertain parameters listed
     assert "gdp_growth_2021_2025" in p.text["targets"] and "P(met)" in p.text["targets"]
     assert "not modelled" in p.text["targets"]  # targets outside the model are listed, not dropped
+    assert "P(met), no TFP growth" in p.text["targets"] and "Compared with no TFP growth" in p.text["scenario"]
     assert "Sobol" in p.text["sensitivity"] and "investment_rate" in p.text["sensitivity"]
     assert "is missed in" in p.text["discovery"] and "of draws where" in p.text["discovery"]
     assert "data hash" in p.text["provenance"] and "assumption" in p.text["provenance"]

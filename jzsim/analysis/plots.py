@@ -18,6 +18,7 @@ under any backend, including Agg in tests and in ``jzsim report``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -49,6 +50,12 @@ _UNIT_WORDS = {
     "m3/wanyuan": "m3 per 10,000 yuan",
 }
 _BANDS = (("p05", "p95", 0.18, "5-95% of draws"), ("p25", "p75", 0.35, "25-75% of draws"))
+
+
+def _plain(text: str) -> str:
+    """A description without its Chinese gloss, for figure titles (the default fonts lack CJK glyphs)."""
+    text = re.sub(r"\s*\([^)]*[^\x00-\x7f][^)]*\)", "", str(text))
+    return re.sub(r"[^\x00-\x7f]+", "", text).strip()
 
 
 def unit_label(units: str) -> str:
@@ -208,7 +215,8 @@ def fan_chart(
     tdim = _tdim(q["p50"])
     ax.set_xlabel("year" if tdim == "year" else f"time [{ds[tdim].attrs.get('units', '')}]")
     ax.set_ylabel(f"{label} [{unit_label(units)}]")
-    ax.set_title(title or str(ds[name].attrs.get("description", name)).split(" (")[0].capitalize())
+    desc = _plain(ds[name].attrs.get("description", name))
+    ax.set_title(title or desc[:1].upper() + desc[1:])
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="best")
     return fig
@@ -403,8 +411,10 @@ def scenario_comparison(
         _mark_targets(ax, ds0[name], q0, _target_rows(name, select, None if targets is True else targets))
     units = first[0][name].attrs.get("units", "")
     ax.set_xlabel("year")
-    ax.set_ylabel(f"{name} [{unit_label(units)}]")
-    ax.set_title(title or f"{first[0][name].attrs.get('description', name)}: scenarios compared")
+    label = name + (" (" + ", ".join(str(v) for v in select.values()) + ")" if select else "")
+    ax.set_ylabel(f"{label} [{unit_label(units)}]")
+    desc = _plain(first[0][name].attrs.get("description", name))
+    ax.set_title(title or f"{desc[:1].upper() + desc[1:]}: scenarios compared")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     return fig

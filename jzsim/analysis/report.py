@@ -74,6 +74,7 @@ def build_report(
     sensitivity_n: int = 128,
     sensitivity_targets: Sequence[str] = SENSITIVITY_TARGETS,
     discovery_draws: int | None = None,
+    compare: Mapping[str, Mapping[str, Any]] | None = None,
     title: str = "Jizhou District 14th Five-Year Plan: simulation report",
 ) -> str:
     """Run the plan's Monte Carlo, sensitivity and scenario discovery and return the report as HTML.
@@ -94,6 +95,10 @@ def build_report(
         Targets whose indices are shown.
     discovery_draws : int, optional
         Draws searched by PRIM (default ``draws``).
+    compare : mapping, optional
+        Variants to compare with the run: label -> parameter overrides (on top of ``params``),
+        e.g. ``{"no TFP growth": {"tfp_growth": 0.0}}``. Each gets the same draws (same seed); the
+        report adds their P(met) to the target table and comparison figures.
 
     Returns
     -------
@@ -121,6 +126,17 @@ def build_report(
     mc = jzsim.monte_carlo(
         draws=draws, seed=seed, sampler=sampler, backend=backend, params=params, outputs=outputs, progress=False
     )
+    variants = {}
+    for label, over in (compare or {}).items():
+        variants[str(label)] = jzsim.monte_carlo(
+            draws=draws,
+            seed=seed,
+            sampler=sampler,
+            backend=backend,
+            params={**(params or {}), **dict(over)},
+            outputs=outputs,
+            progress=False,
+        )
     parts: dict[str, str] = {}
 
     # ---- scenario and assumptions
@@ -146,6 +162,12 @@ def build_report(
         "<h2>Scenario and assumptions</h2>"
         f"<p>Scenario <b>{html.escape(str(mc.attrs['scenario']))}</b>: the plan's nominal parameters"
         + (f", with these overrides:</p><ul>{overrides}</ul>" if overrides else " (no overrides).</p>")
+        + "".join(
+            f"<p>Compared with <b>{html.escape(lab)}</b>: "
+            + ", ".join(f"<code>{html.escape(k)}</code> = {html.escape(str(v))}" for k, v in dict(over).items())
+            + "</p>"
+            for lab, over in (compare or {}).items()
+        )
         + f"<p>{mc.attrs['draws']:,} Monte Carlo draws, seed {seed}, {html.escape(sampler)} sampler, "
         f"{html.escape(backend)} backend, {html.escape(mc.attrs['method'])} integration with dt = {mc.attrs['dt']} year, "
         f"{int(mc['year'].values[0])}-{int(mc['year'].values[-1])}.</p>"
@@ -169,6 +191,10 @@ def build_report(
                 "95% interval": ""
                 if not modelled
                 else f"[{float(mc['p_met_low'].sel(target=tid)):.3f}, {float(mc['p_met_high'].sel(target=tid)):.3f}]",
+                **{
+                    f"P(met), {lab}": f"{float(v['p_met'].sel(target=tid)):.3f}" if modelled else ""
+                    for lab, v in variants.items()
+                },
                 "status": str(mc["status"].sel(target=tid).values),
                 "source": r["source"],
             }
@@ -207,6 +233,18 @@ def build_report(
     if "urbanisation" in mc:
         figs.append(
             (plots.fan_chart(mc, "urbanisation"), "Urbanisation rate with the plan's 60% target for 2025", "fig-urban")
+        )
+    if variants:
+        runs = {"run": mc, **variants}
+        figs.append(
+            (plots.scenario_comparison(runs, "gdp_real"), "Real GDP: the run and its variants", "fig-compare-gdp")
+        )
+        figs.append(
+            (
+                plots.scenario_comparison(runs, "cluster_output", select={"cluster": "health"}),
+                "Health cluster output: the run and its variants (star: the 2025 target)",
+                "fig-compare-health",
+            )
         )
     parts["figures"] = "<h2>Figures</h2>" + "".join(_figure_html(f, c, i) for f, c, i in figs)
 

@@ -166,8 +166,17 @@ def cmd_report(a) -> int:
     from jzsim.analysis.report import write_report
 
     _note(a, f"jzsim: report from {a.draws:,} draws (Monte Carlo, Sobol N = {a.sensitivity_n}, PRIM) ...")
+    params = _assignments(a.set or [], "--set")
+    compare = {}
+    for item in a.compare or []:
+        label, sep, rest = item.partition(":")
+        if not sep or not label.strip():
+            raise ValueError(f"--compare {item!r}: expected LABEL:NAME=VALUE[,NAME=VALUE...], e.g. 'slow:tfp_growth=0'")
+        compare[label.strip()] = _assignments(rest.split(","), f"--compare {label.strip()}")
     path = write_report(
         a.out,
+        params=params,
+        compare=compare,
         draws=a.draws,
         seed=a.seed,
         sampler=a.sampler,
@@ -176,6 +185,20 @@ def cmd_report(a) -> int:
     )
     print(f"wrote {path} ({path.stat().st_size / 1024:,.0f} KiB): open it in a browser")
     return 0
+
+
+def _assignments(items, option: str) -> dict[str, float]:
+    """``["tfp_growth=0.02", ...]`` -> ``{"tfp_growth": 0.02}``; one clear error per malformed item."""
+    out = {}
+    for it in items:
+        name, sep, value = it.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"{option} {it!r}: expected NAME=VALUE, e.g. tfp_growth=0.02")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise ValueError(f"{option} {name.strip()}: value {value!r} is not a number") from None
+    return out
 
 
 def _guard(func):
@@ -257,11 +280,21 @@ def add_parsers(sub) -> None:
         help="write a self-contained HTML report of a run",
         description="Run the plan's Monte Carlo, Sobol sensitivity and scenario discovery and write one HTML "
         "file (figures embedded) that opens in a browser with no server.",
-        epilog="examples:\n  jzsim report --out jizhou.html\n  jzsim report --draws 20000 --backend numba -o big.html",
+        epilog="examples:\n  jzsim report --out jizhou.html\n  jzsim report --draws 20000 --backend numba -o big.html\n"
+        "  jzsim report --compare 'no TFP growth:tfp_growth=0' --compare 'more FDI:attracted_investment=20'",
         formatter_class=fmt,
     )
     _common(r, "Monte Carlo draws (default 2000)", 2000)
     r.add_argument("--sampler", choices=("random", "lhs", "sobol"), default="random", help="sampler (default random)")
+    r.add_argument(
+        "--set", action="append", metavar="NAME=VALUE", help="override a parameter's nominal value in the run"
+    )
+    r.add_argument(
+        "--compare",
+        action="append",
+        metavar="LABEL:NAME=VALUE[,...]",
+        help="a variant to compare with the run (same draws), e.g. 'no TFP growth:tfp_growth=0'; repeatable",
+    )
     r.add_argument(
         "--sensitivity-n",
         type=_positive("--sensitivity-n", 0),
