@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jzsim.analysis.discovery import describe_box, discover, prim
+from jzsim.analysis.discovery import describe_box, discover, prim, prim_from_results
 
 
 @pytest.fixture(scope="module")
@@ -107,3 +107,38 @@ def test_discover_on_the_plan():
     if r.boxes:  # a box, if found, is denser in misses than the draws overall
         assert r.boxes[0].density > r.base_rate
         assert all(name in r.units for name in r.boxes[0].limits)
+
+
+def test_prim_from_monte_carlo_outcomes_shape():
+    """The per-draw outcome layout of monte_carlo(outcomes=True): target_met(draw, target) and
+    parameters(draw, parameter)."""
+    import xarray as xr
+
+    rng = np.random.default_rng(3)
+    P = rng.uniform(size=(3000, 3))
+    met = ~((P[:, 1] > 0.7) & (P[:, 2] < 0.5))
+    ds = xr.Dataset(
+        {
+            "target_met": (("draw", "target"), np.stack([met, np.ones(3000, bool)], axis=1)),
+            "parameters": (("draw", "parameter"), P),
+        },
+        coords={"target": ["health_cluster_output_2025", "gdp_growth_2021_2025"], "parameter": ["a", "b", "c"]},
+    )
+    r = prim_from_results(ds, "health_cluster_output_2025", max_boxes=1)
+    assert set(r.boxes[0].limits) == {"b", "c"}
+    assert r.outcome.startswith("health_cluster_output_2025 (cluster_output[cluster=health] >= 100")
+    with pytest.raises(KeyError, match="did you mean gdp_growth_2021_2025"):
+        prim_from_results(ds, "gdp_growth_2021_2026")
+
+
+def test_prim_from_simulated_draws():
+    rng = np.random.default_rng(4)
+    tfp = rng.uniform(0.0, 0.03, 400)
+    inv = rng.uniform(0.3, 0.5, 400)
+    import jzsim
+
+    ds = jzsim.simulate({"tfp_growth": tfp, "investment_rate": inv})
+    r = prim_from_results(ds, "gdp_growth_2021_2025", max_boxes=1)
+    assert set(r.units) == {"tfp_growth", "investment_rate"}  # only the parameters that vary
+    assert r.boxes and set(r.boxes[0].limits) <= {"tfp_growth", "investment_rate"}
+    assert r.boxes[0].density > r.base_rate

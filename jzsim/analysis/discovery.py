@@ -20,7 +20,8 @@ of interest (draws that miss a target) are concentrated:
 
 The functions take plain arrays or DataFrames (X: one column per parameter; y: bool per draw), so
 they work with :func:`jzsim.monte_carlo`'s per-draw outcomes or with any other sample;
-:func:`discover` draws and runs the plan itself.
+:func:`prim_from_results` reads them from a results Dataset, and :func:`discover` draws and runs
+the plan itself.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["Box", "PrimResult", "prim", "discover", "describe_box"]
+__all__ = ["Box", "PrimResult", "prim", "discover", "prim_from_results", "describe_box"]
 
 
 @dataclass
@@ -346,6 +347,66 @@ def discover(
             X[ok].reset_index(drop=True), missed, outcome=_missed_phrase(t, reg.loc[t]), units=units, **prim_options
         )
     return out
+
+
+def prim_from_results(ds, target: str, *, registry: pd.DataFrame | None = None, **prim_options: Any) -> PrimResult:
+    """PRIM on per-draw results already computed: which parameters make ``target`` fail.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Per-draw results holding
+        - the verdicts: a bool ``target_met`` over ``(draw, target)`` (Monte Carlo per-draw
+          outcomes), or else trajectories the target can be judged on (e.g.
+          ``jzsim.simulate({name: array, ...})``);
+        - the parameters: a ``parameters`` variable over ``(draw, parameter)``, or else every
+          variable over ``(draw,)`` alone that varies between draws.
+    target : str
+        Target id.
+    registry : DataFrame, optional
+        Target table (default the plan's).
+    **prim_options
+        Passed to :func:`prim`.
+
+    Returns
+    -------
+    PrimResult
+        Case of interest: the draw misses ``target``.
+    """
+    import difflib
+
+    from jzsim.analysis.targets import load_targets, target_met
+
+    reg = (load_targets() if registry is None else registry).set_index("id")
+    if "target_met" in ds:
+        met = ds["target_met"]
+    else:
+        met = target_met(ds, None if registry is None else registry)
+    ids = [str(t) for t in met["target"].values]
+    if target not in ids:
+        close = difflib.get_close_matches(target, ids, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise KeyError(f"target {target!r} is not judged in these results{hint}")
+    missed = ~met.sel(target=target).values.astype(bool)
+    if "parameters" in ds and set(ds["parameters"].dims) == {"draw", "parameter"}:
+        P = ds["parameters"].transpose("draw", "parameter")
+        X = pd.DataFrame(P.values, columns=[str(p) for p in P["parameter"].values])
+    else:
+        cols = {
+            n: v.values
+            for n, v in ds.data_vars.items()
+            if v.dims == ("draw",) and np.issubdtype(v.dtype, np.floating) and np.ptp(v.values) > 0
+        }
+        if not cols:
+            raise ValueError("the results hold no per-draw parameters that vary (no 'parameters' variable either)")
+        X = pd.DataFrame(cols)
+    units = {}
+    for c in X.columns:
+        if c in ds and "units" in ds[c].attrs:
+            units[c] = str(ds[c].attrs["units"])
+    phrase = _missed_phrase(target, reg.loc[target]) if target in reg.index else f"{target} is missed"
+    prim_options.setdefault("units", units)
+    return prim(X, missed, outcome=phrase, **prim_options)
 
 
 def _missed_phrase(tid: str, row) -> str:
