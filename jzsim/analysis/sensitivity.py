@@ -309,7 +309,12 @@ class SensitivityProblem:
         col = {p.name: j for j, p in enumerate(self.varied)}
         for i, p in enumerate(cm.params):
             P[i] = X[:, col[p.name]] if p.name in col else p.value
-        out = cm.simulate(list(P), rs, backend=self.backend, names=self.kernel_names)
+        threads = 1
+        if self.backend == "numpy":  # numpy releases the GIL in its loops: split long runs between the CPUs
+            from jzsim.uncertainty.montecarlo import MIN_THREAD_PART, _usable_cpus
+
+            threads = max(1, min(_usable_cpus(), n // MIN_THREAD_PART))
+        out = cm.simulate(list(P), rs, backend=self.backend, names=self.kernel_names, threads=threads)
         del P
         ds = to_dataset(cm, rs, out, None, names=self.kernel_names)
         res = xr.Dataset({o: ds[o] for o in self.outputs})
