@@ -142,3 +142,15 @@ def test_prim_from_simulated_draws():
     assert set(r.units) == {"tfp_growth", "investment_rate"}  # only the parameters that vary
     assert r.boxes and set(r.boxes[0].limits) <= {"tfp_growth", "investment_rate"}
     assert r.boxes[0].density > r.base_rate
+
+
+def test_discover_draws_are_monte_carlos_draws():
+    """discover(seed=s) searches the very draws monte_carlo(seed=s) runs (same sampler streams)."""
+    import jzsim
+    from jzsim.analysis.sensitivity import SensitivityProblem
+    from jzsim.uncertainty.sampling import uniforms
+
+    mc = jzsim.monte_carlo(draws=300, seed=4, keep=True, outputs=["gdp_real"], progress=False)
+    prob = SensitivityProblem.make("gdp_growth_2021_2025", outputs=[])
+    X = prob.parameter_values(uniforms("random", 4, prob.names, 0, 300, 300))  # what discover does
+    np.testing.assert_array_equal(X, np.stack([mc[n].values for n in prob.names], axis=1))

@@ -305,8 +305,8 @@ def discover(
         others.
     draws : int, default 10000
     seed : int, default 0
-        Root seed; draw ``i``'s parameters depend only on ``seed`` and ``i`` (as in
-        :func:`jzsim.monte_carlo`).
+        Root seed; draw ``i``'s parameters depend only on ``seed`` and ``i``: the same draws as
+        :func:`jzsim.monte_carlo` with this seed and sampler.
     sampler : {"random", "lhs", "sobol"}, default "random"
     backend : {"numpy", "numba"}, default "numpy"
     parameters : sequence of str, optional
