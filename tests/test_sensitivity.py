@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from jzsim.analysis.sensitivity import jansen_indices, morris, ranking, saltelli_design, sobol
+from jzsim.analysis.sensitivity import morris, ranking, saltelli_design, sobol, sobol_indices
 from jzsim.engine import Model
 from jzsim.params import Parameter
 
@@ -69,7 +69,7 @@ def test_jansen_ishigami_within_intervals():
     k, n = 3, 8192
     u = saltelli_design(k, n, seed=1)
     y = ishigami(-np.pi + 2 * np.pi * u)
-    r = jansen_indices(y, k, n_bootstrap=300, seed=2)
+    r = sobol_indices(y, k, n_bootstrap=300, seed=2)
     s1, st = ishigami_indices()
     # analytic values within 0.02 and inside (slightly widened) bootstrap intervals
     np.testing.assert_allclose(r["S1"], s1, atol=0.02)
@@ -83,7 +83,7 @@ def test_jansen_trailing_dims_and_constant_output():
     k, n = 2, 256
     u = saltelli_design(k, n)
     y = np.stack([u[:, 0] + 0.1 * u[:, 1], np.full(len(u), 5.0)], axis=1)  # second column constant
-    r = jansen_indices(y, k, n_bootstrap=20)
+    r = sobol_indices(y, k, n_bootstrap=20)
     assert r["S1"].shape == (k, 2)
     assert np.isnan(r["S1"][:, 1]).all() and np.isnan(r["ST"][:, 1]).all()
     assert r["S1"][0, 0] > 0.9 and r["S1"][1, 0] < 0.05
@@ -91,7 +91,7 @@ def test_jansen_trailing_dims_and_constant_output():
 
 def test_jansen_rejects_bad_rows():
     with pytest.raises(ValueError, match="multiple of k \\+ 2"):
-        jansen_indices(np.zeros(11), 3)
+        sobol_indices(np.zeros(11), 3)
 
 
 def test_sobol_on_declared_linear_model():
@@ -148,7 +148,7 @@ def test_second_order_ishigami():
     BA2 = u[(2 + k + 1) * n : (3 + k + 1) * n]
     np.testing.assert_array_equal(BA2[:, 1], u[:n, 1])  # B with column 2 from A
     np.testing.assert_array_equal(BA2[:, [0, 2]], u[n : 2 * n, [0, 2]])
-    r = jansen_indices(ishigami(-np.pi + 2 * np.pi * u), k, second_order=True, n_bootstrap=100)
+    r = sobol_indices(ishigami(-np.pi + 2 * np.pi * u), k, second_order=True, n_bootstrap=100)
     s1, st = ishigami_indices()
     np.testing.assert_allclose(r["S1"], s1, atol=0.02)  # the extra blocks leave S1, ST unchanged
     V13 = st[2]  # ST3 = S13 (x3 acts only with x1)
@@ -166,3 +166,14 @@ def test_second_order_on_declared_linear_model():
     assert abs(float(S2.sel(parameter="x1", parameter_2="x2"))) < 0.03
     assert si.attrs["runs"] == 4096 * 8
     assert list(ranking(si, output="y").index)[0] == "x1"  # the table ignores the pairs
+
+
+def test_first_order_estimators_agree_on_ishigami():
+    k, n = 3, 8192
+    u = saltelli_design(k, n, seed=6)
+    y = ishigami(-np.pi + 2 * np.pi * u)
+    s1, _ = ishigami_indices()
+    for est in ("saltelli", "jansen"):
+        np.testing.assert_allclose(sobol_indices(y, k, first_order=est, n_bootstrap=0)["S1"], s1, atol=0.025)
+    with pytest.raises(ValueError, match="first_order is 'sobol'"):
+        sobol_indices(y, k, first_order="sobol")

@@ -266,7 +266,7 @@ def build_report(
         parts["sensitivity"] = (
             "<h2>Sensitivity</h2>"
             f"<p>Sobol first-order (S1) and total-order (ST) indices of each target's indicator, N = "
-            f"{sensitivity_n} base samples, {si.attrs['runs']:,} model runs (Jansen estimators, 95% "
+            f"{sensitivity_n} base samples, {si.attrs['runs']:,} model runs (Saltelli 2010 / Jansen estimators, 95% "
             "bootstrap intervals). ST: the share of the indicator's variance that involves the parameter.</p>"
             + "".join(blocks)
         )

@@ -9,10 +9,17 @@ vectorized kernel in ONE call, saving only the outputs the targets need.
 Sobol indices (variance-based; Saltelli et al. 2010, *Comput. Phys. Commun.* 181, 259)
     ``A``, ``B``: two ``N x k`` matrices (the two halves of a scrambled Sobol sequence in 2k
     dimensions); ``AB_i``: ``A`` with column ``i`` taken from ``B``. With ``V`` the variance of
-    ``f`` over the rows of ``A`` and ``B``, Jansen's estimators (Jansen 1999) are
+    ``f`` over the rows of ``A`` and ``B``, the estimators recommended by Saltelli et al. (2010) are
 
-    S1_i = (V - mean((f(B) - f(AB_i))^2) / 2) / V        first order
-    ST_i = mean((f(A) - f(AB_i))^2) / 2 / V               total order
+    S1_i = mean(f(B) (f(AB_i) - f(A))) / V                first order (Saltelli 2010)
+    ST_i = mean((f(A) - f(AB_i))^2) / 2 / V               total order (Jansen 1999)
+
+    ``first_order="jansen"`` gives Jansen's first order, (V - mean((f(B) - f(AB_i))^2) / 2) / V,
+    instead: a difference of two near-equal numbers, much the noisier for small indices. On the
+    plan's GDP growth target (92 parameters), its values at N = 128 were 0.070 (rms) away from the
+    same estimator at N = 1024 and summed to -5.3, against 0.021 and 1.17 for Saltelli's; at
+    N = 1024 Jansen's S1 still summed to 2.0 (Saltelli's 0.94; a sum of first-order indices
+    cannot exceed 1).
 
     With ``second_order``, blocks ``BA_i`` (``B`` with column ``i`` from ``A``) are added
     (``N (2k + 2)`` runs) and S2_ij = mean(f(BA_i) f(AB_j) - f(A) f(B)) / V - S1_i - S1_j
@@ -43,7 +50,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-__all__ = ["sobol", "morris", "saltelli_design", "jansen_indices", "ranking", "SensitivityProblem"]
+__all__ = ["sobol", "morris", "saltelli_design", "sobol_indices", "ranking", "SensitivityProblem"]
 
 MEASURES = ("value", "met")
 
@@ -92,11 +99,12 @@ def saltelli_design(k: int, n: int, seed: int = 0, *, second_order: bool = False
     return out
 
 
-def jansen_indices(
+def sobol_indices(
     y: np.ndarray,
     k: int,
     *,
     second_order: bool = False,
+    first_order: str = "saltelli",
     n_bootstrap: int = 200,
     confidence: float = 0.95,
     seed: int = 0,
@@ -110,6 +118,8 @@ def jansen_indices(
         design row (any trailing dims, e.g. years, are analysed separately).
     k : int
         Number of varied parameters.
+    first_order : {"saltelli", "jansen"}, default "saltelli"
+        Estimator of S1 (see the module docstring); ST is always Jansen's.
     second_order : bool, default False
         Also the second-order indices S2_ij = mean(f(BA_i) f(AB_j) - f(A) f(B)) / V - S1_i - S1_j
         (Saltelli 2002), from the ``BA_i`` blocks of :func:`saltelli_design`.
@@ -137,6 +147,8 @@ def jansen_indices(
         )
     if not 0 < confidence < 1:
         raise ValueError(f"confidence is {confidence!r}; allowed: a number strictly between 0 and 1")
+    if first_order not in ("saltelli", "jansen"):
+        raise ValueError(f"first_order is {first_order!r}; allowed: 'saltelli', 'jansen'")
     n = y.shape[0] // blocks
     tail = y.shape[1:]
     yr = y.reshape(blocks, n, -1)
@@ -148,7 +160,9 @@ def jansen_indices(
         yA,
         yB,
         yA**2 + yB**2,
-        ((yB[None] - yAB) ** 2).transpose(1, 0, 2).reshape(n, -1),
+        (((yB[None] - yAB) ** 2) if first_order == "jansen" else yB[None] * (yAB - yA[None]))
+        .transpose(1, 0, 2)
+        .reshape(n, -1),
         ((yA[None] - yAB) ** 2).transpose(1, 0, 2).reshape(n, -1),
     ]
     iu, ju = np.triu_indices(k, 1)
@@ -166,7 +180,7 @@ def jansen_indices(
         V = m2 / 2 - ((mA + mB) / 2) ** 2
         with np.errstate(divide="ignore", invalid="ignore"):
             Vs = np.where(V > 0, V, np.nan)[..., None, :]
-            S1 = (Vs - first / 2) / Vs
+            S1 = (Vs - first / 2) / Vs if first_order == "jansen" else first / Vs
             res = {"S1": S1, "ST": total / 2 / Vs, "variance": V}
             if second_order:
                 pair = means[..., 3 * m + 2 * k * m :].reshape(lead + (len(iu), m))
@@ -491,7 +505,7 @@ def _sobol_dataset(prob, res, k, n, seed, n_bootstrap, confidence, second_order=
     opts = {"second_order": second_order, "n_bootstrap": n_bootstrap, "confidence": confidence, "seed": seed}
     if prob.outputs:
         Y = np.stack([res[o].values for o in prob.outputs], axis=-1)  # (rows, year, output)
-        r = jansen_indices(Y, k, **opts)
+        r = sobol_indices(Y, k, **opts)
         ds = ds.assign_coords({"output": prob.outputs, tdim: res[tdim].values})
         for s in stat_names:
             ds[f"{s}_by_year"] = (("output", tdim, "parameter"), r[s].transpose(2, 1, 0))
@@ -500,7 +514,7 @@ def _sobol_dataset(prob, res, k, n, seed, n_bootstrap, confidence, second_order=
         ds["variance_by_year"] = (("output", tdim), r["variance"].T)
     if "value" in res:
         Y = np.stack([res["value"].values, res["met"].values], axis=-1)  # (rows, target, measure)
-        r = jansen_indices(Y, k, **opts)
+        r = sobol_indices(Y, k, **opts)
         ds = ds.assign_coords(target=prob.target_ids, measure=list(MEASURES))
         for s in stat_names:
             ds[s] = (("target", "measure", "parameter"), r[s].transpose(1, 2, 0))
@@ -514,7 +528,7 @@ def _sobol_dataset(prob, res, k, n, seed, n_bootstrap, confidence, second_order=
             if v in ds:
                 ds[v].attrs.update(units="1", description=_DESCRIPTIONS[s.split("_")[0]] + _BOUND.get(s, ""))
     ds.attrs.update(
-        method="sobol (Saltelli design, Jansen estimators, percentile bootstrap)",
+        method="sobol (Saltelli design; S1 Saltelli 2010, ST Jansen; percentile bootstrap)",
         model=prob.cm.name,
         base_samples=int(n),
         runs=int(n * (2 * k + 2 if second_order else k + 2)),
