@@ -11,6 +11,14 @@ from jzsim.cli.main import main, parser
 COMMANDS = ("sensitivity", "discover", "report")
 
 
+def _code(argv) -> int:
+    """main's exit code, whether it returns it or argparse raises SystemExit with it."""
+    try:
+        return main(argv)
+    except SystemExit as e:
+        return int(e.code or 0)
+
+
 def _sub(name):
     p = parser()
     action = next(a for a in p._actions if a.__class__.__name__ == "_SubParsersAction")
@@ -22,11 +30,9 @@ def test_help_documents_every_option_with_an_example(name, capsys):
     sp = _sub(name)
     for act in sp._actions:
         assert act.help, f"{name} {act.option_strings} has no help text"
-    for opt in ("--seed", "--draws", "--out", "--quiet"):
+    for opt in ("--seed", "--draws", "--out", "--quiet", "--scenario"):
         assert any(opt in a.option_strings for a in sp._actions), f"{name} lacks {opt}"
-    with pytest.raises(SystemExit) as e:
-        main([name, "--help"])
-    assert e.value.code == 0
+    assert _code([name, "--help"]) == 0
     out = capsys.readouterr().out
     assert "examples:" in out and f"jzsim {name}" in out
 
@@ -119,6 +125,7 @@ def test_report_writes_html(capsys, tmp_path):
         (["sensitivity", "--parameters", "tfp_growht", "--draws", "8"], "did you mean tfp_growth"),
         (["discover", "--draws", "5"], "draws is 5"),
         (["report", "--out", "x.pdf", "--draws", "30"], "must end in .html"),
+        (["discover", "--scenario", "water-squeez", "--draws", "30"], "water-squeeze"),
         (["report", "--compare", "tfp_growth=0", "--draws", "30"], "expected LABEL:NAME=VALUE"),
         (["report", "--set", "tfp_growth=fast", "--draws", "30"], "value 'fast' is not a number"),
     ],
@@ -133,7 +140,24 @@ def test_bad_input_exits_2_with_one_clear_line(argv, message, capsys):
     "argv", [["sensitivity", "--draws", "0"], ["discover", "--alpha", "1.5"], ["report", "--draws", "x"]]
 )
 def test_bad_numbers_rejected_by_the_parser(argv, capsys):
-    with pytest.raises(SystemExit) as e:
-        main(argv)
-    assert e.value.code == 2
+    assert _code(argv) == 2
     assert "allowed" in capsys.readouterr().err
+
+
+def test_discover_under_a_scenario(capsys):
+    assert (
+        main(
+            [
+                "discover",
+                "--scenario",
+                "water-squeeze",
+                "--target",
+                "groundwater_level_rising_2025",
+                "--draws",
+                "400",
+                "-q",
+            ]
+        )
+        == 0
+    )
+    assert "groundwater_level_rising_2025: missed in" in capsys.readouterr().out

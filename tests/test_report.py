@@ -82,3 +82,11 @@ def test_section_contents(page):
 def test_write_report(tmp_path):
     with pytest.raises(ValueError, match="must end in .html"):
         write_report(tmp_path / "r.pdf")
+
+
+def test_report_of_a_scenario():
+    p = Collect()
+    p.feed(build_report(draws=300, seed=1, sensitivity_n=0, scenario="water-squeeze"))
+    assert "Scenario water-squeeze" in p.text["scenario"]
+    assert "scenario's numbers, schedules and uncertainty" in p.text["scenario"]
+    assert p.sections == list(SECTIONS)

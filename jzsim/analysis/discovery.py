@@ -292,6 +292,7 @@ def discover(
     backend: str = "numpy",
     parameters: Sequence[str] | None = None,
     params: Mapping[str, Any] | None = None,
+    scenario: Any = None,
     model=None,
     registry: pd.DataFrame | None = None,
     **prim_options: Any,
@@ -311,7 +312,7 @@ def discover(
     backend : {"numpy", "numba"}, default "numpy"
     parameters : sequence of str, optional
         Uncertain parameters to vary and search over (default all).
-    params, model, registry
+    params, scenario, model, registry
         As in :func:`jzsim.analysis.sensitivity.sobol`.
     **prim_options
         Passed to :func:`prim` (``alpha``, ``min_mass``, ``min_coverage``, ``max_boxes`` ...).
@@ -329,7 +330,14 @@ def discover(
     if sampler not in SAMPLERS:
         raise ValueError(f"sampler is {sampler!r}; allowed: {', '.join(SAMPLERS)}")
     prob = SensitivityProblem.make(
-        target, outputs=[], parameters=parameters, model=model, params=params, registry=registry, backend=backend
+        target,
+        outputs=[],
+        parameters=parameters,
+        model=model,
+        params=params,
+        scenario=scenario,
+        registry=registry,
+        backend=backend,
     )
     u = uniforms(sampler, seed, prob.names, 0, draws, draws)
     Xv, res = prob.evaluate(u)

@@ -71,6 +71,7 @@ def build_report(
     sampler: str = "random",
     backend: str = "numpy",
     params: Mapping[str, Any] | None = None,
+    scenario: Any = None,
     sensitivity_n: int = 128,
     sensitivity_targets: Sequence[str] = SENSITIVITY_TARGETS,
     discovery_draws: int | None = None,
@@ -89,6 +90,8 @@ def build_report(
     backend : {"numpy", "numba"}, default "numpy"
     params : mapping, optional
         Overrides of nominal parameter values (the scenario's assumptions; listed in the report).
+    scenario : str, path or jzsim.scenarios.Scenario, optional
+        A scenario of the plan (``jzsim scenarios``); default the plan as published.
     sensitivity_n : int, default 128
         Sobol base samples N (N (k + 2) model runs); 0 skips the section's computation.
     sensitivity_targets : sequence of str
@@ -114,9 +117,11 @@ def build_report(
 
     t0 = time.perf_counter()
     registry = load_targets()
-    parameters = with_overrides(load_parameters(), params)
-    model = jzsim.plan_model(parameters=parameters)
+    model = jzsim.plan_model(parameters=with_overrides(load_parameters(), params), scenario=scenario)
     cm = model.build()
+    parameters = {v.name: v.extra["parameter"] for v in cm.params if v.extra.get("parameter") is not None}
+    sc = getattr(model, "scenario", None)
+    scenario_name = sc.name if sc is not None else "plan"
     names = set(cm.output_names) | set(cm.derived) | set(cm.groups)
     wanted = [str(x) for col in ("indicator", "reference") for x in registry[col].dropna() if str(x) in names]
     from jzsim.uncertainty.montecarlo import HEADLINE
@@ -124,7 +129,7 @@ def build_report(
     outputs = list(dict.fromkeys([*wanted, *HEADLINE, *plots.FIGURE_OUTPUTS]))
     outputs = [o for o in outputs if o in names]
     mc = jzsim.monte_carlo(
-        draws=draws, seed=seed, sampler=sampler, backend=backend, params=params, outputs=outputs, progress=False
+        draws=draws, seed=seed, sampler=sampler, backend=backend, model=model, outputs=outputs, progress=False
     )
     variants = {}
     for label, over in (compare or {}).items():
@@ -133,7 +138,9 @@ def build_report(
             seed=seed,
             sampler=sampler,
             backend=backend,
-            params={**(params or {}), **dict(over)},
+            model=jzsim.plan_model(
+                parameters=with_overrides(load_parameters(), {**(params or {}), **dict(over)}), scenario=scenario
+            ),
             outputs=outputs,
             progress=False,
         )
@@ -160,7 +167,10 @@ def build_report(
     )
     parts["scenario"] = (
         "<h2>Scenario and assumptions</h2>"
-        f"<p>Scenario <b>{html.escape(str(mc.attrs['scenario']))}</b>: the plan's nominal parameters"
+        f"<p>Scenario <b>{html.escape(scenario_name)}</b>"
+        + (f" ({html.escape(sc.description)})" if sc is not None and sc.description else "")
+        + ": the plan's nominal parameters"
+        + (" with the scenario's numbers, schedules and uncertainty" if sc is not None else "")
         + (f", with these overrides:</p><ul>{overrides}</ul>" if overrides else " (no overrides).</p>")
         + "".join(
             f"<p>Compared with <b>{html.escape(lab)}</b>: "
@@ -252,7 +262,9 @@ def build_report(
     sens_targets = [t for t in sensitivity_targets if t in set(mc["target"].values)]
     sens_targets = [t for t in sens_targets if bool(mc["modelled"].sel(target=t))]
     if sensitivity_n and sens_targets:
-        si = sobol(sens_targets, n=sensitivity_n, seed=seed, backend=backend, params=params, n_bootstrap=100)
+        si = sobol(
+            sens_targets, n=sensitivity_n, seed=seed, backend=backend, params=params, scenario=scenario, n_bootstrap=100
+        )
         blocks = []
         for t in sens_targets:
             df = ranking(si, t).head(8).reset_index()
@@ -275,7 +287,13 @@ def build_report(
 
     # ---- discovery
     found = discover(
-        draws=discovery_draws or draws, seed=seed, sampler=sampler, backend=backend, params=params, max_boxes=2
+        draws=discovery_draws or draws,
+        seed=seed,
+        sampler=sampler,
+        backend=backend,
+        params=params,
+        scenario=scenario,
+        max_boxes=2,
     )
     items = []
     for res in found.values():

@@ -237,6 +237,7 @@ class SensitivityProblem:
         parameters: Sequence[str] | None = None,
         model=None,
         params: Mapping[str, Any] | None = None,
+        scenario: Any = None,
         registry: pd.DataFrame | None = None,
         backend: str = "numpy",
         **settings: Any,
@@ -251,13 +252,13 @@ class SensitivityProblem:
         if model is None:
             from jzsim.plan import plan_model
 
-            model = plan_model(parameters=with_overrides(load_parameters(), params))
+            model = plan_model(parameters=with_overrides(load_parameters(), params), scenario=scenario)
             if registry is None:
                 from jzsim.analysis.targets import load_targets
 
                 registry = load_targets()
-        elif params:
-            raise ValueError("params overrides apply to the plan model; for your own model declare them in it")
+        elif params or scenario is not None:
+            raise ValueError("params and scenario apply to the plan model; for your own model declare them in it")
         cm = model.build()
         rs = cm.settings_for(settings)
         uncertain = [p.extra["parameter"] for p in cm.params if getattr(p.extra.get("parameter"), "uncertain", False)]
@@ -429,6 +430,7 @@ def sobol(
     backend: str = "numpy",
     model=None,
     params: Mapping[str, Any] | None = None,
+    scenario: Any = None,
     registry: pd.DataFrame | None = None,
     second_order: bool = False,
     n_bootstrap: int = 200,
@@ -456,6 +458,9 @@ def sobol(
         Another model (its parameters declared with distributions); default the plan model.
     params : mapping, optional
         Overrides of the plan's nominal values.
+    scenario : str, path or jzsim.scenarios.Scenario, optional
+        Analyse this scenario of the plan (``jzsim scenarios``): its numbers, uncertainty and
+        schedules apply (see :func:`jzsim.plan_model`); default the plan as published.
     registry : pandas.DataFrame, optional
         Target table (default: the plan's for the plan model, none otherwise).
     second_order : bool, default False
@@ -485,6 +490,7 @@ def sobol(
         parameters=parameters,
         model=model,
         params=params,
+        scenario=scenario,
         registry=registry,
         backend=backend,
         **settings,
@@ -570,6 +576,7 @@ def morris(
     backend: str = "numpy",
     model=None,
     params: Mapping[str, Any] | None = None,
+    scenario: Any = None,
     registry: pd.DataFrame | None = None,
     confidence: float = 0.95,
     **settings: Any,
@@ -584,7 +591,7 @@ def morris(
         Grid points per quantile axis (even; at the centres of ``levels`` equal bins).
     confidence : float, default 0.95
         Coverage of the bootstrap interval of ``mu_star``.
-    target, seed, outputs, parameters, backend, model, params, registry, settings
+    target, seed, outputs, parameters, backend, model, params, scenario, registry, settings
         As in :func:`sobol`.
 
     Returns
@@ -606,6 +613,7 @@ def morris(
         parameters=parameters,
         model=model,
         params=params,
+        scenario=scenario,
         registry=registry,
         backend=backend,
         **settings,

@@ -56,6 +56,12 @@ def _common(p: argparse.ArgumentParser, draws_help: str, draws_default: int) -> 
         help="kernel: numpy (no compile) or numba (compiled once, about 40 s; faster for large runs)",
     )
     p.add_argument("--quiet", "-q", action="store_true", help="print only the results (no notes on stderr)")
+    p.add_argument(
+        "--scenario",
+        "-s",
+        default=None,
+        help="built-in scenario name (jzsim scenarios) or .toml file (default: the plan as published)",
+    )
 
 
 def _note(a, text: str) -> None:
@@ -83,6 +89,7 @@ def cmd_sensitivity(a) -> int:
             seed=a.seed,
             parameters=_parameters(a.parameters),
             backend=a.backend,
+            scenario=a.scenario,
             n_bootstrap=a.bootstrap,
         )
     else:
@@ -129,6 +136,7 @@ def cmd_discover(a) -> int:
         sampler=a.sampler,
         backend=a.backend,
         parameters=_parameters(a.parameters),
+        scenario=a.scenario,
         alpha=a.alpha,
         min_mass=a.min_mass,
         min_coverage=a.min_coverage,
@@ -176,6 +184,7 @@ def cmd_report(a) -> int:
     path = write_report(
         a.out,
         params=params,
+        scenario=a.scenario,
         compare=compare,
         draws=a.draws,
         seed=a.seed,
