@@ -153,4 +153,14 @@ def test_discover_draws_are_monte_carlos_draws():
     mc = jzsim.monte_carlo(draws=300, seed=4, keep=True, outputs=["gdp_real"], progress=False)
     prob = SensitivityProblem.make("gdp_growth_2021_2025", outputs=[])
     X = prob.parameter_values(uniforms("random", 4, prob.names, 0, 300, 300))  # what discover does
-    np.testing.assert_array_equal(X, np.stack([mc[n].values for n in prob.names], axis=1))
+    np.testing.assert_array_equal(X, mc["parameters"].sel(parameter=prob.names).transpose("draw", "parameter").values)
+
+
+def test_prim_from_monte_carlo_outcomes():
+    import jzsim
+
+    ds = jzsim.monte_carlo(1500, seed=2, outcomes=True, progress=False)
+    r = prim_from_results(ds, "gdp_growth_2021_2025", max_boxes=1)
+    assert r.n == 1500 and r.base_rate == pytest.approx(1 - ds["target_met"].sel(target="gdp_growth_2021_2025").mean())
+    assert r.boxes and r.boxes[0].density > r.base_rate
+    assert r.units["tfp_growth"] == "1/year"  # from the outcome layout's parameter_units

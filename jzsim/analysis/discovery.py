@@ -412,6 +412,13 @@ def prim_from_results(ds, target: str, *, registry: pd.DataFrame | None = None, 
     for c in X.columns:
         if c in ds and "units" in ds[c].attrs:
             units[c] = str(ds[c].attrs["units"])
+    if not units and "parameter_units" in ds:  # monte_carlo's per-draw outcomes
+        units = {str(p): str(u) for p, u in zip(ds["parameter"].values, ds["parameter_units"].values)}
+    if not units:  # no units in the results: the plan's, where they apply
+        from jzsim.params import load_parameters
+
+        declared = load_parameters()
+        units = {c: declared[c].units for c in X.columns if c in declared}
     phrase = _missed_phrase(target, reg.loc[target]) if target in reg.index else f"{target} is missed"
     prim_options.setdefault("units", units)
     return prim(X, missed, outcome=phrase, **prim_options)

@@ -119,12 +119,12 @@ def build_report(
     registry = load_targets()
     model = jzsim.plan_model(parameters=with_overrides(load_parameters(), params), scenario=scenario)
     cm = model.build()
-    parameters = {v.name: v.extra["parameter"] for v in cm.params if v.extra.get("parameter") is not None}
+    parameters = {v.name: v.parameter for v in cm.params if v.parameter is not None}
     sc = getattr(model, "scenario", None)
     scenario_name = sc.name if sc is not None else "plan"
     names = set(cm.output_names) | set(cm.derived) | set(cm.groups)
     wanted = [str(x) for col in ("indicator", "reference") for x in registry[col].dropna() if str(x) in names]
-    from jzsim.uncertainty.montecarlo import HEADLINE
+    from jzsim.plan import HEADLINE
 
     outputs = list(dict.fromkeys([*wanted, *HEADLINE, *plots.FIGURE_OUTPUTS]))
     outputs = [o for o in outputs if o in names]
@@ -314,7 +314,13 @@ def build_report(
     # ---- provenance
     src = pd.DataFrame(
         [
-            {"parameter": p.name, "sector": p.sector, "value": p.value, "units": p.units, "source": p.source}
+            {
+                "parameter": p.name,
+                "sector": getattr(p, "sector", ""),
+                "value": p.value,
+                "units": p.units,
+                "source": p.source,
+            }
             for p in parameters.values()
         ]
     )

@@ -261,7 +261,7 @@ class SensitivityProblem:
             raise ValueError("params and scenario apply to the plan model; for your own model declare them in it")
         cm = model.build()
         rs = cm.settings_for(settings)
-        uncertain = [p.extra["parameter"] for p in cm.params if getattr(p.extra.get("parameter"), "uncertain", False)]
+        uncertain = [v.parameter for v in cm.params if v.parameter is not None and v.parameter.uncertain]
         if parameters is not None:
             by_name = {p.name: p for p in uncertain}
             bad = [p for p in parameters if p not in by_name]
@@ -326,10 +326,11 @@ class SensitivityProblem:
             P[i] = X[:, col[p.name]] if p.name in col else p.value
         threads = 1
         if self.backend == "numpy":  # numpy releases the GIL in its loops: split long runs between the CPUs
-            from jzsim.uncertainty.montecarlo import MIN_THREAD_PART, _usable_cpus
+            from jzsim.engine.constants import MIN_THREAD_PART
+            from jzsim.uncertainty.montecarlo import _usable_cpus
 
             threads = max(1, min(_usable_cpus(), n // MIN_THREAD_PART))
-        out = cm.simulate(list(P), rs, backend=self.backend, names=self.kernel_names, threads=threads)
+        out = cm.integrate(list(P), rs, backend=self.backend, names=self.kernel_names, threads=threads)
         del P
         ds = to_dataset(cm, rs, out, None, names=self.kernel_names)
         res = xr.Dataset({o: ds[o] for o in self.outputs})
