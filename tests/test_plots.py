@@ -138,9 +138,3 @@ def test_prim_trajectory():
     ax = plots.prim_trajectory(r).axes[0]
     assert len(ax.collections[0].get_offsets()) == len(r.trajectory)
     assert "coverage" in ax.get_xlabel() and "density" in ax.get_ylabel()
-
-
-def test_accessor_draws(det):
-    assert isinstance(det.jz.fan_chart("gdp_real"), Figure)
-    assert isinstance(det.jz.clusters(), Figure)
-    assert isinstance(det.jz.water(), Figure)

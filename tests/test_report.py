@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from jzsim.analysis.report import SECTIONS, build_report, write_report
+from jzsim.analysis.report import SECTIONS, build_report, report_outputs, write_report
 
 
 class Collect(HTMLParser):
@@ -36,9 +36,12 @@ class Collect(HTMLParser):
 
 @pytest.fixture(scope="module")
 def page():
-    text = build_report(
-        draws=600, seed=3, sensitivity_n=16, discovery_draws=600, compare={"no TFP growth": {"tfp_growth": 0.0}}
-    )
+    import jzsim
+
+    outputs = report_outputs()
+    mc = jzsim.monte_carlo(600, seed=3, outputs=outputs, progress=False)
+    slow = jzsim.monte_carlo(600, seed=3, params={"tfp_growth": 0.0}, outputs=outputs, progress=False)
+    text = build_report(mc, variants={"no TFP growth": slow}, sensitivity_n=16, discovery_draws=600)
     p = Collect()
     p.feed(text)
     p.close()
@@ -81,12 +84,24 @@ def test_section_contents(page):
 
 def test_write_report(tmp_path):
     with pytest.raises(ValueError, match="must end in .html"):
-        write_report(tmp_path / "r.pdf")
+        write_report(tmp_path / "r.pdf", None)
+
+
+def test_report_needs_the_figures_outputs():
+    import jzsim
+
+    with pytest.raises(ValueError, match="outputs=report_outputs"):
+        build_report(jzsim.monte_carlo(100, progress=False))
 
 
 def test_report_of_a_scenario():
     p = Collect()
-    p.feed(build_report(draws=300, seed=1, sensitivity_n=0, scenario="water-squeeze"))
+    import jzsim
+
+    mc = jzsim.monte_carlo(
+        300, seed=1, scenario="water-squeeze", outputs=report_outputs(scenario="water-squeeze"), progress=False
+    )
+    p.feed(build_report(mc, sensitivity_n=0, scenario="water-squeeze"))
     assert "Scenario water-squeeze" in p.text["scenario"]
     assert "scenario's numbers, schedules and uncertainty" in p.text["scenario"]
     assert p.sections == list(SECTIONS)

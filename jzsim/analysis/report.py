@@ -10,8 +10,8 @@ the style sheet is inline. Sections (each a ``<section id=...>``):
 ``discovery``    PRIM failure boxes in plain words;
 ``provenance``   versions, data hash and where every parameter's number comes from.
 
->>> html = build_report(draws=2000)                   # doctest: +SKIP
->>> write_report("jizhou.html", draws=2000)          # doctest: +SKIP
+>>> mc = jzsim.monte_carlo(2000, outputs=report_outputs())   # doctest: +SKIP
+>>> write_report("jizhou.html", mc)                           # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
-__all__ = ["build_report", "write_report", "SECTIONS", "SENSITIVITY_TARGETS"]
+__all__ = ["build_report", "write_report", "report_outputs", "SECTIONS", "SENSITIVITY_TARGETS"]
 
 SECTIONS = ("scenario", "targets", "figures", "sensitivity", "discovery", "provenance")
 #: Targets whose Sobol indices the report shows (when the model judges them).
@@ -64,86 +65,90 @@ def _table(df: pd.DataFrame, **kw) -> str:
     return df.to_html(index=False, border=0, escape=True, na_rep="", **kw)
 
 
+def report_outputs(*, params: Mapping[str, Any] | None = None, scenario: Any = None) -> list[str]:
+    """The Monte Carlo outputs a report reads: the targets' indicators and references, the headline
+    outputs (:data:`jzsim.plan.HEADLINE`) and the figures' (:data:`jzsim.analysis.plots.FIGURE_OUTPUTS`).
+
+    >>> mc = jzsim.monte_carlo(2000, outputs=report_outputs())      # doctest: +SKIP
+    """
+    from jzsim.analysis import plots
+    from jzsim.analysis.targets import load_targets
+    from jzsim.params import load_parameters, with_overrides
+    from jzsim.plan import HEADLINE, plan_model
+
+    cm = plan_model(parameters=with_overrides(load_parameters(), params), scenario=scenario).build()
+    names = set(cm.output_names) | set(cm.derived) | set(cm.groups)
+    registry = load_targets()
+    wanted = [str(x) for col in ("indicator", "reference") for x in registry[col].dropna() if str(x) in names]
+    return [o for o in dict.fromkeys([*wanted, *HEADLINE, *plots.FIGURE_OUTPUTS]) if o in names]
+
+
 def build_report(
+    mc: xr.Dataset,
     *,
-    draws: int = 2000,
-    seed: int = 0,
-    sampler: str = "random",
-    backend: str = "numpy",
+    variants: Mapping[str, xr.Dataset] | None = None,
     params: Mapping[str, Any] | None = None,
     scenario: Any = None,
     sensitivity_n: int = 128,
     sensitivity_targets: Sequence[str] = SENSITIVITY_TARGETS,
     discovery_draws: int | None = None,
-    compare: Mapping[str, Mapping[str, Any]] | None = None,
     title: str = "Jizhou District 14th Five-Year Plan: simulation report",
 ) -> str:
-    """Run the plan's Monte Carlo, sensitivity and scenario discovery and return the report as HTML.
+    """The HTML report of a Monte Carlo run of the plan (and of variants to compare it with).
 
     Parameters
     ----------
-    draws : int, default 2000
-        Monte Carlo draws (targets, figures).
-    seed : int, default 0
-        Root seed of every part (Monte Carlo, Sobol design, discovery draws).
-    sampler : {"random", "lhs", "sobol"}, default "random"
-    backend : {"numpy", "numba"}, default "numpy"
-    params : mapping, optional
-        Overrides of nominal parameter values (the scenario's assumptions; listed in the report).
-    scenario : str, path or jzsim.scenarios.Scenario, optional
-        A scenario of the plan (``jzsim scenarios``); default the plan as published.
+    mc : xarray.Dataset
+        :func:`jzsim.monte_carlo` results with ``outputs=report_outputs(...)``; its seed,
+        sampler and backend (attrs) are used for the sensitivity and discovery runs too.
+    variants : mapping, optional
+        Label -> Monte Carlo results of a variant (same outputs, best the same seed): their P(met)
+        join the target table and their medians the comparison figures.
+    params, scenario : optional
+        The overrides and scenario ``mc`` was run with (the sensitivity and discovery sections
+        re-run the model with them; the scenario section lists them).
     sensitivity_n : int, default 128
         Sobol base samples N (N (k + 2) model runs); 0 skips the section's computation.
     sensitivity_targets : sequence of str
         Targets whose indices are shown.
     discovery_draws : int, optional
-        Draws searched by PRIM (default ``draws``).
-    compare : mapping, optional
-        Variants to compare with the run: label -> parameter overrides (on top of ``params``),
-        e.g. ``{"no TFP growth": {"tfp_growth": 0.0}}``. Each gets the same draws (same seed); the
-        report adds their P(met) to the target table and comparison figures.
+        Draws searched by PRIM (default: as many as ``mc``).
 
     Returns
     -------
     str
         The HTML document.
+
+    Examples
+    --------
+    >>> mc = jzsim.monte_carlo(2000, outputs=report_outputs())                # doctest: +SKIP
+    >>> slow = jzsim.monte_carlo(2000, params={"tfp_growth": 0}, outputs=report_outputs())  # doctest: +SKIP
+    >>> html = build_report(mc, variants={"no TFP growth": slow})             # doctest: +SKIP
     """
-    import jzsim
     from jzsim.analysis import plots
     from jzsim.analysis.discovery import discover
     from jzsim.analysis.sensitivity import ranking, sobol
     from jzsim.analysis.targets import load_targets
     from jzsim.params import load_parameters, with_overrides
+    from jzsim.plan import plan_model
 
+    if not isinstance(mc, xr.Dataset) or "p_met" not in mc:
+        raise ValueError("mc must be jzsim.monte_carlo results (with p_met over target)")
+    missing = [v for v in ("gdp_real", "cluster_output", "water_supply", "water_demand") if v not in mc]
+    if missing:
+        raise ValueError(f"mc lacks {', '.join(missing)}: run jzsim.monte_carlo(..., outputs=report_outputs())")
     t0 = time.perf_counter()
     registry = load_targets()
-    model = jzsim.plan_model(parameters=with_overrides(load_parameters(), params), scenario=scenario)
+    model = plan_model(parameters=with_overrides(load_parameters(), params), scenario=scenario)
     cm = model.build()
     parameters = {v.name: v.parameter for v in cm.params if v.parameter is not None}
     sc = getattr(model, "scenario", None)
-    scenario_name = sc.name if sc is not None else "plan"
-    names = set(cm.output_names) | set(cm.derived) | set(cm.groups)
-    wanted = [str(x) for col in ("indicator", "reference") for x in registry[col].dropna() if str(x) in names]
-    from jzsim.plan import HEADLINE
-
-    outputs = list(dict.fromkeys([*wanted, *HEADLINE, *plots.FIGURE_OUTPUTS]))
-    outputs = [o for o in outputs if o in names]
-    mc = jzsim.monte_carlo(
-        draws=draws, seed=seed, sampler=sampler, backend=backend, model=model, outputs=outputs, progress=False
-    )
-    variants = {}
-    for label, over in (compare or {}).items():
-        variants[str(label)] = jzsim.monte_carlo(
-            draws=draws,
-            seed=seed,
-            sampler=sampler,
-            backend=backend,
-            model=jzsim.plan_model(
-                parameters=with_overrides(load_parameters(), {**(params or {}), **dict(over)}), scenario=scenario
-            ),
-            outputs=outputs,
-            progress=False,
-        )
+    scenario_name = sc.name if sc is not None else str(mc.attrs.get("scenario", "plan"))
+    seed = int(mc.attrs.get("seed", 0))
+    sampler = str(mc.attrs.get("sampler", "random"))
+    backend = str(mc.attrs.get("backend", "numpy"))
+    draws = int(mc.attrs.get("draws", 2000))
+    variants = {str(k): v for k, v in (variants or {}).items()}
     parts: dict[str, str] = {}
 
     # ---- scenario and assumptions
@@ -173,10 +178,9 @@ def build_report(
         + (" with the scenario's numbers, schedules and uncertainty" if sc is not None else "")
         + (f", with these overrides:</p><ul>{overrides}</ul>" if overrides else " (no overrides).</p>")
         + "".join(
-            f"<p>Compared with <b>{html.escape(lab)}</b>: "
-            + ", ".join(f"<code>{html.escape(k)}</code> = {html.escape(str(v))}" for k, v in dict(over).items())
-            + "</p>"
-            for lab, over in (compare or {}).items()
+            f"<p>Compared with <b>{html.escape(lab)}</b> ({v.attrs.get('draws', '?'):,} draws, seed "
+            f"{v.attrs.get('seed', '?')}, scenario {html.escape(str(v.attrs.get('scenario', '')))}).</p>"
+            for lab, v in variants.items()
         )
         + f"<p>{mc.attrs['draws']:,} Monte Carlo draws, seed {seed}, {html.escape(sampler)} sampler, "
         f"{html.escape(backend)} backend, {html.escape(mc.attrs['method'])} integration with dt = {mc.attrs['dt']} year, "
@@ -346,12 +350,12 @@ def build_report(
     )
 
 
-def write_report(path: str | Path, **kwargs: Any) -> Path:
-    """Write :func:`build_report`'s HTML to ``path`` (UTF-8) and return the path."""
+def write_report(path: str | Path, mc: xr.Dataset, **kwargs: Any) -> Path:
+    """Write :func:`build_report`'s HTML of ``mc`` to ``path`` (UTF-8) and return the path."""
     path = Path(path)
     if path.suffix.lower() not in (".html", ".htm"):
         raise ValueError(f"report path {str(path)!r} must end in .html")
-    text = build_report(**kwargs)
+    text = build_report(mc, **kwargs)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path

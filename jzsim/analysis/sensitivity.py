@@ -41,6 +41,7 @@ year, each output variable the targets read (e.g. ``gdp_real``).
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -327,9 +328,9 @@ class SensitivityProblem:
         threads = 1
         if self.backend == "numpy":  # numpy releases the GIL in its loops: split long runs between the CPUs
             from jzsim.engine.constants import MIN_THREAD_PART
-            from jzsim.uncertainty.montecarlo import _usable_cpus
 
-            threads = max(1, min(_usable_cpus(), n // MIN_THREAD_PART))
+            cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+            threads = max(1, min(cpus, n // MIN_THREAD_PART))
         out = cm.integrate(list(P), rs, backend=self.backend, names=self.kernel_names, threads=threads)
         del P
         ds = to_dataset(cm, rs, out, None, names=self.kernel_names)

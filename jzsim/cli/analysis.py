@@ -171,9 +171,12 @@ def cmd_discover(a) -> int:
 
 
 def cmd_report(a) -> int:
-    from jzsim.analysis.report import write_report
+    import jzsim
+    from jzsim.analysis.report import report_outputs, write_report
 
     _note(a, f"jzsim: report from {a.draws:,} draws (Monte Carlo, Sobol N = {a.sensitivity_n}, PRIM) ...")
+    if Path(a.out).suffix.lower() not in (".html", ".htm"):
+        raise ValueError(f"report path {a.out!r} must end in .html")
     params = _assignments(a.set or [], "--set")
     compare = {}
     for item in a.compare or []:
@@ -181,17 +184,23 @@ def cmd_report(a) -> int:
         if not sep or not label.strip():
             raise ValueError(f"--compare {item!r}: expected LABEL:NAME=VALUE[,NAME=VALUE...], e.g. 'slow:tfp_growth=0'")
         compare[label.strip()] = _assignments(rest.split(","), f"--compare {label.strip()}")
-    path = write_report(
-        a.out,
-        params=params,
-        scenario=a.scenario,
-        compare=compare,
-        draws=a.draws,
-        seed=a.seed,
-        sampler=a.sampler,
-        backend=a.backend,
-        sensitivity_n=a.sensitivity_n,
-    )
+    outputs = report_outputs(params=params, scenario=a.scenario)
+
+    def run(overrides):
+        return jzsim.monte_carlo(
+            a.draws,
+            scenario=a.scenario or "plan",
+            params=overrides or None,
+            seed=a.seed,
+            sampler=a.sampler,
+            backend=a.backend,
+            outputs=outputs,
+            progress=not a.quiet,
+        )
+
+    mc = run(params)
+    variants = {label: run({**params, **over}) for label, over in compare.items()}
+    path = write_report(a.out, mc, variants=variants, params=params, scenario=a.scenario, sensitivity_n=a.sensitivity_n)
     print(f"wrote {path} ({path.stat().st_size / 1024:,.0f} KiB): open it in a browser")
     return 0
 

@@ -143,14 +143,14 @@ def expand_groups(cm, names) -> list[str]:
 
 @xr.register_dataset_accessor("jz")
 class JzAccessor:
-    """``ds.jz``: parameters apart from outputs, one-draw runs without a draw dim, and figures.
+    """``ds.jz``: parameters apart from outputs, and one-draw runs without a draw dim (figures:
+    :mod:`jzsim.analysis.plots`, plain functions of a Dataset).
 
     Examples
     --------
     >>> ds = jzsim.simulate()                                  # doctest: +SKIP
     >>> ds.jz.single()["gdp_real"].sel(year=2025)              # doctest: +SKIP
     >>> ds.jz.parameters.to_dataframe()                        # doctest: +SKIP
-    >>> ds.jz.fan_chart("gdp_real")                            # doctest: +SKIP
     """
 
     def __init__(self, ds: xr.Dataset):
@@ -174,21 +174,3 @@ class JzAccessor:
         if n != 1:
             raise ValueError(f"results have {n} draws; single() needs exactly 1 (select one: ds.isel(draw=i))")
         return self._ds.isel(draw=0, drop=True)
-
-    def fan_chart(self, name: str, **kwargs):
-        """:func:`jzsim.analysis.plots.fan_chart` of variable ``name``."""
-        from jzsim.analysis.plots import fan_chart
-
-        return fan_chart(self._ds, name, **kwargs)
-
-    def clusters(self, **kwargs):
-        """:func:`jzsim.analysis.plots.clusters_chart`."""
-        from jzsim.analysis.plots import clusters_chart
-
-        return clusters_chart(self._ds, **kwargs)
-
-    def water(self, **kwargs):
-        """:func:`jzsim.analysis.plots.water_balance_chart`."""
-        from jzsim.analysis.plots import water_balance_chart
-
-        return water_balance_chart(self._ds, **kwargs)
