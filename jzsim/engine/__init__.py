@@ -4,6 +4,7 @@ See ``docs/engine_api.md``.
 """
 
 from jzsim.engine import functions
+from jzsim.engine import results as _results  # noqa: F401  (registers the ds.jz accessor)
 from jzsim.engine.backend import backend_names, register_backend
 from jzsim.engine.compiled import CompiledModel, RunSettings
 from jzsim.engine.expr import Expr, Ref

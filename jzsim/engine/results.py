@@ -1,4 +1,14 @@
-"""Turning kernel output into a labelled, self-describing ``xarray.Dataset``."""
+"""Turning kernel output into a labelled, self-describing ``xarray.Dataset``, and handling it.
+
+Calendar years are integers (``ds.sel(year=2025)``) when every saved time is a whole year.
+The ``jz`` accessor (registered when :mod:`jzsim` is imported) keeps parameters apart from outputs
+and drops the ``draw`` dim of a deterministic run::
+
+    ds = jzsim.simulate()
+    ds.jz.outputs        # stocks, flows, auxiliaries, groups: dims (draw, year, ...)
+    ds.jz.parameters     # the parameter values of each draw: dims (draw,)
+    ds.jz.single()       # one draw: the same without the draw dim (an error for several draws)
+"""
 
 from __future__ import annotations
 
@@ -53,7 +63,7 @@ def to_dataset(
     tdim = cm.time_dim
     n = out.shape[1]
     draw = np.arange(n) if draw_index is None else np.asarray(draw_index)
-    coords = {"draw": draw, tdim: (tdim, rs.save_times, {"units": cm.time_units})}
+    coords = {"draw": draw, tdim: (tdim, time_values(tdim, rs.save_times), {"units": cm.time_units})}
     data = {}
     for i, name in enumerate(cm.output_names if names is None else names):
         if name in cm.derived:
@@ -70,35 +80,7 @@ def to_dataset(
             )
     for p, arr in zip(cm.params, P or []):
         data[p.name] = xr.Variable(("draw",), arr, variable_attrs(p))
-    for g in cm.groups.values():
-        if not all(m in data for m in g.members.values()):
-            continue
-        members = [cm.variables[m] for m in g.members.values()]
-        units = {m.units for m in members}
-        if len(units) != 1:
-            raise ValueError(f"group {g.name!r} stacks variables with different units {sorted(units)}")
-        dims = ("draw", tdim) if any(tdim in data[m.name].dims for m in members) else ("draw",)
-        shape = (n, len(rs.save_times)) if len(dims) == 2 else (n,)
-        stacked = np.stack(
-            [
-                np.broadcast_to(data[m.name].values.reshape(n, -1), shape) if len(dims) == 2 else data[m.name].values
-                for m in members
-            ],
-            axis=-1,
-        )
-        dims = dims + (g.dim,)
-        coords.setdefault(g.dim, list(g.members))
-        data[g.name] = xr.Variable(
-            dims,
-            stacked,
-            {
-                "units": units.pop(),
-                "description": g.description,
-                "kind": "group",
-                "members": ", ".join(g.members.values()),
-            },
-        )
-    ds = xr.Dataset(data, coords=coords)
+    ds = stack_groups(cm, xr.Dataset(data, coords=coords))
     ds.attrs.update(
         model=cm.name,
         method=rs.method,
@@ -109,3 +91,86 @@ def to_dataset(
         time_units=cm.time_units,
     )
     return ds
+
+
+def time_values(tdim: str, times: np.ndarray) -> np.ndarray:
+    """Saved times as coordinate values: int64 calendar years when ``tdim`` is ``"year"`` and every
+    time is a whole number, else the floats unchanged."""
+    t = np.asarray(times, dtype=np.float64)
+    if tdim == "year" and len(t) and np.array_equal(t, np.round(t)):
+        return t.astype(np.int64)
+    return t
+
+
+def stack_groups(cm, ds: xr.Dataset) -> xr.Dataset:
+    """``ds`` with one variable per group of ``cm`` whose members are all in ``ds`` (e.g.
+    ``cluster_output`` over ``cluster`` from ``cluster_output_health`` ...), whatever their other dims
+    (``(draw, year)`` in a run, ``(statistic, year)`` in Monte Carlo summaries)."""
+    new = {}
+    for g in cm.groups.values():
+        if g.name in ds or not all(m in ds for m in g.members.values()):
+            continue
+        members = [ds[m] for m in g.members.values()]
+        units = {str(m.attrs.get("units", "")) for m in members}
+        if len(units) != 1:
+            raise ValueError(f"group {g.name!r} stacks variables with different units {sorted(units)}")
+        aligned = xr.broadcast(*[m.drop_vars(list(m.coords), errors="ignore") for m in members])
+        dims = aligned[0].dims + (g.dim,)
+        stacked = np.stack([a.transpose(*aligned[0].dims).values for a in aligned], axis=-1)
+        new[g.name] = xr.Variable(
+            dims,
+            stacked,
+            {
+                "units": units.pop(),
+                "description": g.description,
+                "kind": "group",
+                "members": ", ".join(g.members.values()),
+            },
+        )
+        ds = ds.assign_coords({g.dim: list(g.members)})
+    return ds.assign(new) if new else ds
+
+
+def expand_groups(cm, names) -> list[str]:
+    """``names`` with each group name (e.g. ``water_supply``) replaced by its member variables."""
+    out: list[str] = []
+    for n in names:
+        for m in cm.groups[n].members.values() if n in cm.groups else (n,):
+            if m not in out:
+                out.append(m)
+    return out
+
+
+@xr.register_dataset_accessor("jz")
+class JzAccessor:
+    """``ds.jz``: parameters apart from outputs, and one-draw runs without a draw dim (figures:
+    :mod:`jzsim.analysis.plots`, plain functions of a Dataset).
+
+    Examples
+    --------
+    >>> ds = jzsim.simulate()                                  # doctest: +SKIP
+    >>> ds.jz.single()["gdp_real"].sel(year=2025)              # doctest: +SKIP
+    >>> ds.jz.parameters.to_dataframe()                        # doctest: +SKIP
+    """
+
+    def __init__(self, ds: xr.Dataset):
+        self._ds = ds
+
+    @property
+    def parameters(self) -> xr.Dataset:
+        """The parameters (attrs ``kind == "param"``), one value per draw."""
+        return self._ds[[n for n, v in self._ds.data_vars.items() if v.attrs.get("kind") == "param"]]
+
+    @property
+    def outputs(self) -> xr.Dataset:
+        """Everything but the parameters: stocks, flows, auxiliaries, growth rates, groups."""
+        return self._ds[[n for n, v in self._ds.data_vars.items() if v.attrs.get("kind") != "param"]]
+
+    def single(self) -> xr.Dataset:
+        """The run without its ``draw`` dim; an error naming the count when there are several draws."""
+        n = self._ds.sizes.get("draw")
+        if n is None:
+            return self._ds
+        if n != 1:
+            raise ValueError(f"results have {n} draws; single() needs exactly 1 (select one: ds.isel(draw=i))")
+        return self._ds.isel(draw=0, drop=True)

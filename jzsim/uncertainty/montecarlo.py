@@ -51,6 +51,7 @@ import numpy as np
 import xarray as xr
 
 from jzsim.engine.constants import BLOCK, DEFAULT_CHUNK, DEFAULT_CHUNK_NUMBA, KERNEL_BATCH, MIN_THREAD_PART
+from jzsim.engine.results import expand_groups, stack_groups, time_values
 from jzsim.uncertainty.sampling import SAMPLERS, sample_parameters
 from jzsim.uncertainty.summaries import QUANTILES, Accumulator, wilson_interval
 
@@ -215,7 +216,7 @@ def plan_run(
         raise TypeError(f"execution is {execution!r}; allowed: a jzsim.uncertainty.montecarlo.Execution")
     cm = model.build() if hasattr(model, "build") else model
     rs = cm.settings_for(dict(settings or {}))
-    asked = list(outputs) if outputs is not None else list(cm.output_names)
+    asked = expand_groups(cm, outputs) if outputs is not None else list(cm.output_names)
     derived = {n: cm.derived[n] for n in asked if n in cm.derived}
     kernel_names = [n for n in asked if n not in derived]
     kernel_names += [d.of for d in derived.values() if d.of not in kernel_names]
@@ -494,6 +495,7 @@ def assemble(
     ds = _summary_dataset(plan, acc)
     for name in plan.derived:  # growth rates have no value at the first saved time
         ds[name][:, 0] = np.nan
+    ds = stack_groups(plan.cm, ds)  # e.g. cluster_output over (statistic, year, cluster)
     for sink in sinks:
         ds = sink.merge_into(ds, plan, n) if hasattr(sink, "merge_into") else ds
     ds.attrs.update(
@@ -696,7 +698,7 @@ def _summary_dataset(plan: RunPlan, acc: Accumulator) -> xr.Dataset:
     coords = {
         "statistic": labels,
         "quantile": ("statistic", quantile, {"units": "1", "description": "quantile of the draws (NaN: not one)"}),
-        tdim: (tdim, plan.rs.save_times, {"units": cm.time_units}),
+        tdim: (tdim, time_values(tdim, plan.rs.save_times), {"units": cm.time_units}),
     }
     return xr.Dataset(data, coords=coords).set_xindex("quantile")
 
@@ -767,7 +769,9 @@ class _Keeper:
             )
             for i, nm in enumerate(plan.names)
         }
-        return ds.merge(xr.Dataset(data, coords={"draw": np.arange(n), tdim: (tdim, plan.rs.save_times)}))
+        return ds.merge(
+            xr.Dataset(data, coords={"draw": np.arange(n), tdim: (tdim, time_values(tdim, plan.rs.save_times))})
+        )
 
 
 class _SampledParameters:
