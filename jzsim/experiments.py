@@ -42,6 +42,7 @@ def monte_carlo(
     keep: bool | str | Path = False,
     progress: bool | None = None,
     execution: Execution | None = None,
+    calibration: Any = None,
     **settings: Any,
 ) -> xr.Dataset:
     """Run ``draws`` draws of the uncertain parameters and summarise them.
@@ -107,6 +108,10 @@ def monte_carlo(
         ``Execution(chunk_size=None, threads=None)``: draws per chunk (default 32768 with numpy,
         65536 with numba) and numpy threads per chunk (default: usable CPUs). Results do not depend
         on them; memory grows with ``chunk_size``.
+    calibration : jzsim.calibration.CalibrationResults, optional
+        Draw the fitted parameters jointly from its posterior (or Laplace) sample instead of their
+        priors (:meth:`~jzsim.calibration.CalibrationResults.uncertainty`); ``params`` and
+        ``uncertainty`` still win for the names they give. ``attrs`` record its hash.
     **settings
         ``start``, ``stop``, ``dt``, ``method`` of the run.
 
@@ -134,6 +139,11 @@ def monte_carlo(
 
     name, model, params, uncertainty, is_plan = _resolve(scenario, model, params, uncertainty)
     table = _plan_targets() if targets is None and is_plan else targets
+    attrs = {"scenario": name, "data_hash": data_hash()}
+    if calibration is not None:
+        drawn = calibration.uncertainty(start=settings.get("start", model.settings["start"]))
+        uncertainty = {**{k: v for k, v in drawn.items() if k not in (params or {})}, **dict(uncertainty or {})}
+        attrs.update(calibration_hash=calibration.hash, calibration_parameters=", ".join(drawn))
     if outputs is None and is_plan:
         outputs = plan_outputs(model, table)
     return run_monte_carlo(
@@ -153,7 +163,7 @@ def monte_carlo(
         params=params,
         uncertainty=uncertainty,
         outcomes=outcomes,
-        attrs={"scenario": name, "data_hash": data_hash()},
+        attrs=attrs,
     )
 
 

@@ -181,6 +181,10 @@ class Parameter:
         Group of shares of one whole whose largest values must sum to at most 1.
     above : str, default ""
         Name of a (year) parameter this one must be strictly greater than.
+    stream : str, optional
+        Name of the random stream the parameter is drawn from (default: its own name). Parameters
+        sharing a stream get the same uniform in every draw: ``empirical`` ones with samples of
+        equal length then take the same row of their samples (a joint sample, e.g. a posterior).
     """
 
     name: str
@@ -196,6 +200,7 @@ class Parameter:
     valid: Domain = ANY
     whole: str = ""
     above: str = ""
+    stream: str | None = None
 
     def __post_init__(self):
         if not isinstance(self.valid, Domain):

@@ -135,9 +135,15 @@ class LogNormal(Distribution):
 
 @dataclass(frozen=True)
 class Empirical(Distribution):
-    """Resampled from ``sample`` (e.g. a calibration result); the nominal value is its median."""
+    """Resampled from ``sample`` (e.g. a calibration result); the nominal value is its median.
+
+    ``stream`` (optional) names a random stream shared with other parameters: those drawn from
+    the same stream take the same position of their samples in every draw (a joint sample, such as
+    a calibration's posterior; see :meth:`jzsim.calibration.CalibrationResults.uncertainty`).
+    """
 
     sample: tuple[float, ...]
+    stream: str | None = None
     kind = "empirical"
 
     def __post_init__(self):
@@ -161,6 +167,7 @@ class Empirical(Distribution):
             low=lo,
             high=hi,
             sample=self.sample,
+            stream=self.stream,
             source=f"user: distribution replaced ({p.source})",
         )
 
@@ -173,6 +180,7 @@ def _replace(p: Parameter, kind: str, value: float, low: float, high: float) -> 
         low=float(low),
         high=float(high),
         sample=None,
+        stream=None,
         source=f"user: distribution replaced ({p.source})",
     )
 
@@ -409,8 +417,9 @@ def _one(p: Parameter, u: np.ndarray) -> np.ndarray:
         mu = np.log(v)
         z = _truncated_std_normal(u, (np.log(lo) - mu) / sigma, (np.log(hi) - mu) / sigma)
         return np.clip(np.exp(mu + sigma * z), lo, hi)
-    if d == "empirical":
-        sample = np.sort(np.asarray(p.sample, dtype=np.float64))
+    if d == "empirical":  # a shared stream keeps the sample's order (rows of a joint sample)
+        sample = np.asarray(p.sample, dtype=np.float64)
+        sample = sample if p.stream else np.sort(sample)
         idx = np.minimum((u * sample.size).astype(np.int64), sample.size - 1)
         return sample[idx]
     raise ValueError(f"parameter {p.name!r}: unknown distribution {d!r}")  # validated earlier

@@ -296,13 +296,14 @@ def sample_parameters(
 
     params = list(params)
     unc = [p for p in params if p.uncertain]
-    names = [p.name for p in unc]
+    names = [getattr(p, "stream", None) or p.name for p in unc]  # a shared stream: the same uniforms
     if (out is None) != (rows is None):
         raise ValueError("out and rows go together: pass both or neither")
     idx = None if rows is None else np.asarray(rows, dtype=np.int64)
     if sampler == "random" and _rows_checked(sampler, seed, start, stop):
         x = ppf_rows(unc, None, out, keys=_stream_keys(int(seed), names), start=start, n=stop - start, rows=idx)
     else:
-        u = _rows(sampler, seed, names, start, stop, n_total, [p.name for p in params])
+        dims = [getattr(p, "stream", None) or p.name for p in params]
+        u = _rows(sampler, seed, names, start, stop, n_total, dims)
         x = ppf_rows(unc, u, out=u if out is None else out, rows=idx)
     return {p.name: x[j if idx is None else idx[j]] for j, p in enumerate(unc)}

@@ -1,0 +1,289 @@
+"""Observations a model is calibrated against: long-form, sourced, checked against the model.
+
+One row per figure (``data/observations.csv``; a user's CSV or DataFrame has the same columns):
+
+===========  ===========================================================================
+indicator    the model variable observed (``gdp_real``, ``pop_total`` ...)
+year         the year of the figure
+base_year    for ``multiple`` and ``growth_rate`` over several years: the year compared with
+value        the figure, in ``unit``
+unit         pint units (``person``, ``yiyuan/year``, ``1/year``, ``1``)
+kind         ``level``, ``growth_rate``, ``multiple`` or ``share``
+denominator  for ``share``: the model variable it is a share of (empty: the indicator is one)
+sd           observation error on the comparison scale (empty: :data:`DEFAULT_SD` by confidence)
+confidence   ``official``, ``aggregator`` or ``proxy``
+source       plan chapter and line, or ``public: <where>``; ``quote`` the text behind it
+===========  ===========================================================================
+
+How the model is compared with each kind (``x`` the model variable, ``t`` the year, ``b`` the base
+year, default ``t - 1``):
+
+* ``level``: ``log x(t)`` against ``log value`` (lognormal error, ``sd`` a relative error);
+* ``multiple``: ``log(x(t) / x(b))`` against ``log value`` (lognormal);
+* ``growth_rate``: ``(x(t) / x(b)) ** (1 / (t - b)) - 1`` against ``value`` (normal, ``sd`` in 1/year);
+* ``share``: ``x(t) / denominator(t)`` against ``value`` (normal, ``sd`` absolute).
+
+:data:`DEFAULT_SD` is an assumption: official figures are rounded and revised by a few per cent,
+aggregator copies (Baike, news reposts) are often pre-revision or mis-copied, and proxies (the
+Hengshui city series used for the district) carry the whole difference between city and district.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import math
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["KINDS", "CONFIDENCE", "DEFAULT_SD", "load_observations", "ResolvedObservations", "resolve"]
+
+KINDS = ("level", "growth_rate", "multiple", "share")
+CONFIDENCE = ("official", "aggregator", "proxy")
+#: Observation error by kind and confidence when ``sd`` is empty (assumption: see the module docstring).
+#: level and multiple: sd of the log (relative error); growth_rate: 1/year; share: absolute.
+DEFAULT_SD = {
+    "level": {"official": 0.03, "aggregator": 0.10, "proxy": 0.20},
+    "multiple": {"official": 0.03, "aggregator": 0.10, "proxy": 0.20},
+    "growth_rate": {"official": 0.005, "aggregator": 0.01, "proxy": 0.02},
+    "share": {"official": 0.01, "aggregator": 0.03, "proxy": 0.06},
+}
+REQUIRED = ("indicator", "year", "value", "unit", "kind", "confidence", "source")
+OPTIONAL = ("base_year", "denominator", "sd", "quote", "note")
+
+
+def load_observations(source: str | Path | pd.DataFrame | None = None) -> pd.DataFrame:
+    """Observations as a validated DataFrame (one row per figure, the columns of the module docstring).
+
+    Parameters
+    ----------
+    source : path, DataFrame or None
+        A CSV file or DataFrame with the columns above; None: the packaged ``data/observations.csv``.
+
+    Raises
+    ------
+    ValueError
+        A missing column, an unknown kind or confidence (with "did you mean"), a non-finite value,
+        a level or multiple that is not positive, a negative sd, or a multiple without a base year.
+    """
+    if source is None:
+        text = resources.files("jzsim.data").joinpath("observations.csv").read_text(encoding="utf-8")
+        df, origin = pd.read_csv(io.StringIO(text)), "data/observations.csv"
+    elif isinstance(source, pd.DataFrame):
+        df, origin = source.copy(), "observations"
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise ValueError(f"observations file {str(path)!r} does not exist")
+        df, origin = pd.read_csv(path), str(path)
+    missing = [c for c in REQUIRED if c not in df.columns]
+    if missing:
+        raise ValueError(f"{origin}: missing columns {missing}; required: {list(REQUIRED)}, optional: {list(OPTIONAL)}")
+    for c in OPTIONAL:
+        if c not in df.columns:
+            df[c] = np.nan if c in ("base_year", "sd") else ""
+    df = df.reset_index(drop=True)
+    for c in ("indicator", "unit", "kind", "confidence", "source", "denominator", "quote", "note"):
+        df[c] = df[c].fillna("").astype(str).str.strip()
+    for i, row in df.iterrows():
+        where = f"{origin} row {i + 2} ({row['indicator']} {row['year']})"
+        _check_row(row, where)
+    df["year"] = df["year"].astype(float)
+    df["base_year"] = pd.to_numeric(df["base_year"], errors="coerce")
+    df["value"] = df["value"].astype(float)
+    sd = pd.to_numeric(df["sd"], errors="coerce")
+    default = [DEFAULT_SD[k][c] for k, c in zip(df["kind"], df["confidence"])]
+    df["sd"] = sd.where(sd.notna(), default)
+    return df[list(REQUIRED[:5]) + ["base_year", "denominator", "sd", "confidence", "source", "quote", "note"]]
+
+
+def _check_row(row, where: str) -> None:
+    for field, allowed in (("kind", KINDS), ("confidence", CONFIDENCE)):
+        if row[field] not in allowed:
+            close = difflib.get_close_matches(row[field], allowed, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ValueError(f"{where}: {field} is {row[field]!r}; allowed: {', '.join(allowed)}{hint}")
+    for field in ("year", "value"):
+        try:
+            v = float(row[field])
+        except (TypeError, ValueError):
+            raise ValueError(f"{where}: {field} is {row[field]!r}; allowed: a finite number") from None
+        if not math.isfinite(v):
+            raise ValueError(f"{where}: {field} is {row[field]!r}; allowed: a finite number")
+    if not row["indicator"]:
+        raise ValueError(f"{where}: indicator is empty; allowed: a model variable name")
+    if row["kind"] in ("level", "multiple") and float(row["value"]) <= 0:
+        raise ValueError(f"{where}: value is {row['value']!r}; allowed: > 0 for a {row['kind']} (compared in logs)")
+    base = pd.to_numeric(pd.Series([row["base_year"]]), errors="coerce").iloc[0]
+    if row["kind"] == "multiple" and not np.isfinite(base):
+        raise ValueError(f"{where}: a multiple needs base_year (the year it is a multiple of)")
+    if np.isfinite(base) and base >= float(row["year"]):
+        raise ValueError(f"{where}: base_year {base:g} is not before year {float(row['year']):g}")
+    sd = pd.to_numeric(pd.Series([row["sd"]]), errors="coerce").iloc[0]
+    if np.isfinite(sd) and sd <= 0:
+        raise ValueError(f"{where}: sd is {sd!r}; allowed: > 0 (or empty for the default by confidence)")
+    if not row["source"]:
+        raise ValueError(f"{where}: source is empty; allowed: plan chapter and line, or 'public: <where>'")
+
+
+@dataclass(frozen=True)
+class ResolvedObservations:
+    """Observations matched to a compiled model's output rows and saved times.
+
+    Attributes
+    ----------
+    table : DataFrame
+        The rows used (with ``target``, the figure on the comparison scale).
+    skipped : DataFrame
+        Rows not used, with a ``reason`` column (only when resolving leniently).
+    names : list of str
+        Model outputs the comparison reads (rows of the kernel output).
+    kind, row, den, t, b, span, target, sd, factor : ndarray
+        Per observation: kind code (index in :data:`KINDS`), row of the indicator and of the
+        denominator (-1: none) in ``names``, time index of the year and of the base (-1: none), years
+        between them, the figure on the comparison scale (in the model's units), its sd, and the
+        factor from the figure's unit to the model's.
+    """
+
+    table: pd.DataFrame
+    skipped: pd.DataFrame
+    names: list
+    kind: np.ndarray
+    row: np.ndarray
+    den: np.ndarray
+    t: np.ndarray
+    b: np.ndarray
+    span: np.ndarray
+    target: np.ndarray
+    sd: np.ndarray
+    factor: np.ndarray
+
+    def predict(self, out: np.ndarray) -> np.ndarray:
+        """Model values on the comparison scale, shape ``(n_obs, n_draws)``, from kernel output
+        ``out`` of shape ``(len(names), n_draws, n_times)`` (NaN where undefined)."""
+        x = out[self.row, :, self.t]  # (n_obs, n)
+        pred = np.full(x.shape, np.nan)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            base = out[self.row, :, np.maximum(self.b, 0)]
+            k = self.kind
+            m = k == 0
+            pred[m] = np.log(x[m])
+            m = k == 2
+            pred[m] = np.log(x[m] / base[m])
+            m = k == 1
+            pred[m] = (x[m] / base[m]) ** (1.0 / self.span[m, None]) - 1.0
+            m = k == 3
+            den = np.where(self.den[m, None] >= 0, out[np.maximum(self.den[m], 0), :, self.t[m]], 1.0)
+            pred[m] = x[m] / den
+        return pred
+
+    def to_scale(self, pred: np.ndarray) -> np.ndarray:
+        """Comparison-scale values back on the figures' own scale and units (levels and multiples
+        exp'd, then divided by the unit factor), shape of ``pred`` (observations first)."""
+        out = np.array(pred, dtype=float)
+        logs = (self.kind == 0) | (self.kind == 2)
+        out[logs] = np.exp(out[logs])
+        return out / self.factor.reshape((-1,) + (1,) * (out.ndim - 1))
+
+
+def resolve(obs: pd.DataFrame, cm, rs, *, strict: bool = True) -> ResolvedObservations:
+    """Match observations to model ``cm`` run with settings ``rs``.
+
+    Each row's indicator (and denominator) must be an output of the model, its unit convertible to
+    the variable's (pint; a growth rate in ``1/year``, a multiple or share dimensionless), and its
+    years among the run's saved times. With ``strict`` (user data) the first row that fails raises
+    ``ValueError`` naming the row, the value and what is allowed ("did you mean" for names); without
+    it (the packaged data on a model that may lack some variables or years), failing rows are
+    returned in ``skipped`` with the reason, and reported by the calibration's summary.
+    """
+    from jzsim.engine.units import UnitError, conversion_factor, format_units, parse_units
+
+    outputs = list(cm.output_names)
+    times = np.asarray(rs.save_times, dtype=float)
+    names: list[str] = []
+    rows: dict[str, list] = {k: [] for k in ("kind", "row", "den", "t", "b", "span", "target", "sd", "factor")}
+    used, skipped = [], []
+
+    def index(name: str) -> int:
+        if name not in names:
+            names.append(name)
+        return names.index(name)
+
+    for i, r in obs.iterrows():
+        where = f"observation {i} ({r['indicator']} {r['year']:g}, {r['kind']})"
+        try:
+            for field in ("indicator", "denominator"):
+                n = r[field]
+                if n and n not in outputs:
+                    close = difflib.get_close_matches(n, outputs, n=3)
+                    hint = f"; did you mean {', '.join(close)}?" if close else ""
+                    raise ValueError(f"{where}: {field} {n!r} is not a variable of model {cm.name!r}{hint}")
+            v = cm.variables[r["indicator"]]
+            try:
+                unit = parse_units(r["unit"])
+            except ValueError as exc:
+                raise ValueError(f"{where}: unit {r['unit']!r}: {exc}") from None
+            kind = r["kind"]
+            if kind == "level":
+                want = parse_units(v.units)
+            elif kind == "growth_rate":
+                want = parse_units(f"1/{cm.time_units}")
+            elif kind == "share" and not r["denominator"]:
+                want = parse_units(v.units)
+            else:
+                want = parse_units("1")
+            try:
+                factor = conversion_factor(unit, want)
+            except UnitError as exc:
+                raise ValueError(
+                    f"{where}: unit {r['unit']!r} does not fit {kind} of {r['indicator']!r} "
+                    f"(model units {format_units(parse_units(v.units))}; allowed: units of {format_units(want)}): {exc}"
+                ) from None
+            if kind == "share" and r["denominator"]:
+                d = cm.variables[r["denominator"]]
+                try:
+                    conversion_factor(parse_units(v.units), parse_units(d.units))
+                except UnitError:
+                    raise ValueError(
+                        f"{where}: {r['indicator']!r} ({v.units}) is not a share of {r['denominator']!r} ({d.units})"
+                    ) from None
+            t = _time_index(times, r["year"], where, "year")
+            base = r["base_year"] if np.isfinite(r["base_year"]) else (r["year"] - 1 if kind == "growth_rate" else None)
+            b = -1 if base is None else _time_index(times, base, where, "base year")
+        except ValueError as exc:
+            if strict:
+                raise
+            skipped.append({**r.to_dict(), "reason": str(exc).split(": ", 1)[-1]})
+            continue
+        value = r["value"] * factor
+        rows["kind"].append(KINDS.index(kind))
+        rows["row"].append(index(r["indicator"]))
+        rows["den"].append(index(r["denominator"]) if r["denominator"] else -1)
+        rows["t"].append(t)
+        rows["b"].append(b)
+        rows["span"].append(1.0 if b < 0 else float(times[t] - times[b]))
+        rows["target"].append(math.log(value) if kind in ("level", "multiple") else value)
+        rows["sd"].append(float(r["sd"]))
+        rows["factor"].append(float(factor))
+        used.append(i)
+    if not used:
+        raise ValueError(
+            f"no observation fits model {cm.name!r} run over {times[0]:g}-{times[-1]:g}"
+            + (f"; skipped: {skipped[0]['reason']}" if skipped else "")
+        )
+    arr = {k: np.asarray(v, dtype=float if k in ("span", "target", "sd", "factor") else np.int64) for k, v in rows.items()}
+    table = obs.loc[used].reset_index(drop=True)
+    table["target"] = arr["target"]
+    cols = list(obs.columns) + ["reason"]
+    return ResolvedObservations(table, pd.DataFrame(skipped, columns=cols), names, **arr)
+
+
+def _time_index(times: np.ndarray, year: float, where: str, what: str) -> int:
+    k = np.flatnonzero(np.isclose(times, year))
+    if not k.size:
+        raise ValueError(f"{where}: {what} {year:g} is not a saved time of the run ({times[0]:g}-{times[-1]:g})")
+    return int(k[0])
