@@ -125,7 +125,7 @@ def _check_row(row, where: str) -> None:
         raise ValueError(f"{where}: base_year {base:g} is not before year {float(row['year']):g}")
     sd = pd.to_numeric(pd.Series([row["sd"]]), errors="coerce").iloc[0]
     if np.isfinite(sd) and sd <= 0:
-        raise ValueError(f"{where}: sd is {sd!r}; allowed: > 0 (or empty for the default by confidence)")
+        raise ValueError(f"{where}: sd is {float(sd):g}; allowed: > 0 (or empty for the default by confidence)")
     if not row["source"]:
         raise ValueError(f"{where}: source is empty; allowed: plan chapter and line, or 'public: <where>'")
 

@@ -13,6 +13,8 @@ For a series of ``n`` observed values ``A`` and model values ``P`` (on the figur
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -123,7 +125,9 @@ def plot_fit(results, *, series: list[str] | None = None, interval: float = 0.9,
         years, band = _series_path(fitted, first, tdim, "draws")
         _, point = _series_path(fitted, first, tdim, "point")
         if band.shape[0] > 1:
-            lo, hi = np.nanquantile(band, [q, 1 - q], axis=0)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # years before a growth rate's span: all NaN
+                lo, hi = np.nanquantile(band, [q, 1 - q], axis=0)
             ax.fill_between(years, lo, hi, alpha=0.25, label=f"model {interval:.0%}")
         ax.plot(years, point[0], lw=1.5, label="model")
         logs = kind in ("level", "multiple")

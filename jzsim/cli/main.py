@@ -371,10 +371,12 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("describe", help="print the model's equations").set_defaults(func=cmd_describe)
     sub.add_parser("check-data", help="report inconsistencies inside the sources").set_defaults(func=cmd_check_data)
     from jzsim.cli.analysis import add_parsers as add_analysis_parsers
+    from jzsim.cli.calibration import add_parsers as add_calibration_parsers
     from jzsim.cli.experiments import add_parsers as add_experiment_parsers
 
     add_experiment_parsers(sub)  # compare, sweep
     add_analysis_parsers(sub)  # sensitivity, discover, report
+    add_calibration_parsers(sub)  # calibrate, goal
     return p
 
 
