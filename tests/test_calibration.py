@@ -131,7 +131,15 @@ def test_unknown_parameter_and_parameter_without_range():
     x = m.stock("x", initial=1.0, units="t")
     m.flow("f", m.params.k * x, units="t/year", into="x")
     df = pd.DataFrame(
-        dict(indicator=["x"], year=[1.0], value=[2.0], unit=["t"], kind=["level"], confidence=["official"], source=["user: t"])
+        dict(
+            indicator=["x"],
+            year=[1.0],
+            value=[2.0],
+            unit=["t"],
+            kind=["level"],
+            confidence=["official"],
+            source=["user: t"],
+        )
     )
     with pytest.raises(ValueError, match=r"'k' has no range"):
         Calibration(m, df, ["k"])

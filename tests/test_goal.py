@@ -74,9 +74,7 @@ def test_one_lever_finds_the_closed_form_setting():
 
 
 def test_unreachable_target_reports_the_best_probability():
-    res = goal_seek(
-        "y_reaches_k", "y0", 0.99, model=model(), targets=targets(), draws=1000, bounds={"y0": (0.5, 1.5)}
-    )
+    res = goal_seek("y_reaches_k", "y0", 0.99, model=model(), targets=targets(), draws=1000, bounds={"y0": (0.5, 1.5)})
     assert not res.reached and res.setting == {"y0": None}
     assert res.best_probability == pytest.approx(float(res.curve["p_met"].max()))
     assert res.best_probability < 0.99

@@ -230,9 +230,7 @@ class Calibration:
             info.update(mc_info)
         else:
             sample = self.transform.to_x(rng.multivariate_normal(z_hat, cov_z, size=sample_size, method="eigh"))
-        info.update(
-            wall_seconds=time.perf_counter() - t0, kernel_calls=self.kernel_calls, evaluations=self.evaluations
-        )
+        info.update(wall_seconds=time.perf_counter() - t0, kernel_calls=self.kernel_calls, evaluations=self.evaluations)
         return CalibrationResults.from_fit(self, method, x_hat, z_hat, cov_z, sample, info, seed)
 
     def _optimise(self, prior: bool, rng: np.random.Generator, starts: int) -> tuple[np.ndarray, dict]:

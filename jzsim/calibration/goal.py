@@ -72,7 +72,8 @@ class GoalResult:
                 f"the best probability reached is {self.best_probability:.3f}"
             )
         parts = [
-            f"{k} = {v:.6g}" + (f" (MC se {self.setting_se[k]:.2g})" if np.isfinite(self.setting_se.get(k, np.nan)) else "")
+            f"{k} = {v:.6g}"
+            + (f" (MC se {self.setting_se[k]:.2g})" if np.isfinite(self.setting_se.get(k, np.nan)) else "")
             for k, v in self.setting.items()
         ]
         return (
@@ -177,7 +178,9 @@ def goal_seek(
         )
         p = sw["p_met"].sel(target=target)
         if not np.isfinite(p.values).all():
-            raise ValueError(f"target {target!r} is not modelled by this model ({str(sw['status'].sel(target=target).values)})")
+            raise ValueError(
+                f"target {target!r} is not modelled by this model ({str(sw['status'].sel(target=target).values)})"
+            )
         out = frame.copy()
         out["p_met"], out["p_met_se"] = p.values, sw["p_met_se"].sel(target=target).values
         seen.append(out)

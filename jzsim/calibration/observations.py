@@ -275,7 +275,9 @@ def resolve(obs: pd.DataFrame, cm, rs, *, strict: bool = True) -> ResolvedObserv
             f"no observation fits model {cm.name!r} run over {times[0]:g}-{times[-1]:g}"
             + (f"; skipped: {skipped[0]['reason']}" if skipped else "")
         )
-    arr = {k: np.asarray(v, dtype=float if k in ("span", "target", "sd", "factor") else np.int64) for k, v in rows.items()}
+    arr = {
+        k: np.asarray(v, dtype=float if k in ("span", "target", "sd", "factor") else np.int64) for k, v in rows.items()
+    }
     table = obs.loc[used].reset_index(drop=True)
     table["target"] = arr["target"]
     cols = list(obs.columns) + ["reason"]

@@ -27,7 +27,11 @@ def add_parsers(sub) -> None:
     g = sub.add_parser("goal", help="smallest lever setting meeting a target with a given probability")
     g.add_argument("--target", required=True, help="target id (see `jzsim targets`)")
     g.add_argument(
-        "--lever", action="append", required=True, metavar="NAME[=WEIGHT]", help="lever (repeat for several, with cost weights)"
+        "--lever",
+        action="append",
+        required=True,
+        metavar="NAME[=WEIGHT]",
+        help="lever (repeat for several, with cost weights)",
     )
     g.add_argument("--probability", type=float, default=0.8)
     g.add_argument("--low", type=float, default=None, help="lowest setting searched (one lever; default: its range)")
