@@ -321,19 +321,25 @@ class Calibration:
         }
 
 
+#: Least curvature kept on the logit scale: a direction the data do not inform gets sd 2 there,
+#: about a uniform spread over the parameter's range (expit of N(0, 1.8^2) is close to uniform).
+MIN_CURVATURE = 0.25
+
+
 def _invert(H: np.ndarray) -> tuple[np.ndarray, dict]:
-    """Covariance from the Hessian of the negative log objective; eigenvalues below 1e-8 of the
-    largest (flat directions) are raised so the covariance stays finite, and reported."""
+    """Covariance from the Hessian of the negative log objective on the logit scale; eigenvalues
+    below :data:`MIN_CURVATURE` (flat or concave directions, e.g. a parameter pressed against
+    the edge of its range) are raised to it, and reported."""
     H = 0.5 * (H + H.T)
     if not np.all(np.isfinite(H)):
         k = len(H)
-        return np.eye(k) * 4.0, {"hessian": "not finite: covariance set to the identity times 4 (z scale)"}
+        return np.eye(k) / MIN_CURVATURE, {"hessian": "not finite: covariance set to 4 x identity (logit scale)"}
     w, V = np.linalg.eigh(H)
-    floor = max(w.max(), 1.0) * 1e-8
+    floor = MIN_CURVATURE
     flat = int((w < floor).sum())
     w = np.maximum(w, floor)
     cov = (V / w) @ V.T
-    return cov, {"hessian": "positive definite" if not flat else f"{flat} flat or concave directions raised"}
+    return cov, {"hessian": "well curved" if not flat else f"{flat} flat or concave directions raised to sd 2 (logit)"}
 
 
 def _as_prior(p):
