@@ -281,3 +281,21 @@ def test_monte_carlo_draws_the_calibrated_sample_jointly(fitted):
 def test_start_values_are_left_out_when_the_run_starts_elsewhere(fitted):
     assert fitted.start_values == []  # g, y0 (no _base suffix)
     assert set(fitted.uncertainty(start=5.0)) == {"g", "y0"}
+
+
+@pytest.mark.parametrize("sampler", ["random", "lhs", "sobol"])
+def test_a_shared_stream_draws_whole_rows_of_a_joint_sample(sampler):
+    from jzsim.uncertainty.distributions import Empirical
+    from jzsim.uncertainty.sampling import sample_parameters
+
+    joint = np.array([[1.0, 10.0], [2.0, 5.0], [3.0, 30.0], [4.0, 0.5]])  # rows, not sorted columns
+    a = Empirical(tuple(joint[:, 0]), stream="s").apply(Parameter("a", "1", 0.0))
+    b = Empirical(tuple(joint[:, 1]), stream="s").apply(Parameter("b", "1", 0.0))
+    c = Parameter("c", "1", 0.5, 0.0, 1.0, "uniform", "assumption: test")
+    x = sample_parameters([a, b, c], sampler, 3, 0, 256, 256)
+    pairs = set(zip(x["a"], x["b"]))
+    assert pairs <= {tuple(r) for r in joint} and len(pairs) == 4
+    # without the shared stream the columns are drawn independently (pairs that are no row appear)
+    a2, b2 = (Empirical(tuple(joint[:, j])).apply(Parameter(n, "1", 0.0)) for j, n in enumerate("ab"))
+    y = sample_parameters([a2, b2, c], sampler, 3, 0, 256, 256)
+    assert not set(zip(y["a"], y["b"])) <= {tuple(r) for r in joint}
