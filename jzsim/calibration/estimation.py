@@ -223,13 +223,14 @@ class Calibration:
         z_hat, opt = self._optimise(prior, rng, starts)
         H = self._hessian(z_hat, prior)
         cov_z, info = _invert(H)
+        cov_sample, _ = _invert(H, MIN_CURVATURE)
         info.update(opt)
         x_hat = self.transform.to_x(z_hat)
         if method == "mcmc":
-            sample, mc_info = self._mcmc(z_hat, cov_z, rng, walkers, steps, burn, sample_size, progress)
+            sample, mc_info = self._mcmc(z_hat, cov_sample, rng, walkers, steps, burn, sample_size, progress)
             info.update(mc_info)
         else:
-            sample = self.transform.to_x(rng.multivariate_normal(z_hat, cov_z, size=sample_size, method="eigh"))
+            sample = self.transform.to_x(rng.multivariate_normal(z_hat, cov_sample, size=sample_size, method="eigh"))
         info.update(wall_seconds=time.perf_counter() - t0, kernel_calls=self.kernel_calls, evaluations=self.evaluations)
         return CalibrationResults.from_fit(self, method, x_hat, z_hat, cov_z, sample, info, seed)
 
@@ -321,25 +322,29 @@ class Calibration:
         }
 
 
-#: Least curvature kept on the logit scale: a direction the data do not inform gets sd 2 there,
-#: about a uniform spread over the parameter's range (expit of N(0, 1.8^2) is close to uniform).
+#: Least curvature the Laplace SAMPLE keeps on the logit scale: a direction the data do not
+#: inform is drawn with sd 2 there, about uniformly over the parameter's range (expit of
+#: N(0, 1.8^2) is close to uniform). Intervals keep the Hessian's own curvature (floored at 1e-8
+#: of the largest), so a flat direction's interval spans the whole range: conservative.
 MIN_CURVATURE = 0.25
 
 
-def _invert(H: np.ndarray) -> tuple[np.ndarray, dict]:
+def _invert(H: np.ndarray, floor: float | None = None) -> tuple[np.ndarray, dict]:
     """Covariance from the Hessian of the negative log objective on the logit scale; eigenvalues
-    below :data:`MIN_CURVATURE` (flat or concave directions, e.g. a parameter pressed against
-    the edge of its range) are raised to it, and reported."""
+    below ``floor`` (default 1e-8 of the largest; flat or concave directions, e.g. a parameter
+    pressed against the edge of its range) are raised to it, and reported."""
     H = 0.5 * (H + H.T)
     if not np.all(np.isfinite(H)):
         k = len(H)
         return np.eye(k) / MIN_CURVATURE, {"hessian": "not finite: covariance set to 4 x identity (logit scale)"}
     w, V = np.linalg.eigh(H)
-    floor = MIN_CURVATURE
-    flat = int((w < floor).sum())
+    floor = max(w.max(), 1.0) * 1e-8 if floor is None else floor
+    flat = int((w < MIN_CURVATURE).sum())
     w = np.maximum(w, floor)
     cov = (V / w) @ V.T
-    return cov, {"hessian": "well curved" if not flat else f"{flat} flat or concave directions raised to sd 2 (logit)"}
+    return cov, {
+        "hessian": "well curved" if not flat else f"{flat} flat or concave directions (curvature < 0.25, logit)"
+    }
 
 
 def _as_prior(p):
