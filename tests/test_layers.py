@@ -41,8 +41,10 @@ ALLOWED: dict[str, set[str]] = {
     "experiments": {"engine", "version", "backends", "params", "uncertainty", "data", "scenarios", "plan", "analysis"},
     "documentation": {"engine", "params", "sectors", "data", "plan"},
     "io": {"engine", "version", "params", "plan"},
+    "calibration": {"engine", "version", "backends", "params", "uncertainty", "data", "scenarios", "plan"}
+    | {"analysis", "experiments"},
     "cli": {"engine", "version", "backends", "params", "uncertainty", "sectors", "data", "scenarios", "plan"}
-    | {"analysis", "documentation", "io", "experiments", "jzsim"},
+    | {"analysis", "documentation", "io", "experiments", "jzsim", "calibration"},
     "jzsim": {"engine", "version", "backends", "params", "uncertainty", "scenarios", "plan", "analysis"}
     | {"documentation", "io", "experiments"},
 }

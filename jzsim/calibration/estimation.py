@@ -147,7 +147,7 @@ class Calibration:
         P[self._free_rows] = x.T
         names = self.obs.names if names is None else list(names)
         with np.errstate(all="ignore"):
-            out = self.cm.simulate(list(P), self.rs, backend=self.backend, names=names, check=False)
+            out = self.cm.integrate(list(P), self.rs, backend=self.backend, names=names, check=False)
         self.kernel_calls += 1
         self.evaluations += n
         return out

@@ -129,7 +129,8 @@ def goal_seek(
     -------
     GoalResult
     """
-    from jzsim.experiments import _plan_targets, sweep
+    from jzsim.analysis.targets import load_targets
+    from jzsim.experiments import sweep
     from jzsim.uncertainty.montecarlo import declared_parameters
 
     if not 0 < probability < 1:
@@ -137,7 +138,7 @@ def goal_seek(
     if grid < 3 or iterations < 1:
         raise ValueError(f"grid is {grid} and iterations {iterations}; allowed: grid >= 3, iterations >= 1")
     costs = _costs(lever)
-    table = targets if targets is not None else _plan_targets()
+    table = targets if targets is not None else load_targets()
     ids = list(table["id"]) if "id" in table else list(table.index)
     if target not in ids:
         close = difflib.get_close_matches(str(target), [str(i) for i in ids], n=3)
