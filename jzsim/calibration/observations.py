@@ -280,8 +280,23 @@ def resolve(obs: pd.DataFrame, cm, rs, *, strict: bool = True) -> ResolvedObserv
     }
     table = obs.loc[used].reset_index(drop=True)
     table["target"] = arr["target"]
+    table["factor"] = arr["factor"]
+    table["series"] = [_series(r, span) for (_, r), span in zip(table.iterrows(), arr["span"])]
     cols = list(obs.columns) + ["reason"]
     return ResolvedObservations(table, pd.DataFrame(skipped, columns=cols), names, **arr)
+
+
+def _series(r, span: float) -> str:
+    """A series label: indicator and kind, with the span of a growth rate over several years and
+    the base of a multiple (figures of one series share a comparison)."""
+    extra = ""
+    if r["kind"] == "growth_rate" and span != 1:
+        extra = f", {span:g}-year average"
+    elif r["kind"] == "multiple":
+        extra = f" of {float(r['base_year']):g}"
+    elif r["kind"] == "share" and r["denominator"]:
+        extra = f" of {r['denominator']}"
+    return f"{r['indicator']} ({r['kind']}{extra})"
 
 
 def _time_index(times: np.ndarray, year: float, where: str, what: str) -> int:

@@ -40,7 +40,8 @@ def fit_statistics(observations: pd.DataFrame) -> pd.DataFrame:
     """One row per series (indicator and kind) of a calibration's observations (with ``value`` and
     ``predicted``): n, RMSE, MAPE (%), R2, U_M, U_S, U_C, and the mean standardised residual."""
     rows = []
-    for (ind, kind), g in observations.groupby(["indicator", "kind"], sort=False):
+    key = "series" if "series" in observations else ["indicator", "kind"]
+    for label, g in observations.groupby(key, sort=False):
         a, p = g["value"].to_numpy(float), g["predicted"].to_numpy(float)
         n = len(a)
         sst = float(((a - a.mean()) ** 2).sum())
@@ -50,7 +51,7 @@ def fit_statistics(observations: pd.DataFrame) -> pd.DataFrame:
         t = theil(p, a)
         rows.append(
             {
-                "series": f"{ind} ({kind})",
+                "series": label if isinstance(label, str) else f"{label[0]} ({label[1]})",
                 "n": n,
                 "rmse": float(np.sqrt(t["mse"])),
                 "mape_pct": mape,
@@ -110,31 +111,37 @@ def plot_fit(results, *, series: list[str] | None = None, interval: float = 0.9,
     obs = results.observations
     fitted = results.fitted
     tdim = next(d for d in fitted.dims if d != "draw")
-    keys = list(dict.fromkeys(zip(obs["indicator"], obs["kind"])))
+    keys = list(dict.fromkeys(obs["series"]))
     if series is not None:
-        keys = [k for k in keys if f"{k[0]} ({k[1]})" in series or k[0] in series]
+        keys = [k for k in keys if k in series or k.split(" (")[0] in series]
     n = max(len(keys), 1)
     cols = min(ncols, n)
     rows = -(-n // cols)
     fig = Figure(figsize=(4.2 * cols, 3.0 * rows), layout="constrained")
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     q = (1 - interval) / 2
-    for ax, (ind, kind) in zip(axes, keys):
-        g = obs[(obs["indicator"] == ind) & (obs["kind"] == kind)]
+    for ax, key in zip(axes, keys):
+        g = obs[obs["series"] == key]
         first = g.iloc[0]
+        kind = first["kind"]
         years, band = _series_path(fitted, first, tdim, "draws")
         _, point = _series_path(fitted, first, tdim, "point")
+        if kind == "level" or (kind == "share" and not first.get("denominator")):
+            band, point = band / float(first["factor"]), point / float(first["factor"])  # the figures' units
         if band.shape[0] > 1:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # years before a growth rate's span: all NaN
                 lo, hi = np.nanquantile(band, [q, 1 - q], axis=0)
             ax.fill_between(years, lo, hi, alpha=0.25, label=f"model {interval:.0%}")
-        ax.plot(years, point[0], lw=1.5, label="model")
+        few = np.isfinite(point[0]).sum() < 3  # e.g. a 10-year average: one year has a value
+        ax.plot(years, point[0], lw=1.5, marker="s" if few else None, label="model")
+        if few and band.shape[0] > 1:
+            ax.errorbar(years, point[0], yerr=np.abs(np.vstack([point[0] - lo, hi - point[0]])), fmt="none")
         logs = kind in ("level", "multiple")
         val, sd = g["value"].to_numpy(float), g["sd"].to_numpy(float)
         err = np.vstack([val - val * np.exp(-sd), val * np.exp(sd) - val]) if logs else sd
         ax.errorbar(g["year"], val, yerr=err, fmt="o", ms=4, color="k", label="observed")
-        ax.set_title(f"{ind} ({kind})", fontsize=9)
+        ax.set_title(key, fontsize=9)
         ax.set_xlabel(tdim)
         units = str(first["unit"])
         ax.set_ylabel(units if units else "1", fontsize=8)
