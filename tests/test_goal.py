@@ -131,3 +131,32 @@ def test_cli_goal_unknown_target_is_one_clear_error(capsys):
     rc = main(["goal", "--target", "health_cluster", "--lever", "cluster_investment_share_health"])
     assert rc == 2
     assert "did you mean health_cluster_output_2025" in capsys.readouterr().err
+
+
+def test_goal_under_a_calibration_uses_its_draws():
+    """Calibrating g to a history narrows its spread; the goal's P(target) curve then rises more
+    steeply (g no longer spans its whole prior) and the run records the calibration."""
+    from jzsim.calibration import Calibration
+
+    g_true = 0.06
+    years = np.arange(0.0, 11.0, 2.0)
+    obs = pd.DataFrame(
+        dict(
+            indicator="y",
+            year=years,
+            value=(1 + g_true * DT) ** (years / DT),
+            unit="t",
+            kind="level",
+            sd=0.02,
+            confidence="official",
+            source="user: synthetic",
+        )
+    )
+    res = Calibration(model(), obs, ["g"], fixed={"y0": 1.0}).fit("ml")
+    assert res.params["g"] == pytest.approx(g_true, rel=1e-3)
+    kw = dict(model=model(), targets=targets(), draws=2000, grid=9, iterations=1)
+    prior = goal_seek("y_reaches_k", "y0", 0.8, **kw)
+    post = goal_seek("y_reaches_k", "y0", 0.8, calibration=res, **kw)
+    assert post.curve.attrs["calibration_hash"] == res.hash
+    steep = lambda r: np.abs(np.diff(r.curve["p_met"].values)).max()  # noqa: E731
+    assert steep(post) > steep(prior)
