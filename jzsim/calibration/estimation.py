@@ -46,8 +46,8 @@ PLAN_FREE_PARAMETERS = (
     "va_primary_base",
     "pop_base",
     "urbanisation_base",
-    "birth_rate_base",
-    "death_rate",
+    "fertility_base",
+    "capital_per_job_growth",
     "net_migration_rate",
     "rural_urban_migration_rate",
     "income_elasticity_urban",
@@ -73,6 +73,10 @@ class Calibration:
         Parameters to fit (each needs a range: ``low`` and ``high``).
     fixed : mapping, optional
         Parameter name -> number fixed in every evaluation (e.g. the back-cast's start values).
+    prior_modes : mapping, optional
+        Fitted parameter -> a value its prior is moved to (e.g. its 2010 start value, where the
+        declared distribution is about 2020): the nominal value and mode become it, and the range
+        is scaled by ``value / declared value`` (widened to include it when that is not positive).
     backend : {"numpy", "numba"}, default "numpy"
     **settings
         ``start``, ``stop``, ``dt``, ``method`` of the runs (default: the model's).
@@ -91,6 +95,7 @@ class Calibration:
         params: Sequence[str] = (),
         *,
         fixed: Mapping[str, float] | None = None,
+        prior_modes: Mapping[str, float] | None = None,
         backend: str = "numpy",
         **settings: Any,
     ):
@@ -120,6 +125,11 @@ class Calibration:
         if len(set(params)) != len(params):
             raise ValueError(f"params {params} name a parameter twice")
         all_params = run_parameters(self.cm, self.fixed, None)
+        for name, v in (prior_modes or {}).items():
+            if name not in params:
+                raise ValueError(f"prior_modes names {name!r}, which is not among the fitted params {params}")
+            i = next(i for i, p in enumerate(all_params) if p.name == name)
+            all_params[i] = _moved(all_params[i], float(v))
         self.parameters = [next(p for p in all_params if p.name == n) for n in params]
         for p in self.parameters:
             if p.low is None or p.high is None or not p.low < p.high:
@@ -347,6 +357,22 @@ def _invert(H: np.ndarray, floor: float | None = None) -> tuple[np.ndarray, dict
     }
 
 
+def _moved(p, v: float):
+    """``p`` with its prior moved to nominal value ``v`` (see ``prior_modes``)."""
+    from dataclasses import replace
+
+    if p.low is None or p.high is None:
+        return replace(p, value=v)
+    if p.value > 0 and v > 0:
+        lo, hi = p.low * v / p.value, p.high * v / p.value
+    else:
+        lo, hi = min(p.low, v), max(p.high, v)
+    valid = getattr(p, "valid", None)
+    if valid is not None:
+        lo, hi = max(lo, valid.low), min(hi, valid.high)
+    return replace(p, value=v, low=min(lo, v), high=max(hi, v), source=f"calibrated: prior moved to {v:g} ({p.source})")
+
+
 def _as_prior(p):
     """A parameter whose declared distribution can be drawn from for start points."""
     from dataclasses import replace
@@ -379,15 +405,18 @@ def plan_calibration(
     """
     from jzsim import plan
 
-    start = getattr(plan, "BACKCAST_START", 2010.0)
-    stop = getattr(plan, "BASE_YEAR", 2020.0) if stop is None else float(stop)
+    start = plan.BACKCAST_START
+    stop = plan.BASE_YEAR if stop is None else float(stop)
     model = plan.plan_model(start=start, stop=stop) if model is None else model
-    fixed = plan.backcast_parameters() if hasattr(plan, "backcast_parameters") else {}
+    start_values = plan.backcast_parameters()
     declared = set(model.build().nominal())
     if params is None:
-        params = [n for n in PLAN_FREE_PARAMETERS if n in declared and n not in fixed]
-    fixed = {k: v for k, v in fixed.items() if k not in set(params)}
-    return Calibration(model, observations, params, fixed=fixed, backend=backend, start=start, stop=stop)
+        params = [n for n in PLAN_FREE_PARAMETERS if n in declared]
+    fixed = {k: v for k, v in start_values.items() if k not in set(params)}
+    priors = {k: v for k, v in start_values.items() if k in set(params)}
+    return Calibration(
+        model, observations, params, fixed=fixed, prior_modes=priors, backend=backend, start=start, stop=stop
+    )
 
 
 def normal_quantile(alpha: float) -> float:
