@@ -56,3 +56,23 @@ def test_bad_input_is_one_line_naming_the_field_with_exit_code_2(capsys, argv, f
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and field in err and err.startswith("jzsim: error:")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run"],
+        ["compare", "plan"],
+        ["sweep", "tfp_growth", "0.01"],
+        ["sensitivity"],
+        ["discover"],
+        ["report"],
+    ],
+)
+def test_commands_that_run_draws_share_seed_draws_out_and_quiet(argv):
+    """The same option names mean the same thing across commands (#17 item 8)."""
+    from jzsim.cli.main import parser
+
+    a = parser().parse_args([*argv, "--seed", "3", "--draws", "10", "--out", "x.nc", "--quiet"])
+    assert a.seed == 3 and a.draws == 10
+    assert "x.nc" in {getattr(a, k, None) for k in ("output", "out")}

@@ -21,7 +21,7 @@ def add_parsers(sub) -> None:
     c.add_argument("--seed", type=int, default=0)
     c.add_argument("--steps", type=int, default=1000, help="mcmc: steps per walker (default 1000)")
     c.add_argument("--walkers", type=int, default=None, help="mcmc: ensemble size (default max(8k, 64))")
-    c.add_argument("--output", "-o", help="write the results to this netCDF file")
+    c.add_argument("--out", "-o", "--output", dest="output", help="write the results to this netCDF file")
     c.add_argument("--plot", help="write the fit plot to this image file")
     c.set_defaults(func=cmd_calibrate)
     g = sub.add_parser("goal", help="smallest lever setting meeting a target with a given probability")

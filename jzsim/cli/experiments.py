@@ -24,8 +24,14 @@ def _common(p: argparse.ArgumentParser, draws: int) -> None:
     p.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
     p.add_argument("--sampler", choices=("random", "lhs", "sobol"), default="random", help="default: random")
     p.add_argument("--backend", choices=("numpy", "numba"), default="numpy", help="kernel (default numpy)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--output", "-o", help="write the results: .nc (netCDF), .zarr (zarr) or .csv (a long table)")
+    p.add_argument("--quiet", "-q", "--no-progress", dest="no_progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--out",
+        "-o",
+        "--output",
+        dest="output",
+        help="write the results: .nc (netCDF), .zarr (zarr) or .csv (a long table)",
+    )
 
 
 def add_parsers(sub) -> None:

@@ -352,11 +352,12 @@ def parser() -> argparse.ArgumentParser:
         "--threads", type=int, default=None, help="numpy backend: threads per chunk (default: every usable CPU)"
     )
     r.add_argument("--set", action="append", metavar="NAME=VALUE", help="fix a parameter at VALUE in every draw")
-    r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    r.add_argument("--quiet", "-q", "--no-progress", dest="no_progress", action="store_true", help="no progress bar")
     r.add_argument(
-        "--output",
-        "-o",
         "--out",
+        "-o",
+        "--output",
+        dest="output",
         help="write the results: .nc (netCDF), .zarr (zarr; with --backend dask written chunk by chunk, "
         "and the same command resumes it) or .csv (a long table)",
     )
