@@ -17,7 +17,14 @@ NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 
 def test_there_are_notebooks():
     names = {p.stem for p in NOTEBOOKS}
-    assert {"00_quickstart", "03_monte_carlo_and_targets", "04_sensitivity_and_discovery"} <= names
+    assert {
+        "00_quickstart",
+        "03_monte_carlo_and_targets",
+        "04_sensitivity_and_discovery",
+        "05_scenarios_and_levers",
+        "06_water_balance",
+        "07_calibration",
+    } <= names
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])

@@ -103,6 +103,36 @@ def test_water_balance_by_source_and_use(mc):
         plots.water_balance_chart(mc, by="sector")
 
 
+def test_aquifer_chart_deterministic_and_monte_carlo(det):
+    fig = plots.aquifer_chart(det)
+    assert isinstance(fig, Figure) and len(fig.axes) == 4
+    for j, layer in enumerate(("shallow", "deep")):
+        top, bottom = fig.axes[j], fig.axes[2 + j]
+        assert _bands(top) == [] and _bands(bottom) == []  # one draw: lines only
+        lines = {ln.get_label(): ln for ln in top.lines if not ln.get_label().startswith("_")}
+        assert set(lines) == {"recharge", "pumping", "balance"}
+        for what in ("recharge", "pumping", "balance"):
+            np.testing.assert_allclose(lines[what].get_ydata(), det[f"groundwater_{what}_{layer}"].values[0])
+        # the balance drawn is recharge minus pumping, as the water sector defines it
+        np.testing.assert_allclose(
+            lines["balance"].get_ydata(), lines["recharge"].get_ydata() - lines["pumping"].get_ydata(), atol=1e-9
+        )
+        assert top.get_ylabel() == f"{layer} layer [100 million m3/year]"
+        rise = next(ln for ln in bottom.lines if ln.get_label() == "level rise")
+        np.testing.assert_allclose(rise.get_ydata(), det[f"groundwater_level_rise_{layer}"].values[0])
+        np.testing.assert_array_equal(rise.get_xdata(), np.arange(2020, 2036))
+        assert bottom.get_ylabel() == f"{layer} level change [m per year]" and bottom.get_xlabel() == "year"
+    mc = jzsim.monte_carlo(draws=200, seed=3, progress=False, outputs=list(plots.AQUIFER_OUTPUTS))
+    fig = plots.aquifer_chart(mc)
+    for j, layer in enumerate(("shallow", "deep")):
+        top, bottom = fig.axes[j], fig.axes[2 + j]
+        assert len(_bands(top)) == 3 and len(_bands(bottom)) == 1  # p05-p95 of each line
+        med = next(ln for ln in top.lines if ln.get_label() == "pumping (median, 5-95% band)")
+        np.testing.assert_allclose(med.get_ydata(), mc[f"groundwater_pumping_{layer}"].sel(statistic="p50").values)
+    with pytest.raises(KeyError, match="groundwater_level_rise_deep"):
+        plots.aquifer_chart(det.drop_vars("groundwater_level_rise_deep"))
+
+
 def test_sensitivity_bars():
     from jzsim.analysis.sensitivity import sobol
 

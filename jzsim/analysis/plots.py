@@ -27,9 +27,11 @@ import xarray as xr
 
 __all__ = [
     "FIGURE_OUTPUTS",
+    "AQUIFER_OUTPUTS",
     "fan_chart",
     "clusters_chart",
     "water_balance_chart",
+    "aquifer_chart",
     "sensitivity_bars",
     "scenario_comparison",
     "prim_trajectory",
@@ -48,6 +50,7 @@ _UNIT_WORDS = {
     "yuan/person/year": "yuan per person per year",
     "1/year": "per year",
     "m3/wanyuan": "m3 per 10,000 yuan",
+    "m/year": "m per year",
 }
 _BANDS = (("p05", "p95", 0.18, "5-95% of draws"), ("p25", "p75", 0.35, "25-75% of draws"))
 
@@ -313,6 +316,92 @@ def water_balance_chart(ds: xr.Dataset, *, by: str = "source", title: str | None
     )
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="upper left", ncol=2)
+    return fig
+
+
+#: Outputs :func:`aquifer_chart` reads, per layer: ``jzsim.monte_carlo(outputs=AQUIFER_OUTPUTS)``
+AQUIFER_OUTPUTS = tuple(
+    f"groundwater_{what}_{layer}"
+    for layer in ("shallow", "deep")
+    for what in ("recharge", "pumping", "balance", "level_rise")
+)
+
+
+def aquifer_chart(ds: xr.Dataset, *, title: str | None = None):
+    """The two aquifer layers side by side: per-layer balance (top) and water-level change (bottom).
+
+    Top row, per layer (shallow, deep): recharge (all inflow other than pumping: rainfall and
+    irrigation return, lateral inflow, leakage), pumping, and their difference, the layer's balance
+    (storage change), in 100 million m3/year. Bottom row: the water-level rise per year in m/year
+    (negative: falling), with a zero line. A Monte Carlo summary (``statistic`` dim) or per-draw
+    results are drawn as median with a 5-95% band; a deterministic run as single lines.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Results with the variables in :data:`AQUIFER_OUTPUTS` (``groundwater_recharge_shallow``,
+        ``groundwater_pumping_deep``, ``groundwater_level_rise_deep``, ...).
+    title : str, optional
+        Figure title; default "Aquifer layers: balance and water-level change".
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Four axes: ``[balance shallow, balance deep, level shallow, level deep]``.
+    """
+    from matplotlib.figure import Figure
+
+    missing = [v for v in AQUIFER_OUTPUTS if v not in ds]
+    if missing:
+        raise KeyError(
+            f"results have no {', '.join(repr(m) for m in missing)} "
+            "(run with jzsim.analysis.plots.AQUIFER_OUTPUTS among the outputs)"
+        )
+    fig = Figure(figsize=(10, 6.5), layout="constrained")
+    axes = fig.subplots(2, 2, sharex=True)
+    flows = (("recharge", "recharge", "C0"), ("pumping", "pumping", "C3"), ("balance", "balance", "black"))
+    for j, layer in enumerate(("shallow", "deep")):
+        ax = axes[0, j]
+        for what, label, color in flows:
+            q = _quantiles(ds[f"groundwater_{what}_{layer}"])
+            q = {k: v for k, v in q.items() if k in ("p05", "p50", "p95")}
+            t = q["p50"][_tdim(q["p50"])].values
+            if "p05" in q:
+                ax.fill_between(t, q["p05"].values, q["p95"].values, color=color, alpha=0.15, lw=0)
+            ax.plot(
+                t,
+                q["p50"].values,
+                color=color,
+                lw=2,
+                ls="--" if what == "balance" else "-",
+                label=label + (" (median, 5-95% band)" if "p05" in q else ""),
+            )
+        ax.axhline(0.0, color="grey", lw=0.8)
+        units = ds[f"groundwater_balance_{layer}"].attrs.get("units", "yi_m3/year")
+        ax.set_ylabel(f"{layer} layer [{unit_label(units)}]")
+        ax.set_title(f"{layer.capitalize()} aquifer: recharge, pumping and balance")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="best")
+        ax = axes[1, j]
+        da = ds[f"groundwater_level_rise_{layer}"]
+        q = {k: v for k, v in _quantiles(da).items() if k in ("p05", "p50", "p95")}
+        t = q["p50"][_tdim(q["p50"])].values
+        if "p05" in q:
+            ax.fill_between(t, q["p05"].values, q["p95"].values, color="C2", alpha=0.2, lw=0)
+        ax.plot(
+            t,
+            q["p50"].values,
+            color="C2",
+            lw=2,
+            label="level rise" + (" (median, 5-95% band)" if "p05" in q else ""),
+        )
+        ax.axhline(0.0, color="grey", lw=0.8)
+        ax.set_xlabel("year")
+        ax.set_ylabel(f"{layer} level change [{unit_label(da.attrs.get('units', 'm/year'))}]")
+        ax.set_title(f"{layer.capitalize()} aquifer: water-level rise (negative: falling)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="best")
+    fig.suptitle(title or "Aquifer layers: balance and water-level change")
     return fig
 
 
