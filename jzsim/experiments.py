@@ -81,7 +81,8 @@ def monte_carlo(
     sampler : {"random", "lhs", "sobol"}, default "random"
     outputs : sequence of str, optional
         Variables to summarise (default, for the plan model: the target indicators and
-        :data:`jzsim.plan.HEADLINE`; for another model: every output).
+        :data:`jzsim.plan.HEADLINE`; for another model: every output). With a target registry, the
+        targets' indicators are added to the ones given, so every target is still evaluated.
     targets : pandas.DataFrame, optional
         Target registry (default, for the plan model: :func:`jzsim.analysis.targets.load_targets`;
         for another model: none).
@@ -146,6 +147,8 @@ def monte_carlo(
         attrs.update(calibration_hash=calibration.hash, calibration_parameters=", ".join(drawn))
     if outputs is None and is_plan:
         outputs = plan_outputs(model, table)
+    elif outputs is not None and table is not None:
+        outputs = with_indicators(model, outputs, table)
     return run_monte_carlo(
         model,
         draws,
@@ -190,6 +193,15 @@ def _plan_targets() -> pd.DataFrame:
     from jzsim.analysis.targets import load_targets
 
     return load_targets()
+
+
+def with_indicators(model, outputs: Sequence[str], targets: pd.DataFrame) -> list[str]:
+    """``outputs`` followed by the target indicators (and references) the model has that are not
+    among them, so that asking for a few outputs never turns a target into "not modelled"."""
+    if isinstance(outputs, str):
+        raise TypeError(f"outputs is {outputs!r}; allowed: a list of output names, e.g. [{outputs!r}]")
+    asked = list(outputs)
+    return asked + [n for n in plan_outputs(model, targets, headline=False) if n not in asked]
 
 
 def plan_outputs(model, targets: pd.DataFrame | None, headline: bool = True) -> list[str]:

@@ -167,3 +167,14 @@ def test_a_sweep_runs_on_top_of_a_scenario():
     for s, v in enumerate(values):
         ds = jzsim.monte_carlo(300, seed=2, scenario="water-squeeze", params={"investment_rate": v}, progress=False)
         np.testing.assert_array_equal(sw["n_met"].isel(setting=s).values, ds["n_met"].values)
+
+
+def test_asking_for_a_few_outputs_still_evaluates_every_target():
+    """``outputs=[...]`` used to replace the target indicators, so targets quietly became
+    "not modelled"; now the indicators are added and the verdicts equal the default run's."""
+    few = jzsim.monte_carlo(draws=800, seed=2, outputs=["gdp_real"], progress=False)
+    full = jzsim.monte_carlo(draws=800, seed=2, progress=False)
+    assert "gdp_real" in few
+    np.testing.assert_array_equal(few["modelled"].values, full["modelled"].values)
+    np.testing.assert_array_equal(few["n_met"].values, full["n_met"].values)
+    assert bool(few["modelled"].sel(target="groundwater_balance_2022"))
