@@ -177,3 +177,30 @@ def test_packaged_parameters_pass():
     errors = f[f["severity"] == "error"]
     assert errors.empty, errors.to_string()
     assert np.all(f.columns == ["file", "name", "field", "value", "problem", "severity"])
+
+
+def test_every_data_row_names_its_own_source():
+    """Each row of every data file cites its source in full (plan chapter and line, ``public:``,
+    ``assumption:`` ...), never "same as above", which breaks when rows are sorted or filtered."""
+    from importlib import resources
+
+    import pandas as pd
+
+    from jzsim.params import SOURCE_PREFIXES
+
+    root = resources.files("jzsim.data")
+    files = [f for f in root.iterdir() if f.name.endswith(".csv")]
+    files += [f for f in root.joinpath("parameters").iterdir() if f.name.endswith(".csv")]
+    checked = 0
+    for f in files:
+        df = pd.read_csv(f)
+        if "source" not in df:
+            continue
+        for i, s in df["source"].astype(str).items():
+            assert not s.lower().startswith("same"), f"{f.name} row {i}: source {s!r} refers to another row"
+            if f.name.startswith(("observations", "start_values")) or f.parent.name == "parameters":
+                assert s.startswith(SOURCE_PREFIXES), (
+                    f"{f.name} row {i}: source {s!r}; allowed prefixes {SOURCE_PREFIXES}"
+                )
+            checked += 1
+    assert checked > 200
