@@ -10,7 +10,7 @@ from jzsim.engine import Model, Ref, Sector
 from jzsim.engine import functions as F
 from jzsim.engine.expr import Expr
 
-__all__ = ["default_sectors", "start_year", "trend"]
+__all__ = ["default_sectors", "start_year", "toward", "trend"]
 
 
 def start_year(m: Model) -> Ref:
@@ -24,6 +24,14 @@ def start_year(m: Model) -> Ref:
     if "start_year" not in m:
         m.stock("start_year", m.time, "year", description="first simulated year of the run (t0)")
     return m.ref("start_year")
+
+
+def toward(base: Expr, target: Expr, progress: Expr) -> Expr:
+    """A lever moving from its start value to its policy value along a path:
+    ``base + (target - base) * progress``, with ``progress`` in [0, 1] (0 at the start of the
+    policy, 1 once it is in force). Units those of ``base`` and ``target``.
+    """
+    return base + (target - base) * progress
 
 
 def default_sectors() -> dict[str, Sector]:

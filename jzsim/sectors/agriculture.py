@@ -52,7 +52,7 @@ from __future__ import annotations
 
 from jzsim.engine import Model, Sector
 from jzsim.engine import functions as F
-from jzsim.sectors import start_year, trend
+from jzsim.sectors import start_year, toward, trend
 
 
 class Agriculture(Sector):
@@ -71,19 +71,19 @@ class Agriculture(Sector):
         )
         fallow = m.aux(
             "fallow_share",
-            p.fallow_share_base + (p.fallow_share_policy - p.fallow_share_base) * prog,
+            toward(p.fallow_share_base, p.fallow_share_policy, prog),
             "1",
             description="seasonally fallowed share of the planned grain area (lever)",
         )
         rainfed = m.aux(
             "rainfed_share",
-            p.rainfed_share_base + (p.rainfed_share_policy - p.rainfed_share_base) * prog,
+            toward(p.rainfed_share_base, p.rainfed_share_policy, prog),
             "1",
             description="rain-fed (dry-farmed) share of the grain sown area (lever)",
         )
         planned = m.aux(
             "grain_area_planned",
-            p.grain_area_base + (p.grain_area_target - p.grain_area_base) * prog,
+            toward(p.grain_area_base, p.grain_area_target, prog),
             "mu",
             description="grain area sown if fallow stayed at its start-year share",
         )

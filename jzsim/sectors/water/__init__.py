@@ -62,6 +62,7 @@ import xarray as xr
 
 from jzsim.engine import Model, Sector
 from jzsim.engine import functions as F
+from jzsim.sectors import toward
 from jzsim.sectors.water import aquifer, demand
 from jzsim.sectors.water.allocation import LINKS, SOURCES, USES, Link, allocate, link_name
 
@@ -177,9 +178,7 @@ class Water(Sector):
         )
         cap_t = m.aux(
             "transferred_capacity",
-            p.transferred_capacity_base
-            + (p.transferred_capacity_policy - p.transferred_capacity_base) * path(p.transfer_switch_year)
-            + irr_t,
+            toward(p.transferred_capacity_base, p.transferred_capacity_policy, path(p.transfer_switch_year)) + irr_t,
             "yi_m3/year",
             description="transferred Yangtze water (江水) available",
         )

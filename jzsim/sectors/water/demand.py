@@ -38,7 +38,7 @@ from __future__ import annotations
 from jzsim.engine import Model
 from jzsim.engine import functions as F
 from jzsim.engine.expr import Expr
-from jzsim.sectors import start_year, trend
+from jzsim.sectors import start_year, toward, trend
 
 
 def declare(m: Model, prog: Expr) -> dict[str, Expr]:
@@ -47,7 +47,7 @@ def declare(m: Model, prog: Expr) -> dict[str, Expr]:
     t0 = start_year(m)
     irr_price = m.aux(
         "irrigation_water_price",
-        p.irrigation_price_base + (p.irrigation_price_policy - p.irrigation_price_base) * prog,
+        toward(p.irrigation_price_base, p.irrigation_price_policy, prog),
         "yuan/m**3",
         description="irrigation water price (plan ch.23 L230 计量收费)",
     )
@@ -83,7 +83,7 @@ def declare(m: Model, prog: Expr) -> dict[str, Expr]:
     )
     ind_price = m.aux(
         "industry_water_price",
-        p.industry_price_base + (p.industry_price_policy - p.industry_price_base) * prog,
+        toward(p.industry_price_base, p.industry_price_policy, prog),
         "yuan/m**3",
         description="industrial water price",
     )
@@ -116,7 +116,7 @@ def declare(m: Model, prog: Expr) -> dict[str, Expr]:
     )
     lake = m.aux(
         "water_demand_lake",
-        p.ecology_demand_base + (p.ecology_demand_policy - p.ecology_demand_base) * prog,
+        toward(p.ecology_demand_base, p.ecology_demand_policy, prog),
         "yi_m3/year",
         description="Hengshui Lake and wetland water demand",
     )
