@@ -597,28 +597,18 @@ class _Importer:
         if f == "pulse":
             need(2, 3)
             return self._pulse(args, where)
-        if f in ("smth1", "smth3", "smthn"):
-            order = {"smth1": 1, "smth3": 3}.get(f)
+        if f in ("smth1", "smth3", "smthn", "delay1", "delay3", "delayn"):
+            smooth = f.startswith("smth")
+            order = {"smth1": 1, "smth3": 3, "delay1": 1, "delay3": 3}.get(f)
             if order is None:
                 need(3, 4)
                 order, init = _whole(args[2], where), (args[3] if n == 4 else None)
             else:
                 need(2, 3)
                 init = args[2] if n == 3 else None
-            name = self._hidden("smooth")
-            m.smooth(name, args[0], self._time(args[1]), self._units_of(args[0]), order=order, initial=init)
-            m.mark_internal(name)
-            return Ref(name)
-        if f in ("delay1", "delay3", "delayn"):
-            order = {"delay1": 1, "delay3": 3}.get(f)
-            if order is None:
-                need(3, 4)
-                order, init = _whole(args[2], where), (args[3] if n == 4 else None)
-            else:
-                need(2, 3)
-                init = args[2] if n == 3 else None
-            name = self._hidden("delay")
-            m.delay(name, args[0], self._time(args[1]), self._rate_units(args[0]), order=order, initial=init)
+            name = self._hidden("smooth" if smooth else "delay")
+            block, units = (m.smooth, self._units_of) if smooth else (m.delay, self._rate_units)
+            block(name, args[0], self._time(args[1]), units(args[0]), order=order, initial=init)
             m.mark_internal(name)
             return Ref(name)
         if f == "trend":
