@@ -32,12 +32,12 @@ def main() -> None:
     a = ap.parse_args()
 
     import jzsim
-    from jzsim.experiments import _plan_targets, plan_outputs
+    from jzsim.experiments import plan_outputs
 
     model = jzsim.plan_model()
     p = jzsim.load_parameters()[a.lever]
     values = np.linspace(p.low, p.high, a.settings)
-    outputs = plan_outputs(model, _plan_targets(), headline=False)
+    outputs = plan_outputs(model, model.targets, headline=False)
     common = dict(draws=a.draws, seed=1, backend=a.backend, progress=False)
     all_columns = jzsim.Execution(chunk_size=a.settings * a.draws)
 

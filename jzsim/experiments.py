@@ -80,12 +80,14 @@ def monte_carlo(
         (and, for ``"lhs"``, on ``draws``).
     sampler : {"random", "lhs", "sobol"}, default "random"
     outputs : sequence of str, optional
-        Variables to summarise (default, for the plan model: the target indicators and
-        :data:`jzsim.plan.HEADLINE`; for another model: every output). With a target registry, the
+        Variables to summarise (default, for a model with a target registry such as the plan's:
+        the target indicators and those of :data:`jzsim.plan.HEADLINE` it has; for another
+        model: every output). With a target registry, the
         targets' indicators are added to the ones given, so every target is still evaluated.
     targets : pandas.DataFrame, optional
-        Target registry (default, for the plan model: :func:`jzsim.analysis.targets.load_targets`;
-        for another model: none).
+        Target registry (default: the model's own, :attr:`jzsim.engine.Model.targets`, which
+        :func:`jzsim.plan_model` sets to :func:`jzsim.analysis.targets.load_targets`; none for a
+        model without).
     quantiles : sequence of float, default (0.05, 0.25, 0.5, 0.75, 0.95)
     n_bins : int, default 1000
         Histogram bins per variable and year for quantiles.
@@ -139,7 +141,7 @@ def monte_carlo(
     from jzsim.data import data_hash
 
     name, model, params, uncertainty, is_plan = _resolve(scenario, model, params, uncertainty)
-    table = _plan_targets() if targets is None and is_plan else targets
+    table = model.targets if targets is None else targets
     attrs = {"scenario": name, "data_hash": data_hash()}
     if calibration is not None:
         drawn = calibration.uncertainty(start=settings.get("start", model.settings["start"]))
@@ -186,13 +188,7 @@ def _resolve(scenario, model, params, uncertainty):
         uncertainty = {**dict(getattr(sc, "uncertainty", None) or {}), **dict(uncertainty or {})}
         model = model if model is not None else _scenario_model(sc)
     model = plan_model() if model is None else model
-    return str(getattr(sc, "name", scenario)), model, params, uncertainty, model.name == "jizhou_plan"
-
-
-def _plan_targets() -> pd.DataFrame:
-    from jzsim.analysis.targets import load_targets
-
-    return load_targets()
+    return str(getattr(sc, "name", scenario)), model, params, uncertainty, model.targets is not None
 
 
 def with_indicators(model, outputs: Sequence[str], targets: pd.DataFrame) -> list[str]:
@@ -328,7 +324,7 @@ def sweep(
 
     grid = _settings(lever, values)
     name, model, params, uncertainty, is_plan = _resolve(scenario, model, params, uncertainty)
-    table = _plan_targets() if targets is None and is_plan else targets
+    table = model.targets if targets is None else targets
     if table is None:
         raise ValueError("sweep needs targets: pass targets= (a target table) for your own model")
     return run_sweep(

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from jzsim.data.targets import load_targets
 from jzsim.engine import Model, Sector
 from jzsim.params import Parameter, load_parameters
 
@@ -120,6 +121,7 @@ def plan_model(
         m.add_sector(s)
     for name in schedules:
         _refuse_closed_form(m, name)
+    m.targets = load_targets()
     return m
 
 

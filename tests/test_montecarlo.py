@@ -354,3 +354,25 @@ def test_per_draw_outcomes(backend):
     plain = monte_carlo(**{**kw, "outcomes": False})
     assert "target_met" not in plain and "parameters" not in plain
     np.testing.assert_array_equal(plain["n_met"].values, ds["n_met"].values)
+
+
+def test_a_model_carries_its_own_target_registry():
+    """``Model.targets`` is the registry checked when a call gives none: a user's model that sets
+    it is checked like the plan, and the plan's registry belongs to the model, not to its name."""
+    m = _uniform_model()
+    kw = dict(draws=2000, seed=4, outputs=["indicator"], progress=False)
+    assert "p_met" not in monte_carlo(model=m, **kw)
+    m.targets = _threshold_target(0.7)
+    own = monte_carlo(model=m, **kw)
+    given = monte_carlo(model=_uniform_model(), targets=_threshold_target(0.7), **kw)
+    assert list(own["target"].values) == ["x_high"]
+    np.testing.assert_array_equal(own["n_met"].values, given["n_met"].values)
+    assert own["n_met"].values[0] > 0
+
+    from jzsim import plan_model
+
+    plan = plan_model()
+    plan.name = "my_copy_of_the_plan"
+    ds = monte_carlo(model=plan, draws=64, seed=1, progress=False)
+    assert "gdp_growth_2021_2025" in set(ds["target"].values)
+    assert set(ds["target"].values) == set(plan.targets["id"])

@@ -166,6 +166,16 @@ class Model:
         (reported in results, never checked or converted, any text allowed), as XMILE tools
         treat them: :func:`jzsim.io.read_xmile` imports models this way.
 
+    Attributes
+    ----------
+    targets : pandas.DataFrame or None
+        The model's default target registry (the columns of :func:`jzsim.data.targets.load_targets`),
+        checked by :func:`jzsim.monte_carlo`, :func:`jzsim.compare` and :func:`jzsim.sweep` when
+        they are given no ``targets=``; :func:`jzsim.plan_model` sets the plan's. ``None`` (the
+        default): no targets unless the call gives them.
+    scenario : jzsim.scenarios.Scenario or None
+        The scenario a plan model was built with.
+
     Examples
     --------
     >>> from jzsim.engine import Model
@@ -208,6 +218,7 @@ class Model:
         self._compiled: CompiledModel | None = None
         self.params = _Params(self)
         self.scenario: Any = None  # the resolved scenario a plan model was built with (jzsim.plan)
+        self.targets: Any = None  # default target registry (a DataFrame) that Monte Carlo checks
 
     # ------------------------------------------------------------------ declaring
     def _add(self, var: Variable) -> Ref:
