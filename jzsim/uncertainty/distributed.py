@@ -518,52 +518,70 @@ def as_dask_execution(execution: Execution | None) -> DaskExecution:
     return DaskExecution(chunk_size=getattr(execution, "chunk_size", None), threads=getattr(execution, "threads", None))
 
 
-def _sweep_task(spec: RunSpec, levers, values, a: int, b: int) -> dict[str, np.ndarray]:
-    """One kernel call of a sweep (draws ``a..b-1`` under every setting): its tally increments."""
-    from jzsim.uncertainty.sweep import _increments, _run_block
+def _sweep_task(spec: RunSpec, levers, values, c: int, a: int, b: int) -> dict[str, np.ndarray]:
+    """Kernel call ``c`` of a sweep (draws ``a..b-1`` under every setting): its tally increments,
+    checkpointed in the sweep's store when there is one."""
+    from jzsim.uncertainty.sweep import _increments, _run_block, checkpoint
 
     plan, _, chunks = _worker_state(spec)
     _set_numba_threads(spec)
     rows = [next(i for i, p in enumerate(plan.parameters) if p.name == name) for name in levers]
+    t0 = time.perf_counter()
     with _NUMBA_LOCK if plan.backend == "numba" else _nolock():
         value, met = _run_block(plan, chunks, rows, values, a, b)
-    return _increments(value, met, len(values))
+    inc = _increments(value, met, len(values))
+    if spec.store is not None:
+        checkpoint(_worker_store(spec.store), c, a, b, inc, time.perf_counter() - t0)
+    return inc
 
 
-def sweep_tally(model, draws, kwargs, plan, levers, values, ex: DaskExecution, progress) -> dict[str, Any]:
+def sweep_tally(
+    model, draws, kwargs, plan, levers, values, ex: DaskExecution, progress, store=None, done=frozenset()
+) -> dict[str, Any]:
     """:func:`jzsim.uncertainty.sweep._sweep_chunks` on a Dask cluster: one task per kernel call
-    (the same calls), increments added in call order, so the tally has the in-process bits."""
+    (the same calls), increments added in call order, so the tally has the in-process bits. Calls
+    in ``done`` are read from ``store``; the others are checkpointed there by the workers."""
     from distributed import as_completed
     from tqdm.auto import tqdm
 
-    n_set, n_tg = len(values), len(plan.targets.ids)
-    per_call = max(1, plan.chunk // n_set)
-    calls = [(a, min(plan.draws, a + per_call)) for a in range(0, plan.draws, per_call)]
+    from jzsim.uncertainty.sweep import _calls, add_increments, new_tally
+
+    calls = _calls(plan, len(values))
     key = hashlib.sha256(f"{_model_hash(plan)}|sweep|{kwargs}|{levers}|{values.tobytes().hex()}".encode()).hexdigest()
+    path = None if store is None else str(store.path)
     spec = RunSpec(
-        _declaration(model), int(draws), dict(kwargs), key[:16], plan.chunk, False, False, None, ex.threads_per_worker
+        _declaration(model), int(draws), dict(kwargs), key[:16], plan.chunk, False, False, path, ex.threads_per_worker
     )
-    tally: dict[str, Any] = {k: np.zeros((n_set, n_tg)) for k in ("met", "value_sum", "value_n", "diff_sum", "diff_sq")}
-    tally["calls"] = 0
+    tally = new_tally(len(values), len(plan.targets.ids))
     bar = tqdm(total=plan.draws, unit="draw", delay=1.0, disable=None if progress is None else not progress)
-    client, owned = _client(ex)
+    todo = [c for c in range(len(calls)) if c not in done]
+    client, owned = _client(ex) if todo else (None, False)
+    futures: dict[Any, int] = {}
     try:
-        remote = spec  # in each task (about 100 kB): no transfers between workers
-        futures = {
-            client.submit(_sweep_task, remote, levers, values, a, b, pure=False): i for i, (a, b) in enumerate(calls)
+        futures = {  # the spec travels in each task (about 100 kB): no transfers between workers
+            client.submit(_sweep_task, spec, levers, values, c, *calls[c], pure=False): c for c in todo
         }
         ready, nxt = {}, 0
-        for fut in as_completed(futures):
-            ready[futures[fut]] = fut.result()
-            fut.release()
-            while nxt in ready:
-                for k, inc in ready.pop(nxt).items():
-                    tally[k] += inc
-                tally["calls"] += 1
+
+        def fold_ready():
+            nonlocal nxt
+            while nxt < len(calls) and (nxt in done or nxt in ready):
+                add_increments(tally, store.summary(nxt) if nxt in done else ready.pop(nxt))
                 bar.update(calls[nxt][1] - calls[nxt][0])
                 nxt += 1
+
+        fold_ready()
+        for fut in as_completed(futures) if futures else ():
+            ready[futures[fut]] = fut.result()
+            fut.release()
+            fold_ready()
     finally:
         bar.close()
+        if futures:
+            try:
+                client.cancel(list(futures))
+            except Exception:  # pragma: no cover - the cluster is already gone
+                pass
         _close(client, owned)
     return tally
 
