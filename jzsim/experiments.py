@@ -471,6 +471,8 @@ def compare(
 
         return open_run(root.path)
     res = xr.concat(runs, dim=pd.Index([sc.name for sc in resolved], name="scenario"), combine_attrs="drop_conflicts")
+    # fixed-width strings, as the target ids: zarr writes an object index as variable-length strings
+    res = res.assign_coords(scenario=np.array([sc.name for sc in resolved]))
     n = mets[0].shape[0]
     s1, s2 = _paired_sums(mets)
     modelled = np.where(res["modelled"].isel(scenario=0).values, 1.0, np.nan)
