@@ -101,6 +101,26 @@ def test_sweep_resume_recomputes_only_calls_without_a_marker(tmp_path, client):
     assert_same(ref, ds)
 
 
+def test_sweep_disk_full_is_one_clear_error_and_keeps_earlier_calls(tmp_path, monkeypatch):
+    import errno
+
+    path = tmp_path / "sweep.zarr"
+    write = RunStore.write_summary
+
+    def full_at_call_4(self, c, state):
+        if c == 4:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return write(self, c, state)
+
+    monkeypatch.setattr(RunStore, "write_summary", full_at_call_4)
+    with pytest.raises(OSError, match="disk full .* calls finished before are intact: free space and run the same"):
+        jzsim.sweep(LEVER, GRID, out=path, **SWEEP, **KW)
+    assert RunStore(path).done() == {0, 1, 2, 3}
+    monkeypatch.setattr(RunStore, "write_summary", write)
+    assert_same(jzsim.sweep(LEVER, GRID, **SWEEP, **KW), jzsim.sweep(LEVER, GRID, out=path, **SWEEP, **KW))
+    assert RunStore(path).computed() == list(range(SWEEP_CALLS))
+
+
 def test_sweep_resume_with_another_seed_or_grid_is_refused(tmp_path):
     path = tmp_path / "sweep.zarr"
     jzsim.sweep(LEVER, GRID, out=path, **SWEEP, **KW)

@@ -140,6 +140,16 @@ def run_sweep(
         raise KeyboardInterrupt(
             f"sweep interrupted; finished kernel calls are kept in {ckpt.path}: run the same command again to resume"
         ) from None
+    except OSError as exc:
+        from jzsim.uncertainty.store import is_disk_full
+
+        if ckpt is None or not is_disk_full(exc):
+            raise
+        raise OSError(
+            exc.errno,
+            f"disk full while writing to {ckpt.path} ({exc}); the kernel calls finished before are intact: "
+            "free space and run the same command again to resume",
+        ) from exc
     elapsed = time.perf_counter() - t0
     ds = _sweep_dataset(plan, levers, values, tally)
     ds.attrs.update(
