@@ -8,6 +8,7 @@ knows nothing of the plan; the plan's defaults are applied here.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -436,7 +437,7 @@ def compare(
         root = _compare_store(out, resolved, draws, seed, sampler, outputs, backend, execution, settings)
     finished = root is not None and root.complete()  # then the members only check their manifests
     runs, mets, resumed = [], [], 0
-    with _shared_cluster(backend, execution, start=not finished) as execution:
+    with _one_cluster(backend, execution, start=not finished) as execution:
         for i, sc in enumerate(resolved):
             ex = execution
             if root is not None:
@@ -519,8 +520,8 @@ def _paired_sums(mets: Sequence[xr.DataArray], step: int = 1 << 20) -> tuple[np.
 
 def _compare_store(out, resolved, draws, seed, sampler, outputs, backend, execution, settings):
     """The comparison's top-level :class:`~jzsim.uncertainty.store.RunStore`, created or checked."""
-    from jzsim.uncertainty.montecarlo import _version
     from jzsim.uncertainty.store import RunStore
+    from jzsim.version import __version__
 
     if backend != "dask":
         raise ValueError(
@@ -539,11 +540,20 @@ def _compare_store(out, resolved, draws, seed, sampler, outputs, backend, execut
         "sampler": sampler,
         "outputs": None if outputs is None else list(outputs),
         "settings": {k: settings[k] for k in sorted(settings)},
-        "jzsim_version": _version("jzsim") or "0.0.0+unknown",
+        "jzsim_version": __version__,
     }
     root = RunStore(Path(out).resolve())
     root.open(manifest, None)
     return root
+
+
+def _one_cluster(backend: str, execution, start: bool):
+    """``backend="dask"`` without a client: one LocalCluster for every scenario (not one each)."""
+    if backend != "dask":
+        return contextlib.nullcontext(execution)
+    from jzsim.uncertainty.distributed import shared_cluster
+
+    return shared_cluster(execution, start=start)
 
 
 def _member(root, i: int, name: str) -> Path:
@@ -551,31 +561,6 @@ def _member(root, i: int, name: str) -> Path:
     import re
 
     return root.meta / "members" / f"{i:02d}-{re.sub(r'[^A-Za-z0-9_.-]', '_', name)}.zarr"
-
-
-class _shared_cluster:
-    """``backend="dask"`` without a client: one LocalCluster for every scenario (not one each)."""
-
-    def __init__(self, backend: str, execution, start: bool = True):
-        self.backend, self.execution, self.start, self.client = backend, execution, start, None
-
-    def __enter__(self):
-        if self.backend != "dask":
-            return self.execution
-        from jzsim.uncertainty.distributed import _client, as_dask_execution
-
-        ex = as_dask_execution(self.execution)
-        if ex.client is not None or not self.start:
-            return ex
-        self.client, _ = _client(ex)
-        return replace(ex, client=self.client)
-
-    def __exit__(self, *exc):
-        if self.client is not None:
-            from jzsim.uncertainty.distributed import _close
-
-            _close(self.client, True)
-        return False
 
 
 def comparison_table(ds: xr.Dataset) -> pd.DataFrame:

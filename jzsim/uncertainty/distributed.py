@@ -32,6 +32,7 @@ this; a half-written chunk has no marker and is simply written again).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import threading
@@ -62,7 +63,7 @@ from jzsim.uncertainty.montecarlo import (
 from jzsim.uncertainty.sampling import BLOCK
 from jzsim.uncertainty.summaries import QUANTILES, Accumulator
 
-__all__ = ["DaskExecution", "run_distributed"]
+__all__ = ["DaskExecution", "run_distributed", "shared_cluster"]
 
 
 @dataclass(frozen=True)
@@ -627,6 +628,22 @@ def sweep_tally(
                 pass
         _close(client, owned)
     return tally
+
+
+@contextlib.contextmanager
+def shared_cluster(execution: Execution | None, start: bool = True):
+    """``execution`` as a :class:`DaskExecution` whose client serves every run made inside the
+    ``with`` block: the user's client, or a ``LocalCluster`` started once here and closed at the
+    end (without it each run starts its own). ``start=False``: no cluster is started."""
+    ex = as_dask_execution(execution)
+    if ex.client is not None or not start:
+        yield ex
+        return
+    client, _ = _client(ex)
+    try:
+        yield replace(ex, client=client)
+    finally:
+        _close(client, True)
 
 
 def _close(client, owned: bool) -> None:
