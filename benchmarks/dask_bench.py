@@ -23,6 +23,15 @@ Usage::
     PYTHONPATH=$PWD python benchmarks/dask_bench.py --draws 10000000 --kill-resume 30 90
         [--json benchmarks/results/dask_kill_resume.json]
 
+    PYTHONPATH=$PWD python benchmarks/dask_bench.py --draws 10000000 --pairs 2
+        [--json benchmarks/results/dask_pairs_1e7.json]
+
+The third form times the user's two commands, each in a fresh process, interleaved (dask,
+in-process, dask, in-process ...) so that the load of other jobs falls on both alike:
+``jzsim run --draws N --backend dask --kernel numba --workers 2`` (cluster start, worker imports,
+plan build and kernel load included) against ``jzsim run --draws N --backend numba``; with the
+1-minute load average before each run, and peak RSS of the command and of each worker.
+
 The second form is the issue's closing check: ``jzsim run --draws N --backend dask --out sweep.zarr``
 SIGKILLed after 30 chunks, again after 90, then run to the end, against ``jzsim run --draws N
 --backend numba`` (in-process): wall times, peak RSS of the command and of each worker, chunks
@@ -149,6 +158,30 @@ def kill_resume(draws: int, kill_at: list[int], directory: Path) -> dict:
     return out
 
 
+def cli_pairs(draws: int, pairs: int, workers: int, directory: Path) -> dict:
+    """``pairs`` x (dask CLI run, in-process numba CLI run), each a fresh process, interleaved."""
+    import sys
+
+    base = [sys.executable, "-m", "jzsim.cli.main", "run", "--draws", str(draws), "--no-progress"]
+    cmds = {
+        "dask": base + ["--backend", "dask", "--kernel", "numba", "--workers", str(workers)],
+        "in_process": base + ["--backend", "numba"],
+    }
+    out: dict = {"draws": draws, "workers": workers, "cpus": os.cpu_count(), "runs": []}
+    for i in range(pairs):
+        for name, cmd in cmds.items():
+            load = os.getloadavg()[0]
+            r = _cli(cmd, None, directory / "none.zarr")
+            r.pop("chunks_done")
+            out["runs"].append({"pair": i, "run": name, "load_1min_before": load, **r})
+            print(json.dumps(out["runs"][-1]), flush=True)
+    for name in cmds:
+        out[f"{name}_wall_s"] = [r["wall_s"] for r in out["runs"] if r["run"] == name]
+    out["ratio_per_pair"] = [d / p for d, p in zip(out["dask_wall_s"], out["in_process_wall_s"])]
+    out["ratio_of_medians"] = statistics.median(out["dask_wall_s"]) / statistics.median(out["in_process_wall_s"])
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--draws", type=int, default=1_000_000)
@@ -165,7 +198,15 @@ def main() -> None:
         metavar="CHUNKS",
         help="instead: the CLI run of --draws to a store, SIGKILLed after these many chunks, resumed",
     )
+    ap.add_argument("--pairs", type=int, default=None, help="instead: interleaved CLI pairs (dask, in-process)")
     a = ap.parse_args()
+    if a.pairs is not None:
+        with tempfile.TemporaryDirectory(prefix="jzsim_pairs_", dir=os.environ.get("JZSIM_BENCH_DIR")) as d:
+            res = cli_pairs(a.draws, a.pairs, a.workers, Path(d))
+        print(json.dumps(res, indent=1))
+        if a.json:
+            Path(a.json).write_text(json.dumps(res, indent=1) + "\n")
+        return
     if a.kill_resume is not None:
         with tempfile.TemporaryDirectory(prefix="jzsim_kill_", dir=os.environ.get("JZSIM_BENCH_DIR")) as d:
             res = kill_resume(a.draws, a.kill_resume, Path(d))

@@ -21,9 +21,12 @@ from jzsim.version import __version__
 
 
 def open_run(path):
-    """Open a run stored by ``backend="dask"`` with a ``store`` as a Dask-backed Dataset.
+    """Open a stored run, sweep or comparison as a Dask-backed Dataset.
 
-    ``jzsim run --backend dask --out run.zarr`` writes one; see :func:`jzsim.uncertainty.store.open_run`.
+    Stores are written by ``monte_carlo`` with ``backend="dask"`` and a ``store``, by
+    ``sweep(..., out=path)`` and by ``compare(..., backend="dask", out=path)``;
+    ``jzsim run|sweep|compare --backend dask --out x.zarr`` write them; see
+    :func:`jzsim.uncertainty.store.open_run`.
     """
     from jzsim.uncertainty.store import open_run as _open_run
 

@@ -8,8 +8,10 @@ knows nothing of the plan; the plan's defaults are applied here.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -284,6 +286,7 @@ def sweep(
     backend: str = "numpy",
     execution: Execution | None = None,
     progress: bool | None = None,
+    out: str | Path | None = None,
     **settings: Any,
 ) -> xr.Dataset:
     """P(target met) as a function of one or more levers, over the same parameter draws.
@@ -304,6 +307,13 @@ def sweep(
     seed, sampler, scenario, model, params, uncertainty, targets, backend, execution, progress, **settings
         As in :func:`monte_carlo` (the sweep runs on top of ``scenario``); ``execution.chunk_size`` is the number of kernel columns
         (settings x draws) per call. A lever may not also be in ``params``.
+    out : str or Path, optional
+        A ``.zarr`` directory where the sweep is checkpointed kernel call by kernel call (with any
+        backend; with ``"dask"`` the workers write it) and the result is written at the end. An
+        interrupted sweep restarts with the same call and computes only the calls not finished; a
+        store made for another sweep (seed, draws, levers, grid, scenario, model, jzsim version
+        ...) is refused, naming what differs. The result is returned read back from it
+        (Dask-backed); :func:`jzsim.open_run` opens it later.
 
     Returns
     -------
@@ -342,6 +352,7 @@ def sweep(
         progress=progress,
         run_settings=settings,
         attrs={"scenario": name, "data_hash": data_hash()},
+        store=out,
     )
 
 
@@ -376,6 +387,7 @@ def compare(
     execution: Execution | None = None,
     progress: bool | None = None,
     outcomes: bool = False,
+    out: str | Path | None = None,
     **settings: Any,
 ) -> xr.Dataset:
     """Scenarios side by side over the same parameter draws, with paired differences.
@@ -397,9 +409,19 @@ def compare(
     model : jzsim.engine.Model, optional
         The model of scenarios that do not build their own (default: the plan model).
     targets, sampler, outputs, backend, execution, progress, **settings
-        As in :func:`monte_carlo`.
+        As in :func:`monte_carlo`. With ``backend="dask"`` and no ``client`` in ``execution``, one
+        ``LocalCluster`` serves every scenario.
     outcomes : bool, default False
         Also keep ``target_met(scenario, draw, target)``.
+    out : str or Path, optional
+        ``backend="dask"`` only: a ``.zarr`` directory holding one resumable Monte Carlo store per
+        scenario (``_jzsim/members/<i>-<name>.zarr``, checkpointed chunk by chunk by the workers,
+        see :mod:`jzsim.uncertainty.store`) and, once all are done, the comparison itself. An
+        interrupted comparison restarts with the same call and computes only the chunks not
+        finished; a store made for another comparison (scenario list, seed, draws, sampler,
+        outputs, jzsim version; a scenario's model or overrides, checked by its member store) is
+        refused, naming what differs. The result is returned read back from it (Dask-backed);
+        :func:`jzsim.open_run` opens it later.
 
     Returns
     -------
@@ -410,42 +432,135 @@ def compare(
         :func:`comparison_table` prints it.
     """
     resolved = _scenarios(scenarios)
-    runs, mets = [], []
-    for sc in resolved:
-        ds = monte_carlo(
-            draws,
-            scenario=sc,
-            model=None if _is_scenario(sc) else _scenario_model(sc) or model,
-            targets=targets,
-            seed=seed,
-            sampler=sampler,
-            outputs=outputs,
-            backend=backend,
-            execution=execution,
-            progress=progress,
-            outcomes=True,
-            **settings,
-        )
-        mets.append(ds["target_met"].values)
-        runs.append(ds.drop_vars(["target_met", "target_value", "parameters", "parameter_units", "parameter", "draw"]))
-    out = xr.concat(runs, dim=pd.Index([sc.name for sc in resolved], name="scenario"), combine_attrs="drop_conflicts")
+    root = None
+    if out is not None:
+        root = _compare_store(out, resolved, draws, seed, sampler, outputs, backend, execution, settings)
+    finished = root is not None and root.complete()  # then the members only check their manifests
+    runs, mets, resumed = [], [], 0
+    with _one_cluster(backend, execution, start=not finished) as execution:
+        for i, sc in enumerate(resolved):
+            ex = execution
+            if root is not None:
+                ex = replace(execution, store=str(_member(root, i, sc.name)))
+            ds = monte_carlo(
+                draws,
+                scenario=sc,
+                model=None if _is_scenario(sc) else _scenario_model(sc) or model,
+                targets=targets,
+                seed=seed,
+                sampler=sampler,
+                outputs=outputs,
+                backend=backend,
+                execution=ex,
+                progress=progress,
+                outcomes=True,
+                **settings,
+            )
+            if ds.attrs.get("interrupted"):
+                kept = f"; finished chunks are kept in {root.path}: run the same command again to resume"
+                raise KeyboardInterrupt(f"compare interrupted in scenario {sc.name!r}" + (kept if root else ""))
+            mets.append(ds["target_met"])
+            resumed += int(ds.attrs.get("chunks_resumed", 0))
+            run = ds.drop_vars(["target_met", "target_value", "parameters", "parameter_units", "parameter", "draw"])
+            if root is not None:  # the in-memory run's attrs (not the member's store) and no zarr encodings
+                run.attrs = {k: v for k, v in ds.attrs.items() if k not in ("store", "chunks_resumed")}
+                for v in run.variables.values():
+                    v.encoding = {}
+            runs.append(run)
+    if finished:
+        from jzsim.uncertainty.store import open_run
+
+        return open_run(root.path)
+    res = xr.concat(runs, dim=pd.Index([sc.name for sc in resolved], name="scenario"), combine_attrs="drop_conflicts")
+    # fixed-width strings, as the target ids: zarr writes an object index as variable-length strings
+    res = res.assign_coords(scenario=np.array([sc.name for sc in resolved]))
     n = mets[0].shape[0]
-    d = np.stack([m.astype(np.int8) - mets[0].astype(np.int8) for m in mets])  # (scenario, draw, target)
-    modelled = np.where(out["modelled"].isel(scenario=0).values, 1.0, np.nan)
-    out["p_met_diff"] = (
+    s1, s2 = _paired_sums(mets)
+    modelled = np.where(res["modelled"].isel(scenario=0).values, 1.0, np.nan)
+    diff = s1 / n
+    var = (s2 - n * diff**2) / max(n - 1, 1)
+    res["p_met_diff"] = (
         ("scenario", "target"),
-        d.mean(axis=1) * modelled,
+        diff * modelled,
         {"units": "1", "description": "p_met minus the first scenario's, over the same draws (paired)"},
     )
-    out["p_met_diff_se"] = (
+    res["p_met_diff_se"] = (
         ("scenario", "target"),
-        d.std(axis=1, ddof=1) / np.sqrt(n) * modelled,
+        np.sqrt(np.maximum(var, 0) / n) * modelled,
         {"units": "1", "description": "standard error of p_met_diff: sd of per-draw differences / sqrt(n)"},
     )
     if outcomes:
-        out["target_met"] = (("scenario", "draw", "target"), np.stack(mets), {"description": "per-draw verdicts"})
-    out.attrs.update(scenarios=", ".join(sc.name for sc in resolved), draws=int(n), seed=int(seed))
-    return out
+        met = xr.concat([m.drop_vars("draw", errors="ignore") for m in mets], dim="scenario").data
+        res["target_met"] = (("scenario", "draw", "target"), met, {"description": "per-draw verdicts"})
+    res.attrs.update(scenarios=", ".join(sc.name for sc in resolved), draws=int(n), seed=int(seed))
+    if root is None:
+        return res
+    from jzsim.uncertainty.store import open_run
+
+    res.attrs.update(store=str(root.path), chunks_resumed=resumed)
+    root.write_result(res)
+    return open_run(root.path)
+
+
+def _paired_sums(mets: Sequence[xr.DataArray], step: int = 1 << 20) -> tuple[np.ndarray, np.ndarray]:
+    """Per scenario and target: the sum and the sum of squares of the per-draw differences of
+    verdicts from the first scenario, counted in integers over blocks of ``step`` draws (exact, so
+    the same bits however the verdicts are stored), as float arrays ``(scenario, target)``."""
+    n = mets[0].shape[0]
+    s1 = np.zeros((len(mets), mets[0].shape[1]), dtype=np.int64)
+    s2 = np.zeros_like(s1)
+    for a in range(0, n, step):
+        ref = np.asarray(mets[0][a : a + step].values, dtype=np.int8)
+        for i, m in enumerate(mets[1:], start=1):
+            d = np.asarray(m[a : a + step].values, dtype=np.int8) - ref
+            s1[i] += d.sum(axis=0, dtype=np.int64)
+            s2[i] += np.abs(d).sum(axis=0, dtype=np.int64)  # d is -1, 0 or 1: d**2 == |d|
+    return s1.astype(float), s2.astype(float)
+
+
+def _compare_store(out, resolved, draws, seed, sampler, outputs, backend, execution, settings):
+    """The comparison's top-level :class:`~jzsim.uncertainty.store.RunStore`, created or checked."""
+    from jzsim.uncertainty.store import RunStore
+    from jzsim.version import __version__
+
+    if backend != "dask":
+        raise ValueError(
+            f"out= with backend={backend!r}: allowed with backend='dask' only (its chunks are checkpointed); "
+            "write an in-process comparison with ds.to_zarr(path) or ds.to_netcdf(path)"
+        )
+    if not str(out).rstrip("/").endswith(".zarr"):
+        raise ValueError(f"out is {str(out)!r}; allowed: a path ending in .zarr")
+    if getattr(execution, "store", None) is not None:
+        raise ValueError("compare takes out=, not execution.store: each scenario gets its own store under out")
+    manifest = {
+        "kind": "compare",
+        "scenarios": [sc.name for sc in resolved],
+        "seed": int(seed),
+        "draws": int(draws),
+        "sampler": sampler,
+        "outputs": None if outputs is None else list(outputs),
+        "settings": {k: settings[k] for k in sorted(settings)},
+        "jzsim_version": __version__,
+    }
+    root = RunStore(Path(out).resolve())
+    root.open(manifest, None)
+    return root
+
+
+def _one_cluster(backend: str, execution, start: bool):
+    """``backend="dask"`` without a client: one LocalCluster for every scenario (not one each)."""
+    if backend != "dask":
+        return contextlib.nullcontext(execution)
+    from jzsim.uncertainty.distributed import shared_cluster
+
+    return shared_cluster(execution, start=start)
+
+
+def _member(root, i: int, name: str) -> Path:
+    """Scenario ``i``'s store inside the comparison's."""
+    import re
+
+    return root.meta / "members" / f"{i:02d}-{re.sub(r'[^A-Za-z0-9_.-]', '_', name)}.zarr"
 
 
 def comparison_table(ds: xr.Dataset) -> pd.DataFrame:

@@ -32,6 +32,7 @@ this; a half-written chunk has no marker and is simply written again).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import threading
@@ -62,7 +63,7 @@ from jzsim.uncertainty.montecarlo import (
 from jzsim.uncertainty.sampling import BLOCK
 from jzsim.uncertainty.summaries import QUANTILES, Accumulator
 
-__all__ = ["DaskExecution", "run_distributed"]
+__all__ = ["DaskExecution", "run_distributed", "shared_cluster"]
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,38 @@ class RunSpec:
     fields: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Packed:
+    """A :class:`RunSpec` pickled once by the caller: each task carries these bytes (copied, not
+    pickled again: about 170 kB for the plan model), and a worker unpickles them only at the run's
+    first task on it (:meth:`unpack`). Pickling the model for every task cost about 4 ms in the
+    caller and 6 ms on the worker per chunk."""
+
+    key: str
+    blob: bytes
+
+    @classmethod
+    def of(cls, spec: RunSpec) -> Packed:
+        import cloudpickle
+
+        return cls(f"{spec.key}|{spec.store}", cloudpickle.dumps(spec))  # (the key leaves the store out)
+
+    def unpack(self) -> RunSpec:
+        with _WORKER_LOCK:
+            spec = _WORKER_SPECS.get(self.key)
+        if spec is None:
+            import pickle
+
+            spec = pickle.loads(self.blob)
+            with _WORKER_LOCK:
+                while len(_WORKER_SPECS) >= 2:
+                    _WORKER_SPECS.pop(next(iter(_WORKER_SPECS)))
+                _WORKER_SPECS[self.key] = spec
+        return spec
+
+
+#: On each worker process: run key -> its RunSpec, unpickled once (see Packed)
+_WORKER_SPECS: dict[str, RunSpec] = {}
 #: On each worker process: run key -> (plan, per-thread chunk state). Built at the run's first chunk
 #: on that worker, reused by its later chunks; only ever filled inside worker tasks.
 _WORKER_PLANS: dict[str, Any] = {}
@@ -183,7 +216,8 @@ class _ChunkAccumulator(Accumulator):
             "b_m2": np.concatenate([b[3] for b in self.blocks]),
             "min": self.min.copy(),
             "max": self.max.copy(),
-            "hist": self.hist.copy(),
+            # a chunk's counts fit 32 bits (chunks are far below 2**32 draws): half the bytes sent
+            "hist": self.hist.astype(np.uint32),
         }
 
 
@@ -242,8 +276,10 @@ def _set_numba_threads(spec: RunSpec) -> None:
         numba.set_num_threads(max(1, min(spec.numba_threads, numba.config.NUMBA_NUM_THREADS)))
 
 
-def _edges_task(spec: RunSpec):
-    """Histogram edges from the trajectories of the first 4096 draws (as the in-process run)."""
+def _edges_task(packed: Packed):
+    """Histogram edges from the trajectories of the first 4096 draws (as the in-process run). Run
+    on every worker at the start, it also builds each worker's plan and loads its kernel."""
+    spec = packed.unpack()
     plan, acc, chunks = _worker_state(spec)
     _set_numba_threads(spec)
     n0 = min(BLOCK, plan.draws)
@@ -252,6 +288,13 @@ def _edges_task(spec: RunSpec):
         res = chunks.trajectories(Pm, 1)
     pilot = Accumulator(len(plan.names), plan.nt, plan.n_bins)
     pilot.set_edges(res[:, :n0, :])
+    if plan.fused and acc.lo is None:  # load the compiled summarising kernel too, not at the first chunk
+        acc.lo, acc.width, acc.inv_width = pilot.lo, pilot.width, pilot.inv_width
+        try:
+            with _NUMBA_LOCK:
+                chunks.integrate(0, n0, 0)
+        finally:  # the chunks take the caller's edges
+            acc.lo = acc.width = acc.inv_width = None
     return pilot.lo, pilot.width, pilot.inv_width
 
 
@@ -263,8 +306,9 @@ class _nolock:
         return False
 
 
-def _chunk_task(spec: RunSpec, c: int, a: int, b: int, edges) -> dict[str, Any]:
+def _chunk_task(packed: Packed, c: int, a: int, b: int, edges) -> dict[str, Any]:
     """Run chunk ``c`` (draws ``a..b-1``) on this worker; write it to the store if there is one."""
+    spec = packed.unpack()
     plan, acc, chunks = _worker_state(spec, edges)
     _set_numba_threads(spec)
     acc.reset()
@@ -518,54 +562,88 @@ def as_dask_execution(execution: Execution | None) -> DaskExecution:
     return DaskExecution(chunk_size=getattr(execution, "chunk_size", None), threads=getattr(execution, "threads", None))
 
 
-def _sweep_task(spec: RunSpec, levers, values, a: int, b: int) -> dict[str, np.ndarray]:
-    """One kernel call of a sweep (draws ``a..b-1`` under every setting): its tally increments."""
-    from jzsim.uncertainty.sweep import _increments, _run_block
+def _sweep_task(packed: Packed, levers, values, c: int, a: int, b: int) -> dict[str, np.ndarray]:
+    """Kernel call ``c`` of a sweep (draws ``a..b-1`` under every setting): its tally increments,
+    checkpointed in the sweep's store when there is one."""
+    from jzsim.uncertainty.sweep import _increments, _run_block, checkpoint
 
+    spec = packed.unpack()
     plan, _, chunks = _worker_state(spec)
     _set_numba_threads(spec)
     rows = [next(i for i, p in enumerate(plan.parameters) if p.name == name) for name in levers]
+    t0 = time.perf_counter()
     with _NUMBA_LOCK if plan.backend == "numba" else _nolock():
         value, met = _run_block(plan, chunks, rows, values, a, b)
-    return _increments(value, met, len(values))
+    inc = _increments(value, met, len(values))
+    if spec.store is not None:
+        checkpoint(_worker_store(spec.store), c, a, b, inc, time.perf_counter() - t0)
+    return inc
 
 
-def sweep_tally(model, draws, kwargs, plan, levers, values, ex: DaskExecution, progress) -> dict[str, Any]:
+def sweep_tally(
+    model, draws, kwargs, plan, levers, values, ex: DaskExecution, progress, store=None, done=frozenset()
+) -> dict[str, Any]:
     """:func:`jzsim.uncertainty.sweep._sweep_chunks` on a Dask cluster: one task per kernel call
-    (the same calls), increments added in call order, so the tally has the in-process bits."""
+    (the same calls), increments added in call order, so the tally has the in-process bits. Calls
+    in ``done`` are read from ``store``; the others are checkpointed there by the workers."""
     from distributed import as_completed
     from tqdm.auto import tqdm
 
-    n_set, n_tg = len(values), len(plan.targets.ids)
-    per_call = max(1, plan.chunk // n_set)
-    calls = [(a, min(plan.draws, a + per_call)) for a in range(0, plan.draws, per_call)]
+    from jzsim.uncertainty.sweep import _calls, add_increments, new_tally
+
+    calls = _calls(plan, len(values))
     key = hashlib.sha256(f"{_model_hash(plan)}|sweep|{kwargs}|{levers}|{values.tobytes().hex()}".encode()).hexdigest()
+    path = None if store is None else str(store.path)
     spec = RunSpec(
-        _declaration(model), int(draws), dict(kwargs), key[:16], plan.chunk, False, False, None, ex.threads_per_worker
+        _declaration(model), int(draws), dict(kwargs), key[:16], plan.chunk, False, False, path, ex.threads_per_worker
     )
-    tally: dict[str, Any] = {k: np.zeros((n_set, n_tg)) for k in ("met", "value_sum", "value_n", "diff_sum", "diff_sq")}
-    tally["calls"] = 0
+    tally = new_tally(len(values), len(plan.targets.ids))
     bar = tqdm(total=plan.draws, unit="draw", delay=1.0, disable=None if progress is None else not progress)
-    client, owned = _client(ex)
+    todo = [c for c in range(len(calls)) if c not in done]
+    client, owned = _client(ex) if todo else (None, False)
+    futures: dict[Any, int] = {}
     try:
-        remote = spec  # in each task (about 100 kB): no transfers between workers
-        futures = {
-            client.submit(_sweep_task, remote, levers, values, a, b, pure=False): i for i, (a, b) in enumerate(calls)
-        }
+        packed = Packed.of(spec)  # in each task (bytes): no transfers between workers
+        futures = {client.submit(_sweep_task, packed, levers, values, c, *calls[c], pure=False): c for c in todo}
         ready, nxt = {}, 0
-        for fut in as_completed(futures):
-            ready[futures[fut]] = fut.result()
-            fut.release()
-            while nxt in ready:
-                for k, inc in ready.pop(nxt).items():
-                    tally[k] += inc
-                tally["calls"] += 1
+
+        def fold_ready():
+            nonlocal nxt
+            while nxt < len(calls) and (nxt in done or nxt in ready):
+                add_increments(tally, store.summary(nxt) if nxt in done else ready.pop(nxt))
                 bar.update(calls[nxt][1] - calls[nxt][0])
                 nxt += 1
+
+        fold_ready()
+        for fut in as_completed(futures) if futures else ():
+            ready[futures[fut]] = fut.result()
+            fut.release()
+            fold_ready()
     finally:
         bar.close()
+        if futures:
+            try:
+                client.cancel(list(futures))
+            except Exception:  # pragma: no cover - the cluster is already gone
+                pass
         _close(client, owned)
     return tally
+
+
+@contextlib.contextmanager
+def shared_cluster(execution: Execution | None, start: bool = True):
+    """``execution`` as a :class:`DaskExecution` whose client serves every run made inside the
+    ``with`` block: the user's client, or a ``LocalCluster`` started once here and closed at the
+    end (without it each run starts its own). ``start=False``: no cluster is started."""
+    ex = as_dask_execution(execution)
+    if ex.client is not None or not start:
+        yield ex
+        return
+    client, _ = _client(ex)
+    try:
+        yield replace(ex, client=client)
+    finally:
+        _close(client, True)
 
 
 def _close(client, owned: bool) -> None:
@@ -611,9 +689,9 @@ def _run_chunks(plan, spec, ex, acc, sinks, store, done, progress):
         edges = store.edges() if store is not None else None
         if todo:
             client, owned = _client(ex)
-            remote = spec  # in each task (about 100 kB): no transfers between workers
+            remote = Packed.of(spec)  # in each task (bytes): no transfers between workers
             if edges is None:
-                edges = client.submit(_edges_task, remote, pure=False).result()
+                edges = _first_edges(client, remote)
                 if store is not None:
                     store.write_edges(edges)
             attempt = uuid.uuid4().hex[:8]  # a new key per call: nothing of an earlier call is reused
@@ -675,6 +753,22 @@ def _run_chunks(plan, spec, ex, acc, sinks, store, done, progress):
         _close(client, owned)
     state.elapsed = time.perf_counter() - t0
     return state, nxt
+
+
+def _first_edges(client, packed: Packed):
+    """The histogram edges, from the first of one :func:`_edges_task` per worker to finish: the
+    others build their worker's plan and load its kernel at the same time, not at its first chunk
+    while the other workers compute (about 1-2 s each for the plan model)."""
+    from distributed import wait
+
+    workers = list(client.scheduler_info().get("workers", {})) or [None]
+    futs = [
+        client.submit(_edges_task, packed, pure=False, workers=None if w is None else [w], allow_other_workers=True)
+        for w in workers
+    ]
+    done, _ = wait(futs, return_when="FIRST_COMPLETED")
+    edges = next(iter(done)).result()
+    return edges
 
 
 def _fold(acc, sinks, summary, bounds, per_draw, names) -> None:

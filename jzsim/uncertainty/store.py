@@ -185,6 +185,11 @@ class RunStore:
         return [json.loads(x)["chunk"] for x in f.read_text().splitlines() if x.strip()]
 
     # ------------------------------------------------------------------ result
+    def complete(self) -> bool:
+        """Whether the finished result was written (its dim's coordinate is in the zarr group)."""
+        m = self.manifest()
+        return m is not None and (self.path / KINDS[m.get("kind", "monte_carlo")][0] / ".zarray").exists()
+
     def write_result(self, ds: xr.Dataset) -> None:
         """Add the summaries and attrs of the finished run (per-draw variables are already there)."""
         ds = ds.drop_indexes("quantile") if "quantile" in ds.indexes else ds
@@ -215,10 +220,18 @@ def is_disk_full(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
+#: what each kind of store holds when complete (a dim of its result), and the call that writes it
+KINDS = {
+    "monte_carlo": ("statistic", "monte_carlo(..., backend='dask', execution=DaskExecution(store=path))"),
+    "sweep": ("setting", "sweep(..., out=path)"),
+    "compare": ("scenario", "compare(..., backend='dask', out=path)"),
+}
+
+
 def open_run(path: str | Path) -> xr.Dataset:
     """A run stored by ``monte_carlo(..., backend="dask", execution=DaskExecution(store=path))``
-    (or ``jzsim run --out path.zarr``), as a Dask-backed ``xarray.Dataset`` with the names, units
-    and attrs of the in-memory run.
+    (``jzsim run --out path.zarr``), ``sweep(..., out=path)`` or ``compare(..., out=path)``, as a
+    Dask-backed ``xarray.Dataset`` with the names, units and attrs of the in-memory result.
 
     Raises ValueError if the run is not complete (resume it with the same command first).
     """
@@ -226,11 +239,14 @@ def open_run(path: str | Path) -> xr.Dataset:
     m = store.manifest()
     if m is None:
         raise ValueError(f"{path} is not a jzsim run store (no {META}/manifest.json)")
+    kind = m.get("kind", "monte_carlo")
+    dim, call = KINDS[kind]
     with _quiet():
         ds = xr.open_zarr(path)
-    if "statistic" not in ds.dims:
+    if dim not in ds.dims:
         raise ValueError(
-            f"{path} holds an unfinished run ({len(store.done())} chunks done); resume it with the same command"
+            f"{path} holds an unfinished {kind.replace('_', ' ')} ({len(store.done())} chunks done); "
+            f"resume it with the same command ({call})"
         )
     if "quantile" in ds.coords:
         ds = ds.set_xindex("quantile")

@@ -6,14 +6,24 @@ setting ``s`` with draws ``a .. a + n - 1``), so every setting sees the same dra
 numbers) and a chunk of all settings is one kernel call, not one call per setting. Target verdicts
 are counted per setting, with paired differences against the first setting.
 
+With ``store`` (a ``.zarr`` path), each kernel call's tally increments are checkpointed as a chunk
+of a :class:`~jzsim.uncertainty.store.RunStore` (summary state, then completion marker), in
+process or on Dask workers; a restarted sweep with the same options computes only the calls
+without a marker and adds every call's increments in call order, so its result has the bits of an
+uninterrupted one. A sweep computes every lever setting in one kernel call, so the checkpoint unit
+is the call (all settings of a block of draws), not one store per setting: that would cost one
+kernel call per setting.
+
 The engine-level driver; :func:`jzsim.sweep` adds the plan's defaults.
 """
 
 from __future__ import annotations
 
 import difflib
+import os
 import time
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -45,6 +55,7 @@ def run_sweep(
     progress: bool | None = None,
     run_settings: Mapping[str, Any] | None = None,
     attrs: Mapping[str, Any] | None = None,
+    store: str | Path | None = None,
 ) -> xr.Dataset:
     """P(target met) for each row of ``settings`` over the same ``draws`` parameter draws.
 
@@ -68,6 +79,11 @@ def run_sweep(
         As in :func:`jzsim.monte_carlo`.
     run_settings : mapping, optional
         ``start``, ``stop``, ``dt``, ``method``.
+    store : str or Path, optional
+        A ``.zarr`` directory where each kernel call is checkpointed and that a restart with the
+        same options resumes (see the module docstring); a store made for another sweep (seed,
+        draws, levers, grid, model, scenario, jzsim version ...) is refused, naming what differs.
+        The result is then read back from it (Dask-backed).
 
     Returns
     -------
@@ -102,20 +118,45 @@ def run_sweep(
         raise ValueError("sweep needs targets: pass a target table (the plan's by default)")
     _check_levers(plan, levers, values, params)
     t0 = time.perf_counter()
-    if dask_ex is None:
-        tally = _sweep_chunks(plan, levers, values, progress)
-    else:
-        from jzsim.uncertainty.distributed import sweep_tally
+    calls = _calls(plan, len(values))
+    attrs = dict(attrs or {})
+    ckpt, done = None, set()
+    if store is not None:
+        ckpt, done = _open_store(store, plan, levers, values, seed, sampler, draws, attrs, len(calls))
+        if ckpt.complete():  # finished before: nothing to compute
+            from jzsim.uncertainty.store import open_run
 
-        tally = sweep_tally(model, draws, kwargs, plan, levers, values, dask_ex, progress)
-        backend = "dask"
+            return open_run(ckpt.path)
+    try:
+        if dask_ex is None:
+            tally = _sweep_chunks(plan, levers, values, progress, ckpt, done)
+        else:
+            from jzsim.uncertainty.distributed import sweep_tally
+
+            tally = sweep_tally(model, draws, kwargs, plan, levers, values, dask_ex, progress, ckpt, done)
+    except KeyboardInterrupt:
+        if ckpt is None:
+            raise
+        raise KeyboardInterrupt(
+            f"sweep interrupted; finished kernel calls are kept in {ckpt.path}: run the same command again to resume"
+        ) from None
+    except OSError as exc:
+        from jzsim.uncertainty.store import is_disk_full
+
+        if ckpt is None or not is_disk_full(exc):
+            raise
+        raise OSError(
+            exc.errno,
+            f"disk full while writing to {ckpt.path} ({exc}); the kernel calls finished before are intact: "
+            "free space and run the same command again to resume",
+        ) from exc
     elapsed = time.perf_counter() - t0
     ds = _sweep_dataset(plan, levers, values, tally)
     ds.attrs.update(
         model=plan.cm.name,
         seed=int(seed),
         sampler=sampler,
-        backend=backend,
+        backend="dask" if dask_ex is not None else backend,
         draws=int(draws),
         settings=len(values),
         kernel_calls=int(tally["calls"]),
@@ -123,8 +164,58 @@ def run_sweep(
         jzsim_version=_version("jzsim") or "0.0.0+unknown",
         uncertain_parameters=", ".join(p.name for p in plan.uncertain),
     )
-    ds.attrs.update(dict(attrs or {}))
-    return ds
+    ds.attrs.update(attrs)
+    if ckpt is None:
+        return ds
+    from jzsim.uncertainty.store import open_run
+
+    ds.attrs.update(store=str(ckpt.path), chunks_resumed=len(done))
+    ckpt.write_result(ds)
+    return open_run(ckpt.path)
+
+
+def _calls(plan, n_set: int) -> list[tuple[int, int]]:
+    """Draws ``(a, b)`` of each kernel call: ``chunk // n_set`` draws under every setting."""
+    per_call = max(1, plan.chunk // n_set)
+    return [(a, min(plan.draws, a + per_call)) for a in range(0, plan.draws, per_call)]
+
+
+def _open_store(path, plan, levers, values, seed, sampler, draws, attrs, n_calls):
+    """``(store, calls done)``: the sweep's :class:`~jzsim.uncertainty.store.RunStore`, created or
+    checked against this sweep's manifest (:class:`~jzsim.uncertainty.store.StoreMismatch` names
+    what differs)."""
+    from jzsim.uncertainty.distributed import _model_hash
+    from jzsim.uncertainty.store import RunStore
+
+    if not str(path).rstrip("/").endswith(".zarr"):
+        raise ValueError(f"out is {str(path)!r}; allowed: a path ending in .zarr")
+    manifest = {
+        "kind": "sweep",
+        "seed": int(seed),
+        "scenario": str(attrs.get("scenario", "")),
+        "sampler": sampler,
+        "model": plan.cm.name,
+        "model_hash": _model_hash(plan),
+        "data_hash": str(attrs.get("data_hash", "")),
+        "jzsim_version": _version("jzsim") or "0.0.0+unknown",
+        "draws": int(draws),
+        "columns_per_call": int(plan.chunk),
+        "kernel_backend": plan.backend,
+        "levers": list(levers),
+        "grid": values.tolist(),
+        "targets": list(plan.targets.ids),
+    }
+    store = RunStore(Path(path).resolve())
+    resumed = store.open(manifest, None)
+    return store, (store.done() & set(range(n_calls)) if resumed else set())
+
+
+def checkpoint(store, c: int, a: int, b: int, inc: Mapping[str, np.ndarray], seconds: float) -> None:
+    """Call ``c``'s increments, then its marker, then a log line (in process or on a worker)."""
+    store.write_summary(c, inc)
+    info = {"a": a, "b": b, "pid": os.getpid(), "seconds": seconds}
+    store.mark_done(c, info)
+    store.log(c, info)
 
 
 def _settings_table(settings: pd.DataFrame) -> tuple[list[str], np.ndarray]:
@@ -157,27 +248,49 @@ def _check_levers(plan, levers: list[str], values: np.ndarray, params) -> None:
         with_overrides(declared, dict(zip(levers, row.tolist())))
 
 
-def _sweep_chunks(plan, levers: list[str], values: np.ndarray, progress: bool | None) -> dict[str, Any]:
-    """Per setting and target: verdict counts, sums of indicator values, paired differences."""
+def _sweep_chunks(
+    plan, levers: list[str], values: np.ndarray, progress: bool | None, store=None, done: set[int] = frozenset()
+) -> dict[str, Any]:
+    """Per setting and target: verdict counts, sums of indicator values, paired differences (the
+    calls in ``done`` read from ``store``, the others computed and, with a store, checkpointed)."""
     from tqdm.auto import tqdm
 
     n_set, n_tg = len(values), len(plan.targets.ids)
-    per_call = max(1, plan.chunk // n_set)  # draws per kernel call, all settings side by side
     chunks = _Chunks(plan, None)
     rows = [next(i for i, p in enumerate(plan.parameters) if p.name == name) for name in levers]
-    tally = {k: np.zeros((n_set, n_tg)) for k in ("met", "value_sum", "value_n", "diff_sum", "diff_sq")}
-    tally["calls"] = 0
+    tally = new_tally(n_set, n_tg)
     bar = tqdm(total=plan.draws, unit="draw", delay=1.0, disable=None if progress is None else not progress)
     try:
-        for a in range(0, plan.draws, per_call):
-            b = min(plan.draws, a + per_call)
-            for k, inc in _increments(*_run_block(plan, chunks, rows, values, a, b), n_set).items():
-                tally[k] += inc
-            tally["calls"] += 1
+        for c, (a, b) in enumerate(_calls(plan, n_set)):
+            if c in done:
+                inc = store.summary(c)
+            else:
+                t0 = time.perf_counter()
+                inc = _increments(*_run_block(plan, chunks, rows, values, a, b), n_set)
+                if store is not None:
+                    checkpoint(store, c, a, b, inc, time.perf_counter() - t0)
+            add_increments(tally, inc)
             bar.update(b - a)
     finally:
         bar.close()
     return tally
+
+
+def new_tally(n_set: int, n_tg: int) -> dict[str, Any]:
+    tally: dict[str, Any] = {k: np.zeros((n_set, n_tg)) for k in TALLY}
+    tally["calls"] = 0
+    return tally
+
+
+#: the sums a sweep keeps per setting and target
+TALLY = ("met", "value_sum", "value_n", "diff_sum", "diff_sq")
+
+
+def add_increments(tally: dict[str, Any], inc: Mapping[str, np.ndarray]) -> None:
+    """Add one kernel call's increments (calls are added in call order: the float sums' bits)."""
+    for k in TALLY:
+        tally[k] += inc[k]
+    tally["calls"] += 1
 
 
 def _increments(value: np.ndarray, met: np.ndarray, n_set: int) -> dict[str, np.ndarray]:
