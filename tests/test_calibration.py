@@ -191,6 +191,17 @@ def test_signed_kinds_mean_and_basis_compare_as_documented():
     assert np.exp(pred[4]) == pytest.approx(y[8] * b.factor)
     assert cal.obs.sd[4] == pytest.approx(np.hypot(DEFAULT_SD["level"]["official"], b.sd))
     assert "pre-2018-census basis" in cal.obs.table.loc[4, "series"]
+    # the fit report and plot show each kind on its own scale (the basis level times its factor)
+    from jzsim.calibration.report import _series_path
+
+    res = cal.fit("ml", starts=4)
+    obs = res.observations
+    p = cal.obs.predict(cal.run(res.params.to_numpy()[None, :]))[:, 0]
+    assert obs["predicted"].to_numpy() == pytest.approx([p[0], p[1], np.exp(p[2]), np.exp(p[3]), np.exp(p[4])])
+    _, path = _series_path(res.fitted, obs.iloc[4], "time", "point")
+    x8 = float(res.fitted["y_point"].sel(time=8.0))
+    assert path[0, 8] == pytest.approx(x8 * b.factor)
+    assert len(res.plot().axes) >= 5
 
 
 def test_hessian_measures_the_curvature_over_the_posterior_width_not_at_a_kink():
