@@ -311,6 +311,10 @@ def test_importance_sample_agrees_with_mcmc_and_reports_its_effective_size():
     assert "effective sample size" in imp.summary()
     with pytest.raises(ValueError, match=r"proposals is 10; allowed: an integer >= 100"):
         cal.fit("importance", proposals=10)
+    with pytest.raises(ValueError, match=r"restarts is 0; allowed: an integer >= 1"):
+        cal.fit("ml", restarts=0)
+    one = cal.fit("ml", restarts=1)  # one optimiser run finds the same optimum on this smooth problem
+    assert np.allclose(one.params, cal.fit("ml").params, rtol=1e-4)
 
 
 def test_mcmc_posterior_agrees_with_the_laplace_approximation():

@@ -207,6 +207,7 @@ class Calibration:
         burn: int | None = None,
         sample_size: int = 2000,
         proposals: int = 4000,
+        restarts: int = 3,
         progress: bool = False,
     ):
         """Estimate the parameters.
@@ -229,7 +230,9 @@ class Calibration:
         sample_size : int, default 2000
             Posterior (``importance``, ``mcmc``) or Laplace (``ml``, ``map``) sample kept in the results.
         proposals : int, default 4000
-            ``importance``: proposals evaluated (one kernel call).
+            ``importance``: proposals evaluated per round (one kernel call each).
+        restarts : int, default 3
+            Optimiser runs, from the best ``restarts`` of the start points; the best optimum is kept.
         progress : bool, default False
             ``mcmc``: emcee's progress bar.
 
@@ -251,7 +254,7 @@ class Calibration:
         prior = method != "ml"
         if method == "importance" and int(proposals) < 100:
             raise ValueError(f"proposals is {proposals!r}; allowed: an integer >= 100")
-        z_hat, opt = self._optimise(prior, rng, starts)
+        z_hat, opt = self._optimise(prior, rng, starts, restarts)
         H = self._hessian(z_hat, prior)
         cov_z, info = _invert(H)
         cov_sample, _ = _invert(H, MIN_CURVATURE)
@@ -268,7 +271,9 @@ class Calibration:
         info.update(wall_seconds=time.perf_counter() - t0, kernel_calls=self.kernel_calls, evaluations=self.evaluations)
         return CalibrationResults.from_fit(self, method, x_hat, z_hat, cov_z, sample, info, seed)
 
-    def _optimise(self, prior: bool, rng: np.random.Generator, starts: int) -> tuple[np.ndarray, dict]:
+    def _optimise(
+        self, prior: bool, rng: np.random.Generator, starts: int, restarts: int = 3
+    ) -> tuple[np.ndarray, dict]:
         from jzsim.uncertainty.distributions import ppf_rows
 
         nominal = np.array([p.value for p in self.parameters])
@@ -294,7 +299,9 @@ class Calibration:
             return v[0], np.where(np.isfinite(g), g, 0.0)
 
         best = None
-        for z0 in Z[np.argsort(-f)[:3]]:  # the three best starts
+        if int(restarts) < 1:
+            raise ValueError(f"restarts is {restarts!r}; allowed: an integer >= 1")
+        for z0 in Z[np.argsort(-f)[: int(restarts)]]:  # the best starts
             res = optimize.minimize(fun, z0, jac=True, method="L-BFGS-B", bounds=[(-Z_BOUND, Z_BOUND)] * k)
             if best is None or res.fun < best.fun:
                 best = res
