@@ -426,3 +426,19 @@ def test_a_shared_stream_draws_whole_rows_of_a_joint_sample(sampler):
     a2, b2 = (Empirical(tuple(joint[:, j])).apply(Parameter(n, "1", 0.0)) for j, n in enumerate("ab"))
     y = sample_parameters([a2, b2, c], sampler, 3, 0, 256, 256)
     assert not set(zip(y["a"], y["b"])) <= {tuple(r) for r in joint}
+
+
+def test_log_jacobian_of_the_logit_transform_stays_finite_far_out():
+    """log|dx/dz| = log(width) + log s + log(1 - s), s = expit(z): the direct formula gives -inf
+    (and a warning) once 1 - s rounds to 0 (z about 37), which made far importance proposals
+    look impossible under the prior instead of merely improbable."""
+    from scipy import special
+
+    from jzsim.calibration.priors import Transform
+
+    tr = Transform([Parameter("a", "1", 0.5, 0.0, 2.0, "uniform", "assumption: test")])
+    z = np.array([[-3.0], [0.2], [5.0]])
+    s = special.expit(z[:, 0])
+    assert tr.log_jacobian(z) == pytest.approx(np.log(2.0) + np.log(s) + np.log1p(-s))
+    far = tr.log_jacobian(np.array([[40.0], [-800.0]]))
+    assert np.isfinite(far).all() and far == pytest.approx(np.log(2.0) - np.array([40.0, 800.0]), rel=1e-6)
