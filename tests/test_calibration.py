@@ -202,6 +202,13 @@ def test_signed_kinds_mean_and_basis_compare_as_documented():
     x8 = float(res.fitted["y_point"].sel(time=8.0))
     assert path[0, 8] == pytest.approx(x8 * b.factor)
     assert len(res.plot().axes) >= 5
+    # leniently resolved, a row the model cannot use is listed in the summary with the reason
+    rows.loc[5] = dict(indicator="rain", year=np.nan, value=500.0, unit="t", kind="mean", confidence="proxy")
+    rows.loc[5, "source"] = "user: synthetic"
+    lenient = Calibration(growth_model(), rows, ["g", "y0"], strict=False).fit("ml", starts=4)
+    assert "rain (whole run) mean: indicator 'rain' is not a variable" in lenient.summary()
+    with pytest.raises(ValueError, match="indicator 'rain' is not a variable"):
+        Calibration(growth_model(), rows, ["g", "y0"])
 
 
 def test_hessian_measures_the_curvature_over_the_posterior_width_not_at_a_kink():

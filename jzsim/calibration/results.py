@@ -252,7 +252,9 @@ class CalibrationResults:
         if len(self.skipped):
             parts.append("Observations not used:")
             for _, r in self.skipped.iterrows():
-                parts.append(f"  {r['indicator']} {float(r['year']):g} {r['kind']}: {r['reason']}")
+                year = float(r["year"])
+                when = f"{year:g}" if np.isfinite(year) else "(whole run)"
+                parts.append(f"  {r['indicator']} {when} {r['kind']}: {r['reason']}")
         return "\n".join(parts)
 
     def __repr__(self) -> str:
