@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import pytest
 
 import jzsim
-from jzsim.calibration import PLAN_FREE_PARAMETERS, load_calibration, plan_calibration
+from jzsim.calibration import PLAN_FREE_PARAMETERS, load_calibration, load_observations, plan_calibration
 from jzsim.cli.main import main
+
+DATA = Path(jzsim.__file__).parent / "data"
 
 FEW = ["tfp_growth", "inflation_rate", "pop_base"]
 
@@ -20,8 +26,17 @@ def few():
 def test_default_problem_has_the_plan_parameters_and_observations():
     cal = plan_calibration()
     assert 10 <= len(cal.names) <= 20 and set(cal.names) <= set(PLAN_FREE_PARAMETERS)
-    # every packaged observation fits the plan model's back-cast (variables, units, years)
-    assert len(cal.obs.target) == len(cal.observations) >= 30 and cal.obs.skipped.empty
+    # every packaged economic observation fits the plan model's back-cast (variables, units, years):
+    # read as a user's file, any row that did not would raise
+    econ = plan_calibration(observations=DATA / "observations.csv")
+    assert len(econ.obs.target) == len(econ.observations) >= 30
+    # the water rows the back-cast cannot use (other years, variables the model lacks) are listed
+    # with the reason, not dropped silently; the rest are used
+    water = load_observations(DATA / "observations_water.csv")
+    skipped = cal.obs.skipped
+    assert len(cal.obs.target) + len(skipped) == len(cal.observations) == len(econ.observations) + len(water)
+    assert skipped["reason"].str.contains("not a saved time|not a variable of model").all()
+    assert set(skipped["indicator"]) <= set(water["indicator"])
     # the back-cast's start values are fixed (plan ch.1 L9: 2010 GDP 49.4)
     assert cal.fixed["gdp_base"] == 49.4
 
@@ -50,8 +65,10 @@ def test_out_of_sample_fit_leaves_out_later_years():
     years = cal.obs.table["year"]
     assert years.max() <= 2017
     # rows the shorter run cannot use are listed with the reason, not dropped silently
-    late = cal.obs.skipped
-    assert len(late) >= 4 and (late["year"] > 2017).all() and late["reason"].str.contains("not a saved time").all()
+    skipped = cal.obs.skipped
+    late = skipped[skipped["year"] > 2017]
+    assert len(late) >= 4 and late["reason"].str.contains("not a saved time|not a variable of model").all()
+    assert len(late) == (cal.observations["year"] > 2017).sum()
 
 
 def test_projections_draw_from_the_calibration_but_not_its_2010_start_values(few):
@@ -74,3 +91,42 @@ def test_cli_calibrate_prints_summary_and_writes_results(tmp_path, capsys):
 def test_cli_calibrate_unknown_parameter(capsys):
     assert main(["calibrate", "--params", "tfp_grwth"]) == 2
     assert "did you mean tfp_growth" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "indicator, kind", [("groundwater_depth_deep", "level"), ("groundwater_level_rise_deep", "value")]
+)
+def test_a_water_row_reaches_the_likelihood(indicator, kind):
+    """Moving the figure of one water row by d changes the log likelihood by exactly
+    -((r - d)^2 - r^2) / (2 sd^2), r = prediction - figure on the comparison scale."""
+    cal = plan_calibration(["deep_depth_start", "irrigation_quota_grain"])
+    tab = cal.obs.table
+    i = tab.index[(tab["indicator"] == indicator) & (tab["kind"] == kind) & (tab["year"] == 2020)][0]
+    x = np.array([[p.value for p in cal.parameters]])
+    r = cal.obs.predict(cal.run(x))[i, 0] - cal.obs.target[i]
+    ll0 = float(cal.loglike(x)[0])
+    d = 0.05
+    target = cal.obs.target.copy()
+    target[i] += d
+    cal.obs = replace(cal.obs, target=target)
+    sd = cal.obs.sd[i]
+    assert float(cal.loglike(x)[0]) - ll0 == pytest.approx(-((r - d) ** 2 - r**2) / (2 * sd**2), rel=1e-9)
+
+
+def test_a_bad_water_row_gets_one_clear_error_naming_the_field():
+    water = load_observations(DATA / "observations_water.csv")
+    row = water[(water["indicator"] == "groundwater_level_rise_deep") & (water["year"] == 2020)].copy()
+    row["unit"] = "m"  # a rise per year given as a depth
+    with pytest.raises(ValueError, match=r"unit 'm' does not fit value of 'groundwater_level_rise_deep'"):
+        plan_calibration(["deep_depth_start"], observations=row)
+    raw = pd.read_csv(DATA / "observations_water.csv")
+    raw.loc[0, "kind"] = "change"  # the old schema's kind
+    with pytest.raises(ValueError, match=r"row 2 .*kind is 'change'; allowed: level, growth_rate"):
+        load_observations(raw)
+
+
+def test_cli_calibrate_fits_water_parameters(capsys):
+    rc = main(["calibrate", "--params", "deep_depth_start,shallow_specific_yield"])
+    text = capsys.readouterr().out
+    assert rc == 0
+    assert "deep_depth_start" in text and "groundwater_depth_deep (level)" in text

@@ -1,6 +1,7 @@
 """Observations a model is calibrated against: long-form, sourced, checked against the model.
 
-One row per figure (``data/observations.csv``; a user's CSV or DataFrame has the same columns):
+One row per figure (the packaged ``data/observations.csv``, economy and population, and
+``data/observations_water.csv``, water; a user's CSV or DataFrame has the same columns):
 
 ===========  ===========================================================================
 indicator    the model variable observed (``gdp_real``, ``pop_total`` ...)
@@ -8,11 +9,15 @@ year         the year of the figure
 base_year    for ``multiple`` and ``growth_rate`` over several years: the year compared with
 value        the figure, in ``unit``
 unit         pint units (``person``, ``yiyuan/year``, ``1/year``, ``1``)
-kind         ``level``, ``growth_rate``, ``multiple`` or ``share``
+kind         ``level``, ``growth_rate``, ``multiple``, ``share``, ``value``, ``difference`` or ``mean``
 denominator  for ``share``: the model variable it is a share of (empty: the indicator is one)
-sd           observation error on the comparison scale (empty: :data:`DEFAULT_SD` by confidence)
+sd           observation error on the comparison scale (empty: :data:`DEFAULT_SD` by confidence;
+             required for ``value`` and ``difference``, whose scale is the unit's)
 confidence   ``official``, ``aggregator`` or ``proxy``
+basis        optional: the accounting basis of a ``level`` when it is not the model's (see
+             :data:`BASES`; empty: the model's basis)
 source       plan chapter and line, or ``public: <where>``; ``quote`` the text behind it
+note         optional: how the figure was read, derived or scaled
 ===========  ===========================================================================
 
 How the model is compared with each kind (``x`` the model variable, ``t`` the year, ``b`` the base
@@ -21,7 +26,15 @@ year, default ``t - 1``):
 * ``level``: ``log x(t)`` against ``log value`` (lognormal error, ``sd`` a relative error);
 * ``multiple``: ``log(x(t) / x(b))`` against ``log value`` (lognormal);
 * ``growth_rate``: ``(x(t) / x(b)) ** (1 / (t - b)) - 1`` against ``value`` (normal, ``sd`` in 1/year);
-* ``share``: ``x(t) / denominator(t)`` against ``value`` (normal, ``sd`` absolute).
+* ``share``: ``x(t) / denominator(t)`` against ``value`` (normal, ``sd`` absolute);
+* ``value``: ``x(t)`` against ``value`` (normal, ``sd`` in the unit): a signed level such as a
+  change of water table in m/year;
+* ``difference``: ``x(t) - x(b)`` against ``value`` (normal, ``sd`` in the unit; ``base_year`` required);
+* ``mean``: the mean of ``x`` over the saved times from ``b`` to ``t`` against ``value`` (lognormal);
+  with ``year`` and ``base_year`` both empty, over the whole run (a long-term mean).
+
+A ``level`` on another accounting ``basis`` is compared with the model's value times the basis
+factor, its ``sd`` widened by the factor's uncertainty (in quadrature; :data:`BASES`).
 
 :data:`DEFAULT_SD` is an assumption: official figures are rounded and revised by a few per cent,
 aggregator copies (Baike, news reposts) are often pre-revision or mis-copied, and proxies (the
@@ -40,9 +53,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["KINDS", "CONFIDENCE", "DEFAULT_SD", "load_observations", "ResolvedObservations", "resolve"]
+__all__ = ["KINDS", "CONFIDENCE", "DEFAULT_SD", "BASES", "load_observations", "ResolvedObservations", "resolve"]
 
-KINDS = ("level", "growth_rate", "multiple", "share")
+KINDS = ("level", "growth_rate", "multiple", "share", "value", "difference", "mean")
+LOG_KINDS = ("level", "multiple", "mean")  # compared in logs (value > 0)
+SIGNED_KINDS = ("value", "difference")  # compared as they are; sd required
 CONFIDENCE = ("official", "aggregator", "proxy")
 #: Observation error by kind and confidence when ``sd`` is empty (assumption: see the module docstring).
 #: level and multiple: sd of the log (relative error); growth_rate: 1/year; share: absolute.
@@ -51,9 +66,40 @@ DEFAULT_SD = {
     "multiple": {"official": 0.03, "aggregator": 0.10, "proxy": 0.20},
     "growth_rate": {"official": 0.005, "aggregator": 0.01, "proxy": 0.02},
     "share": {"official": 0.01, "aggregator": 0.03, "proxy": 0.06},
+    "mean": {"official": 0.03, "aggregator": 0.10, "proxy": 0.20},
 }
 REQUIRED = ("indicator", "year", "value", "unit", "kind", "confidence", "source")
-OPTIONAL = ("base_year", "denominator", "sd", "quote", "note")
+OPTIONAL = ("base_year", "denominator", "sd", "basis", "quote", "note")
+PACKAGED = ("observations.csv", "observations_water.csv")
+
+
+@dataclass(frozen=True)
+class Basis:
+    """An accounting basis other than the model's: a figure on it is ``factor`` times the model's
+    value, with a relative uncertainty ``sd`` (of the log factor)."""
+
+    factor: float
+    sd: float
+    source: str
+
+
+#: Accounting bases a ``level`` may be on, besides the model's own (empty ``basis``).
+#:
+#: ``pre-2018-census``: county and city GDP published before the Fourth National Economic Census
+#: (reference year 2018) was later revised; Hengshui's own series (CSMAR extract, history_found.md
+#: section C) falls from 1,523.19 亿元 in 2017 (pre-census) to 1,381.81 in 2018 (revised) while
+#: the economy grew: with 2018 real growth of about 6.1-6.6% (Jizhou 6.1%, aggregator; Hebei as
+#: the nation, 6.6%) and Hebei CPI 102.45 as the price change, the unrevised 2018 figure would
+#: have been about 1,523.19 x 1.09 = 1,660, so pre-census figures stand about 1.20 times the
+#: revised basis. Applying the city's factor to the district is an assumption (county revisions
+#: varied), hence sd 0.10 on the log factor; the plan's 2020 figures are on the revised basis.
+BASES = {
+    "pre-2018-census": Basis(
+        factor=1.20,
+        sd=0.10,
+        source="Hengshui GDP 2017 1523.19 (pre-census) vs 2018 1381.81 (revised), CSMAR extract (history_found.md C)",
+    ),
+}
 
 
 def load_observations(source: str | Path | pd.DataFrame | None = None) -> pd.DataFrame:
@@ -62,7 +108,8 @@ def load_observations(source: str | Path | pd.DataFrame | None = None) -> pd.Dat
     Parameters
     ----------
     source : path, DataFrame or None
-        A CSV file or DataFrame with the columns above; None: the packaged ``data/observations.csv``.
+        A CSV file or DataFrame with the columns above; None: the packaged observations
+        (``data/observations.csv`` and ``data/observations_water.csv``, in that order).
 
     Raises
     ------
@@ -71,8 +118,13 @@ def load_observations(source: str | Path | pd.DataFrame | None = None) -> pd.Dat
         a level or multiple that is not positive, a negative sd, or a multiple without a base year.
     """
     if source is None:
-        text = resources.files("jzsim.data").joinpath("observations.csv").read_text(encoding="utf-8")
-        df, origin = pd.read_csv(io.StringIO(text)), "data/observations.csv"
+        frames = []
+        for name in PACKAGED:
+            text = resources.files("jzsim.data").joinpath(name).read_text(encoding="utf-8")
+            frames.append(load_observations(_Packaged(pd.read_csv(io.StringIO(text)), f"data/{name}")))
+        return pd.concat(frames, ignore_index=True)
+    if isinstance(source, _Packaged):
+        df, origin = source.frame, source.origin
     elif isinstance(source, pd.DataFrame):
         df, origin = source.copy(), "observations"
     else:
@@ -87,18 +139,26 @@ def load_observations(source: str | Path | pd.DataFrame | None = None) -> pd.Dat
         if c not in df.columns:
             df[c] = np.nan if c in ("base_year", "sd") else ""
     df = df.reset_index(drop=True)
-    for c in ("indicator", "unit", "kind", "confidence", "source", "denominator", "quote", "note"):
-        df[c] = df[c].fillna("").astype(str).str.strip()
+    for c in ("indicator", "unit", "kind", "confidence", "source", "denominator", "basis", "quote", "note"):
+        df[c] = [("" if _empty(v) else str(v).strip()) for v in df[c]]
     for i, row in df.iterrows():
         where = f"{origin} row {i + 2} ({row['indicator']} {row['year']})"
         _check_row(row, where)
-    df["year"] = df["year"].astype(float)
+    df["year"] = pd.to_numeric(df["year"], errors="coerce")
     df["base_year"] = pd.to_numeric(df["base_year"], errors="coerce")
     df["value"] = df["value"].astype(float)
     sd = pd.to_numeric(df["sd"], errors="coerce")
-    default = [DEFAULT_SD[k][c] for k, c in zip(df["kind"], df["confidence"])]
-    df["sd"] = sd.where(sd.notna(), default)
-    return df[list(REQUIRED[:5]) + ["base_year", "denominator", "sd", "confidence", "source", "quote", "note"]]
+    default = [DEFAULT_SD.get(k, {}).get(c, np.nan) for k, c in zip(df["kind"], df["confidence"])]
+    sd = sd.where(sd.notna(), default)
+    widen = np.array([BASES[b].sd if b else 0.0 for b in df["basis"]])
+    df["sd"] = np.sqrt(sd**2 + widen**2)
+    return df[list(REQUIRED[:5]) + ["base_year", "denominator", "sd", "confidence", "basis", "source", "quote", "note"]]
+
+
+@dataclass(frozen=True)
+class _Packaged:
+    frame: pd.DataFrame
+    origin: str
 
 
 def _check_row(row, where: str) -> None:
@@ -107,7 +167,12 @@ def _check_row(row, where: str) -> None:
             close = difflib.get_close_matches(row[field], allowed, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise ValueError(f"{where}: {field} is {row[field]!r}; allowed: {', '.join(allowed)}{hint}")
-    for field in ("year", "value"):
+    base = pd.to_numeric(pd.Series([row["base_year"]]), errors="coerce").iloc[0]
+    year = pd.to_numeric(pd.Series([row["year"]]), errors="coerce").iloc[0]
+    long_term = row["kind"] == "mean" and not np.isfinite(base) and _empty(row["year"])
+    if row["kind"] == "mean" and np.isfinite(base) != np.isfinite(year):
+        raise ValueError(f"{where}: a mean needs both year and base_year (the period), or neither (the whole run)")
+    for field in ("value",) if long_term else ("year", "value"):
         try:
             v = float(row[field])
         except (TypeError, ValueError):
@@ -116,18 +181,31 @@ def _check_row(row, where: str) -> None:
             raise ValueError(f"{where}: {field} is {row[field]!r}; allowed: a finite number")
     if not row["indicator"]:
         raise ValueError(f"{where}: indicator is empty; allowed: a model variable name")
-    if row["kind"] in ("level", "multiple") and float(row["value"]) <= 0:
+    if row["kind"] in LOG_KINDS and float(row["value"]) <= 0:
         raise ValueError(f"{where}: value is {row['value']!r}; allowed: > 0 for a {row['kind']} (compared in logs)")
-    base = pd.to_numeric(pd.Series([row["base_year"]]), errors="coerce").iloc[0]
-    if row["kind"] == "multiple" and not np.isfinite(base):
-        raise ValueError(f"{where}: a multiple needs base_year (the year it is a multiple of)")
-    if np.isfinite(base) and base >= float(row["year"]):
-        raise ValueError(f"{where}: base_year {base:g} is not before year {float(row['year']):g}")
+    if row["kind"] in ("multiple", "difference") and not np.isfinite(base):
+        raise ValueError(f"{where}: base_year is empty; a {row['kind']} needs the year it is compared with")
+    if np.isfinite(base) and np.isfinite(year) and base >= year:
+        raise ValueError(f"{where}: base_year {base:g} is not before year {year:g}")
     sd = pd.to_numeric(pd.Series([row["sd"]]), errors="coerce").iloc[0]
     if np.isfinite(sd) and sd <= 0:
         raise ValueError(f"{where}: sd is {float(sd):g}; allowed: > 0 (or empty for the default by confidence)")
+    if row["kind"] in SIGNED_KINDS and not np.isfinite(sd):
+        raise ValueError(f"{where}: sd is empty; a {row['kind']} is compared in its own unit, so sd is required (> 0)")
+    basis = row["basis"]
+    if basis:
+        if basis not in BASES:
+            close = difflib.get_close_matches(basis, list(BASES), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ValueError(f"{where}: basis is {basis!r}; allowed: empty (the model's) or {', '.join(BASES)}{hint}")
+        if row["kind"] != "level":
+            raise ValueError(f"{where}: basis {basis!r} is given for a {row['kind']}; allowed: only for a level")
     if not row["source"]:
         raise ValueError(f"{where}: source is empty; allowed: plan chapter and line, or 'public: <where>'")
+
+
+def _empty(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip())
 
 
 @dataclass(frozen=True)
@@ -142,11 +220,11 @@ class ResolvedObservations:
         Rows not used, with a ``reason`` column (only when resolving leniently).
     names : list of str
         Model outputs the comparison reads (rows of the kernel output).
-    kind, row, den, t, b, span, target, sd, factor : ndarray
+    kind, row, den, t, b, span, target, sd, factor, offset : ndarray
         Per observation: kind code (index in :data:`KINDS`), row of the indicator and of the
         denominator (-1: none) in ``names``, time index of the year and of the base (-1: none), years
-        between them, the figure on the comparison scale (in the model's units), its sd, and the
-        factor from the figure's unit to the model's.
+        between them, the figure on the comparison scale (in the model's units), its sd, the
+        factor from the figure's unit to the model's, and the log of its basis factor (0: the model's).
     """
 
     table: pd.DataFrame
@@ -161,6 +239,7 @@ class ResolvedObservations:
     target: np.ndarray
     sd: np.ndarray
     factor: np.ndarray
+    offset: np.ndarray
 
     def predict(self, out: np.ndarray) -> np.ndarray:
         """Model values on the comparison scale, shape ``(n_obs, n_draws)``, from kernel output
@@ -171,7 +250,7 @@ class ResolvedObservations:
             base = out[self.row, :, np.maximum(self.b, 0)]
             k = self.kind
             m = k == 0
-            pred[m] = np.log(x[m])
+            pred[m] = np.log(x[m]) + self.offset[m, None]
             m = k == 2
             pred[m] = np.log(x[m] / base[m])
             m = k == 1
@@ -179,13 +258,19 @@ class ResolvedObservations:
             m = k == 3
             den = np.where(self.den[m, None] >= 0, out[np.maximum(self.den[m], 0), :, self.t[m]], 1.0)
             pred[m] = x[m] / den
+            m = k == 4
+            pred[m] = x[m]
+            m = k == 5
+            pred[m] = x[m] - base[m]
+            for i in np.flatnonzero(k == 6):
+                pred[i] = np.log(np.mean(out[self.row[i], :, self.b[i] : self.t[i] + 1], axis=-1))
         return pred
 
     def to_scale(self, pred: np.ndarray) -> np.ndarray:
         """Comparison-scale values back on the figures' own scale and units (levels and multiples
         exp'd, then divided by the unit factor), shape of ``pred`` (observations first)."""
         out = np.array(pred, dtype=float)
-        logs = (self.kind == 0) | (self.kind == 2)
+        logs = np.isin(self.kind, [KINDS.index(k) for k in LOG_KINDS])
         out[logs] = np.exp(out[logs])
         return out / self.factor.reshape((-1,) + (1,) * (out.ndim - 1))
 
@@ -205,7 +290,8 @@ def resolve(obs: pd.DataFrame, cm, rs, *, strict: bool = True) -> ResolvedObserv
     outputs = list(cm.output_names)
     times = np.asarray(rs.save_times, dtype=float)
     names: list[str] = []
-    rows: dict[str, list] = {k: [] for k in ("kind", "row", "den", "t", "b", "span", "target", "sd", "factor")}
+    fields = ("kind", "row", "den", "t", "b", "span", "target", "sd", "factor", "offset")
+    rows: dict[str, list] = {k: [] for k in fields}
     used, skipped = [], []
 
     def index(name: str) -> int:
@@ -228,7 +314,7 @@ def resolve(obs: pd.DataFrame, cm, rs, *, strict: bool = True) -> ResolvedObserv
             except ValueError as exc:
                 raise ValueError(f"{where}: unit {r['unit']!r}: {exc}") from None
             kind = r["kind"]
-            if kind == "level":
+            if kind in ("level", "value", "difference", "mean"):
                 want = parse_units(v.units)
             elif kind == "growth_rate":
                 want = parse_units(f"1/{cm.time_units}")
@@ -251,9 +337,16 @@ def resolve(obs: pd.DataFrame, cm, rs, *, strict: bool = True) -> ResolvedObserv
                     raise ValueError(
                         f"{where}: {r['indicator']!r} ({v.units}) is not a share of {r['denominator']!r} ({d.units})"
                     ) from None
-            t = _time_index(times, r["year"], where, "year")
-            base = r["base_year"] if np.isfinite(r["base_year"]) else (r["year"] - 1 if kind == "growth_rate" else None)
-            b = -1 if base is None else _time_index(times, base, where, "base year")
+            if kind == "mean" and not np.isfinite(r["year"]):  # a long-term mean: over the whole run
+                t, b = len(times) - 1, 0
+            else:
+                t = _time_index(times, r["year"], where, "year")
+                base = (
+                    r["base_year"]
+                    if np.isfinite(r["base_year"])
+                    else (r["year"] - 1 if kind == "growth_rate" else None)
+                )
+                b = -1 if base is None else _time_index(times, base, where, "base year")
         except ValueError as exc:
             if strict:
                 raise
@@ -266,9 +359,11 @@ def resolve(obs: pd.DataFrame, cm, rs, *, strict: bool = True) -> ResolvedObserv
         rows["t"].append(t)
         rows["b"].append(b)
         rows["span"].append(1.0 if b < 0 else float(times[t] - times[b]))
-        rows["target"].append(math.log(value) if kind in ("level", "multiple") else value)
+        rows["target"].append(math.log(value) if kind in LOG_KINDS else value)
         rows["sd"].append(float(r["sd"]))
         rows["factor"].append(float(factor))
+        basis = r.get("basis", "") or ""
+        rows["offset"].append(math.log(BASES[basis].factor) if basis else 0.0)
         used.append(i)
     if not used:
         raise ValueError(
@@ -276,7 +371,8 @@ def resolve(obs: pd.DataFrame, cm, rs, *, strict: bool = True) -> ResolvedObserv
             + (f"; skipped: {skipped[0]['reason']}" if skipped else "")
         )
     arr = {
-        k: np.asarray(v, dtype=float if k in ("span", "target", "sd", "factor") else np.int64) for k, v in rows.items()
+        k: np.asarray(v, dtype=float if k in ("span", "target", "sd", "factor", "offset") else np.int64)
+        for k, v in rows.items()
     }
     table = obs.loc[used].reset_index(drop=True)
     table["target"] = arr["target"]
@@ -294,8 +390,12 @@ def _series(r, span: float) -> str:
         extra = f", {span:g}-year average"
     elif r["kind"] == "multiple":
         extra = f" of {float(r['base_year']):g}"
+    elif r["kind"] in ("difference", "mean") and np.isfinite(r["base_year"]):
+        extra = f" since {float(r['base_year']):g}" if r["kind"] == "difference" else f" from {float(r['base_year']):g}"
     elif r["kind"] == "share" and r["denominator"]:
         extra = f" of {r['denominator']}"
+    if r.get("basis", ""):
+        extra += f", {r['basis']} basis"
     return f"{r['indicator']} ({r['kind']}{extra})"
 
 

@@ -46,8 +46,8 @@ class Transform:
     def log_jacobian(self, z: np.ndarray) -> np.ndarray:
         """``sum log |dx/dz|`` over parameters (last axis)."""
         z = np.asarray(z, dtype=float)
-        s = special.expit(z)
-        j = np.where(self.both, np.log(self.width) + np.log(s) + np.log1p(-s), 0.0)
+        # log s + log(1 - s) with s = expit(z), written so that it stays finite for large |z|
+        j = np.where(self.both, np.log(self.width) - np.logaddexp(0.0, z) - np.logaddexp(0.0, -z), 0.0)
         j = np.where(self.lower, z, j)
         return j.sum(axis=-1)
 

@@ -67,14 +67,32 @@ def fit_statistics(observations: pd.DataFrame) -> pd.DataFrame:
 
 def _series_path(fitted, row, tdim: str, which: str) -> tuple[np.ndarray, np.ndarray]:
     """The model's value of one observation's kind at every year (draws x years, or years for the
-    point): level, growth over the same span, multiple of the same base, share."""
+    point): level (on the observation's basis), value, difference from the same base, mean over
+    the same period, growth over the same span, multiple of the same base, share."""
     name = row["indicator"]
     x = fitted[f"{name}_point"].values[None, :] if which == "point" else fitted[name].values
     years = fitted[tdim].values
     kind = row["kind"]
+
+    def at(year) -> int:
+        return int(np.flatnonzero(np.isclose(years, float(year)))[0])
+
     with np.errstate(divide="ignore", invalid="ignore"):
-        if kind == "level":
+        if kind in ("level", "value"):
             y = x
+            basis = row.get("basis") or ""
+            if basis:
+                from jzsim.calibration.observations import BASES
+
+                y = x * BASES[basis].factor
+        elif kind == "difference":
+            b = at(row["base_year"])
+            y = x - x[:, b : b + 1]
+        elif kind == "mean":  # the period's mean, drawn over the period
+            whole = not np.isfinite(row["year"])
+            b, t = (0, len(years) - 1) if whole else (at(row["base_year"]), at(row["year"]))
+            y = np.full(x.shape, np.nan)
+            y[:, b : t + 1] = x[:, b : t + 1].mean(axis=1, keepdims=True)
         elif kind == "share":
             den = row.get("denominator") or ""
             if den:
@@ -126,7 +144,7 @@ def plot_fit(results, *, series: list[str] | None = None, interval: float = 0.9,
         kind = first["kind"]
         years, band = _series_path(fitted, first, tdim, "draws")
         _, point = _series_path(fitted, first, tdim, "point")
-        if kind == "level" or (kind == "share" and not first.get("denominator")):
+        if kind in ("level", "value", "difference", "mean") or (kind == "share" and not first.get("denominator")):
             band, point = band / float(first["factor"]), point / float(first["factor"])  # the figures' units
         if band.shape[0] > 1:
             with warnings.catch_warnings():
@@ -137,7 +155,7 @@ def plot_fit(results, *, series: list[str] | None = None, interval: float = 0.9,
         ax.plot(years, point[0], lw=1.5, marker="s" if few else None, label="model")
         if few and band.shape[0] > 1:
             ax.errorbar(years, point[0], yerr=np.abs(np.vstack([point[0] - lo, hi - point[0]])), fmt="none")
-        logs = kind in ("level", "multiple")
+        logs = kind in ("level", "multiple", "mean")
         val, sd = g["value"].to_numpy(float), g["sd"].to_numpy(float)
         err = np.vstack([val - val * np.exp(-sd), val * np.exp(sd) - val]) if logs else sd
         ax.errorbar(g["year"], val, yerr=err, fmt="o", ms=4, color="k", label="observed")

@@ -32,16 +32,16 @@ class CalibrationResults:
     Attributes
     ----------
     method : str
-        ``"ml"``, ``"map"`` or ``"mcmc"``.
+        ``"ml"``, ``"map"``, ``"importance"`` or ``"mcmc"``.
     params : pandas.Series
         Point estimates in each parameter's units: the optimum (``ml``, ``map``) or the posterior
-        median (``mcmc``).
+        median (``importance``, ``mcmc``).
     units : pandas.Series
     cov : pandas.DataFrame
         Covariance of the parameters: delta method from the Hessian (``ml``, ``map``) or of the
-        posterior sample (``mcmc``).
+        posterior sample (``importance``, ``mcmc``).
     draws : numpy.ndarray
-        The sample kept, shape ``(n, k)``: posterior (``mcmc``) or Laplace on the transformed
+        The sample kept, shape ``(n, k)``: posterior (``importance``, ``mcmc``) or Laplace on the transformed
         scale (``ml``, ``map``).
     observations : pandas.DataFrame
         Observations used, with ``predicted`` (model at ``params``, the figure's scale), ``resid``
@@ -74,8 +74,11 @@ class CalibrationResults:
     # ------------------------------------------------------------------ building
     @classmethod
     def from_fit(cls, cal, method, x_hat, z_hat, cov_z, sample, info, seed) -> CalibrationResults:
+        from jzsim.calibration.estimation import POSTERIOR_METHODS
+
         names = cal.names
-        if method == "mcmc":
+        posterior = method in POSTERIOR_METHODS
+        if posterior:
             point = np.median(sample, axis=0)
             cov = np.cov(sample, rowvar=False).reshape(len(names), len(names))
         else:
@@ -122,7 +125,7 @@ class CalibrationResults:
             fixed=dict(cal.fixed),
             model_name=cal.cm.name,
             settings={"start": float(times[0]), "stop": float(times[-1]), "backend": cal.backend},
-            alpha_z=(np.asarray(z_hat), np.asarray(cov_z), cal.transform) if method != "mcmc" else None,
+            alpha_z=(np.asarray(z_hat), np.asarray(cov_z), cal.transform) if not posterior else None,
         )
 
     # ------------------------------------------------------------------ statsmodels-like
@@ -133,7 +136,7 @@ class CalibrationResults:
 
     def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
         """``1 - alpha`` intervals: Wald on the transformed scale mapped back (``ml``, ``map``: they
-        stay inside each range) or equal-tailed posterior quantiles (``mcmc``)."""
+        stay inside each range) or equal-tailed posterior quantiles (``importance``, ``mcmc``)."""
         if not 0 < alpha < 1:
             raise ValueError(f"alpha is {alpha!r}; allowed: a number strictly between 0 and 1")
         if self.alpha_z is not None:
@@ -222,6 +225,11 @@ class CalibrationResults:
                 f"acceptance {info.get('acceptance', np.nan):.2f}; "
                 f"longest autocorrelation {info.get('autocorr_steps', np.nan):.0f} steps"
             )
+        elif self.method == "importance":
+            head.append(
+                f"importance sampling: {info.get('proposals')} proposals around the MAP, effective sample size "
+                f"{info.get('effective_sample_size', np.nan):.0f} ({info.get('importance_note')})"
+            )
         else:
             head.append(f"optimiser converged: {info.get('converged')}; Hessian: {info.get('hessian')}")
         if info.get("at_bound"):
@@ -244,7 +252,9 @@ class CalibrationResults:
         if len(self.skipped):
             parts.append("Observations not used:")
             for _, r in self.skipped.iterrows():
-                parts.append(f"  {r['indicator']} {float(r['year']):g} {r['kind']}: {r['reason']}")
+                year = float(r["year"])
+                when = f"{year:g}" if np.isfinite(year) else "(whole run)"
+                parts.append(f"  {r['indicator']} {when} {r['kind']}: {r['reason']}")
         return "\n".join(parts)
 
     def __repr__(self) -> str:

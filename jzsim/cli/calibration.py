@@ -13,7 +13,7 @@ import argparse
 def add_parsers(sub) -> None:
     """Add the ``calibrate`` and ``goal`` subcommands to ``sub`` (argparse subparsers)."""
     c = sub.add_parser("calibrate", help="fit the plan model's back-cast to the observations; print the summary")
-    c.add_argument("--method", choices=("ml", "map", "mcmc"), default="ml")
+    c.add_argument("--method", choices=("ml", "map", "importance", "mcmc"), default="ml")
     c.add_argument("--params", help="comma-separated parameters to fit (default: the plan's calibration set)")
     c.add_argument("--observations", help="CSV of observations (default: the packaged data/observations.csv)")
     c.add_argument("--stop", type=float, default=None, help="last year fitted (default 2020)")
