@@ -326,9 +326,13 @@ class _Chunks:
 
         p = self.plan
         out = _buffer(self.bufs[slot], "out", (len(p.names), p.chunk, p.nt), Pm.shape[1])
+        P = list(Pm)
+        if p.backend == "numpy":  # fixed parameters as numbers: computed once per step, not per draw
+            for i in self.fixed_rows:
+                P[i] = float(p.parameters[i].value)
         with np.errstate(**self.errstate):
             p.cm.integrate(
-                list(Pm),
+                P,
                 p.rs,
                 backend=p.backend,
                 names=p.kernel_names,
