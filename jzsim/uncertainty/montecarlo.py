@@ -317,7 +317,11 @@ class _Chunks:
             for i in self.fixed_rows:
                 Pm[i] = p.parameters[i].value
             buf["P_filled"] = Pm
-        sampled = sample_parameters(p.parameters, p.sampler, p.seed, a, b, p.draws, out=Pm, rows=self.sampled_rows)
+        compiled = p.backend == "numba"
+        rows = self.sampled_rows
+        sampled = sample_parameters(
+            p.parameters, p.sampler, p.seed, a, b, p.draws, out=Pm, rows=rows, compiled=compiled
+        )
         return sampled, Pm
 
     def trajectories(self, Pm: np.ndarray, slot: int) -> np.ndarray:
@@ -608,7 +612,7 @@ def run_monte_carlo(
         params=params,
         uncertainty=uncertainty,
     )
-    acc = Accumulator(len(plan.names), plan.nt, n_bins)
+    acc = Accumulator(len(plan.names), plan.nt, n_bins, compiled=plan.backend == "numba")
     sinks: list[Any] = []
     if plan.targets is not None:
         sinks.append(_TargetCounts(plan.targets, draws if outcomes else None))
