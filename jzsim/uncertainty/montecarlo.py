@@ -30,9 +30,9 @@ summarising the trajectories afterwards, and trajectories are written only when 
 its blocks of 4096 draws in parallel, so chunks of fewer blocks than cores leave cores idle.
 
 With the numpy backend each chunk is integrated by ``threads`` threads (default: every usable CPU),
-each taking a contiguous part of at least :data:`MIN_THREAD_PART` draws in one piece: numpy
-releases the GIL inside its loops, and on arrays that long the loops, not the interpreter,
-dominate. The compiled kernel runs on numba's threads. Timings are in ``benchmarks/README.md``.
+each taking a contiguous part of at least :data:`MIN_THREAD_PART` draws, in cache-sized pieces of
+:data:`KERNEL_BATCH` draws: numpy releases the GIL inside its loops, and on arrays that long the
+loops, not the interpreter, dominate. The compiled kernel runs on numba's threads. Timings are in ``benchmarks/README.md``.
 """
 
 from __future__ import annotations
@@ -641,13 +641,14 @@ def _buffer(store: dict, key: str, shape: tuple[int, int, ...], n: int) -> np.nd
 
 
 def _numpy_kernel_split(chunk: int, threads: int | None) -> tuple[int, int]:
-    """``(threads, pieces)`` for the numpy kernel on one chunk: with several threads each takes a
-    contiguous part of the chunk in one piece, but only if parts have at least
-    :data:`MIN_THREAD_PART` draws (smaller arrays make the threads contend for the GIL); otherwise
-    one thread in cache-sized pieces of :data:`KERNEL_BATCH`."""
+    """``(threads, pieces)`` for the numpy kernel on one chunk: several threads, each a contiguous
+    part of the chunk, if parts have at least :data:`MIN_THREAD_PART` draws, else one; either way
+    in cache-sized pieces of :data:`KERNEL_BATCH` draws (with two threads on the plan model, parts
+    of 16,384 draws in one piece ran 1.3x slower than in pieces: see the design log of
+    ``benchmarks/README.md``)."""
     n = _usable_cpus() if threads is None else int(threads)
     if n > 1 and chunk // n >= MIN_THREAD_PART:
-        return n, -(-chunk // n)
+        return n, KERNEL_BATCH
     return 1, KERNEL_BATCH
 
 
