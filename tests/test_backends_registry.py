@@ -72,6 +72,23 @@ def test_the_numpy_path_never_imports_numba():
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
+@pytest.mark.slow  # a plan-model Monte Carlo in a fresh process (about 10 s)
+def test_a_numpy_monte_carlo_never_imports_numba():
+    """``jzsim.monte_carlo(backend="numpy")`` on the plan model (sampling, kernel, summaries, target
+    checks, per-draw outcomes) runs without numba ever being imported, even where it is installed:
+    the numpy back end compiles nothing."""
+    script = textwrap.dedent("""
+        import sys
+        import jzsim
+        ds = jzsim.monte_carlo(draws=5000, seed=1, backend="numpy", progress=False, outcomes=True)
+        assert ds.attrs["draws"] == 5000 and ds["p_met"].notnull().any()
+        jzsim.monte_carlo(draws=300, seed=1, sampler="sobol", backend="numpy", progress=False)
+        print(sorted(n for n in sys.modules if n == "numba" or n.startswith(("numba.", "llvmlite"))))
+    """)
+    out = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
 def test_a_compile_is_announced_once(tmp_path, monkeypatch, caplog):
     """Loading a kernel whose machine code is not cached logs one message naming the cache dir
     (numba compiles on the first call, so nothing is compiled here)."""

@@ -61,7 +61,7 @@ def fold_block(blk, m, c, mean, m2, mn, mx, edge, inv, top, nbb, h, bmean, bq, i
 @numba.njit(nogil=True, error_model="numpy")
 def merge_into(n, bmean, bm2, c, mean, m2):  # pragma: no cover
     """Chan et al.'s update of running ``(c, mean, m2)`` by a block's ``(n, bmean, bm2)``, in place
-    (the arithmetic of :meth:`jzsim.uncertainty.summaries.Accumulator._merge`)."""
+    (the arithmetic of :func:`jzsim.uncertainty.summaries.merge_into`)."""
     tot = c + n
     for k in range(mean.shape[0]):
         delta = bmean[k] - mean[k]

@@ -1,5 +1,6 @@
 """The compiled sampler: the ``"random"`` sampler's uniforms and the closed-form inverse CDFs in
-one loop (used by :func:`jzsim.uncertainty.distributions.ppf_rows` when numba is installed). Needs numba."""
+one loop (:func:`jzsim.uncertainty.distributions.ppf_rows` with ``compiled=True``, the numba back
+end's choice). Needs numba."""
 
 from __future__ import annotations
 

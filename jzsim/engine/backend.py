@@ -96,7 +96,7 @@ class _Numpy:
         def part(lo: int, hi: int) -> None:
             for a in range(lo, hi, batch_size):
                 b = min(hi, a + batch_size)
-                integrate(cm, [p[a:b] for p in P], rs, out[:, a:b, :], select)
+                integrate(cm, [p if np.ndim(p) == 0 else p[a:b] for p in P], rs, out[:, a:b, :], select)
 
         cuts = np.linspace(0, n, min(int(threads), max(n, 1)) + 1).astype(int)
         if len(cuts) <= 2:

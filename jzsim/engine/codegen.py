@@ -109,6 +109,8 @@ class Emitter:
         op = e.op
         if self.dialect == "lanes" and op == "pow":
             return f"_vpow({a[0]}, {a[1]})"
+        if np_ and op == "pow":  # numbers too take numpy's array loop (jzsim.engine.kernel_numpy._pow)
+            return f"_pow({a[0]}, {a[1]})"
         if op in _BIN:
             return f"({a[0]} {_BIN[op]} {a[1]})"
         if op == "neg":

@@ -101,7 +101,12 @@ class _Buffered:
     def _key(self, e) -> str:
         k = id(e)
         if k not in self._keys:
-            self._keys[k] = self.em.emit(e)
+            fills = self.em.use_fills
+            self.em.use_fills = fills and not self._scalar(e)  # numbers: minimum(x, 0.0) stays a number
+            try:
+                self._keys[k] = self.em.emit(e)
+            finally:
+                self.em.use_fills = fills
         return self._keys[k]
 
     def _scalar(self, e) -> bool:
@@ -228,7 +233,7 @@ def _buffered_straight_line(
     return bl.lines, bl.n
 
 
-def generate_source(cm, dialect: str = "numpy", select=None) -> tuple[str, object]:
+def generate_source(cm, dialect: str = "numpy", select=None, fixed=frozenset()) -> tuple[str, object]:
     """Source of ``_consts(P, S, n)``, ``_init(t, P)``, ``_rates(t, S, PC, B)``,
     ``_save(t, S, PC, B, buf, j)`` and ``_step_save(t, S, PC, B, buf, j)``; ``B`` is the pool of
     ``N_BUFFERS`` scratch arrays of the chunk's length (:class:`_Buffered`).
@@ -242,6 +247,13 @@ def generate_source(cm, dialect: str = "numpy", select=None) -> tuple[str, objec
     ``select[i] < 0``; default: every output, in order), so each saved row is a contiguous write.
     ``_step_save`` does both at a saved time, computing each shared auxiliary once, and returns the
     rates.
+
+    ``fixed`` names parameters passed as numbers (the same in every draw) instead of arrays: every
+    expression of those, the time and constants is then computed on numbers (in the plan model the
+    policy ramps, time trends and prices of a Monte Carlo run whose levers are fixed), and the constant
+    stocks whose initial values depend on nothing else stay numbers too
+    (:func:`scalar_stocks`). The operations are the same, on one value instead of one per draw; a
+    power of numbers goes through :func:`_pow` so that it takes numpy's array loop.
     """
     from jzsim.engine.hoist import hoist_constants
 
@@ -251,6 +263,7 @@ def generate_source(cm, dialect: str = "numpy", select=None) -> tuple[str, objec
     pnames = [nm[p.name] for p in cm.params]
     cnames = [c for c, _ in consts]
     snames = [nm[s.name] for s in cm.stocks]
+    fixed_locals = {nm[p] for p in fixed} | {nm[s] for s in scalar_stocks(cm, fixed)}
     var = cm.variables
     select = list(range(len(cm.output_names))) if select is None else [int(i) for i in select]
 
@@ -266,8 +279,8 @@ def generate_source(cm, dialect: str = "numpy", select=None) -> tuple[str, objec
     em.use_fills = True  # the step functions get constants of minimum/maximum as arrays in P
     ders = [eqs[f"d/{s.name}"] for s in cm.stocks]
     # constants of Const subexpressions only are Python floats, not arrays
-    arrays = set(pnames) | set(snames)
-    scalars = {c for c, src in consts if not (set(_IDENT.findall(src)) & arrays)}
+    arrays = (set(pnames) | set(snames)) - fixed_locals
+    scalars = {c for c, src in consts if not (set(_IDENT.findall(src)) & arrays)} | fixed_locals
     wanted = {n: r for n, r in zip(cm.output_names, select) if r >= 0}
     needed = cm.closure(list(wanted))
     both = needed | set(cm.rate_names)  # at a saved time, the rates and the saved outputs in one pass
@@ -298,10 +311,32 @@ def generate_source(cm, dialect: str = "numpy", select=None) -> tuple[str, objec
     return src, em
 
 
-def generate(cm, select=None):
+def scalar_stocks(cm, fixed) -> set[str]:
+    """The constant stocks whose initial values depend only on the parameters ``fixed``, the time
+    and constants (numbers, not arrays, in the numpy kernel)."""
+    fixed = set(fixed)
+    var = cm.variables
+    for name in cm.init_order:
+        v = var[name]
+        e = cm.initial[name] if v.kind == "stock" else cm.lowered[name]
+        if all(r in fixed for r in refs(e)):
+            fixed.add(name)
+    return {s.name for s in cm.stocks if s.name in fixed and s.name in cm.constant_stocks}
+
+
+def _pow(a, b):
+    """``a ** b``; of two numbers, on one-element arrays: numpy's power of a number (its scalar
+    math, the C library's ``pow``) may differ in the last bit from its array loop, which the same
+    operation on arrays of draws takes."""
+    if np.ndim(a) == 0 and np.ndim(b) == 0:
+        return (np.asarray(a, dtype=np.float64).reshape(1) ** b)[0]
+    return a**b
+
+
+def generate(cm, select=None, fixed=frozenset()):
     """Compile the generated source into ``(consts, init, rates, save, step_save, n_buffers, source)``."""
-    src, _ = generate_source(cm, "numpy", select)
-    ns: dict = {"_np": np, "_interp": interp_scalar}
+    src, _ = generate_source(cm, "numpy", select, fixed)
+    ns: dict = {"_np": np, "_interp": interp_scalar, "_pow": _pow}
     code = compile(src, f"<jzsim numpy kernel of {cm.name}>", "exec")
     exec(code, ns)
     return ns["_consts"], ns["_init"], ns["_rates"], ns["_save"], ns["_step_save"], ns["N_BUFFERS"], src
@@ -313,14 +348,19 @@ def integrate(cm, P: list[np.ndarray], rs, out: np.ndarray, select=None) -> None
     ``select[i]`` is the row of ``out`` for output ``i`` of ``cm.output_names`` (-1: not saved);
     default all outputs in order.
     """
-    consts, init, rates, save, step_save, n_buffers, _ = cm.numpy_functions(select)
+    fixed = frozenset(v.name for v, p in zip(cm.params, P) if np.ndim(p) == 0)
+    consts, init, rates, save, step_save, n_buffers, _ = cm.numpy_functions(select, fixed)
     n = out.shape[1]
     pools = [[np.empty(n) for _ in range(n_buffers)] for _ in range(4 if rs.method == "rk4" else 1)]
     B = pools[0]
     buf = np.empty((out.shape[2], out.shape[0], n))  # (time, output, draw): contiguous row writes
-    P = tuple(P)
+    P = tuple(np.float64(p) if np.ndim(p) == 0 else p for p in P)
     start, dt = rs.start, rs.dt
-    S = tuple(np.array(np.broadcast_to(s, (n,)), dtype=np.float64) for s in init(start, P))
+    numbers = scalar_stocks(cm, fixed) if fixed else set()
+    S = tuple(
+        np.float64(s) if v.name in numbers else np.array(np.broadcast_to(s, (n,)), dtype=np.float64)
+        for v, s in zip(cm.stocks, init(start, P))
+    )
     P = P + consts(P, S, n)  # parameters, then the parameter-only expressions, computed once
     moving = [s.name not in cm.constant_stocks for s in cm.stocks]  # constant stocks are never stepped
     tmp = np.empty(n)

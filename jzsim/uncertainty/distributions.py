@@ -248,6 +248,7 @@ def ppf_rows(
     start: int = 0,
     n: int | None = None,
     rows: np.ndarray | None = None,
+    compiled: bool = False,
 ) -> np.ndarray:
     """Values of each parameter at its row of uniform quantiles.
 
@@ -263,16 +264,20 @@ def ppf_rows(
     keys, start, n : optional
         Instead of ``u``: the ``"random"`` sampler's stream keys (one per parameter, uint64), first
         draw index and number of draws (see :mod:`jzsim.uncertainty.sampling`); the uniforms are
-        then generated in the same loop as the inverse CDFs when numba is installed.
+        then generated straight into ``out``.
     rows : ndarray of int, optional
         The row of ``out`` that receives each parameter (e.g. its row in a kernel's parameter
         matrix); default ``0 .. len(params) - 1``. ``out`` must not be ``u`` then.
+    compiled : bool, default False
+        Generate the uniforms and apply the uniform and triangular inverse CDFs in one numba loop,
+        parallel over parameters (:func:`jzsim.backends.sampling_kernel.ppf_kernel`; the numba back
+        end's choice). The same integer and floating-point operations in the same order as numpy's
+        path: identical numbers.
 
     Returns
     -------
     numpy.ndarray
-        ``out``: float64, row ``rows[j]`` (default ``j``) in ``params[j].units``. Identical
-        numbers with and without numba.
+        ``out``: float64, row ``rows[j]`` (default ``j``) in ``params[j].units``.
     """
     k = len(params)
     if u is None:
@@ -307,10 +312,11 @@ def ppf_rows(
         if u is not None and np.shares_memory(u, out):
             raise ValueError("out must not be u when rows are given")
     kinds, coef = _plan(params)
-    fast = _compiled_ppf()
-    if fast is not None:
+    if compiled:
+        from jzsim.backends.sampling_kernel import ppf_kernel
+
         gen = u is None
-        fast(
+        ppf_kernel(
             np.empty((0, 0)) if gen else u,
             gen,
             np.zeros(k, np.uint64) if keys is None else keys,
@@ -326,13 +332,15 @@ def ppf_rows(
     if u is None:
         from jzsim.uncertainty.sampling import _hash_rows
 
-        u = _hash_rows(keys, start, int(n))
-    for kind, code in (("uniform", _UNIFORM), ("triangular", _TRIANGULAR)):
-        js = np.flatnonzero(kinds == code)
-        if js.size:
-            out[rows[js]] = _uniform(u[js], coef[js]) if kind == "uniform" else _triangular(u[js], coef[js])
-    for j in np.flatnonzero(kinds == _OTHER):
-        out[rows[j]] = _one(params[j], u[j])
+        _hash_rows(keys, start, int(n), out=out, rows=rows)  # the uniforms, transformed in place below
+    for j in range(k):
+        src = out[rows[j]] if u is None else u[j]
+        if kinds[j] == _UNIFORM:
+            _uniform_row(src, coef[j], out[rows[j]])
+        elif kinds[j] == _TRIANGULAR:
+            _triangular_row(src, coef[j], out[rows[j]])
+        else:
+            out[rows[j]] = _one(params[j], src)
     return out
 
 
@@ -359,43 +367,34 @@ def _plan(params: Sequence[Parameter]) -> tuple[np.ndarray, np.ndarray]:
     return kinds, coef
 
 
-def _uniform(u: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """``u (high - low) + low``."""
-    x = u * c[:, 0:1]
-    x += c[:, 1:2]
-    return x
+def _uniform_row(u: np.ndarray, c: np.ndarray, out: np.ndarray) -> None:
+    """``out = u (high - low) + low`` (``out`` may be ``u``)."""
+    np.multiply(u, c[0], out=out)
+    out += c[1]
 
 
-def _triangular(u: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """Triangular inverse CDF, ``low < high``: ``low + sqrt(u A)`` for ``u < fc``, else
-    ``high - sqrt((1 - u) B)`` (constants of :func:`_plan`)."""
-    left = u < c[:, 0:1]
-    x = np.where(left, u * c[:, 1:2], (1.0 - u) * c[:, 2:3])
-    np.sqrt(x, out=x)
-    return np.where(left, c[:, 3:4] + x, c[:, 4:5] - x)
+def _triangular_row(u: np.ndarray, c: np.ndarray, out: np.ndarray) -> None:
+    """Triangular inverse CDF, ``low < high``, into ``out`` (may be ``u``): ``low + sqrt(u A)`` for
+    ``u < fc``, else ``high - sqrt((1 - u) B)`` (constants of :func:`_plan`); in pieces of
+    :data:`_PIECE` values whose temporaries stay in cache."""
+    n = u.shape[0]
+    piece = min(n, _PIECE)
+    left, a, b = np.empty(piece, dtype=bool), np.empty(piece), np.empty(piece)
+    for s in range(0, n, piece):
+        m = min(piece, n - s)
+        us, lm, am, bm, om = u[s : s + m], left[:m], a[:m], b[:m], out[s : s + m]
+        np.less(us, c[0], out=lm)
+        np.multiply(us, c[1], out=am)
+        np.subtract(1.0, us, out=bm)
+        bm *= c[2]
+        np.copyto(bm, am, where=lm)
+        np.sqrt(bm, out=bm)
+        np.add(c[3], bm, out=am)
+        np.subtract(c[4], bm, out=om)
+        np.copyto(om, am, where=lm)
 
 
-_COMPILED = None
-
-
-def _compiled_ppf():
-    """:func:`jzsim.backends.sampling_kernel.ppf_kernel` (None without numba): it generates the
-    ``"random"`` uniforms (when ``gen``) and applies the uniform and triangular inverse CDFs in one
-    loop, parallel over parameters, parameter ``j`` into row ``rows[j]`` of ``out``.
-
-    It performs the same integer and floating-point operations, in the same order, as the numpy
-    path (:func:`jzsim.uncertainty.sampling._hash_rows`, :func:`_uniform`, :func:`_triangular`),
-    so both give identical numbers. Rows of other distributions are left holding their uniforms.
-    """
-    global _COMPILED
-    if _COMPILED is None:
-        try:
-            from jzsim.backends.sampling_kernel import ppf_kernel
-        except ImportError:
-            _COMPILED = False
-            return None
-        _COMPILED = ppf_kernel
-    return _COMPILED or None
+_PIECE = 4096
 
 
 def _one(p: Parameter, u: np.ndarray) -> np.ndarray:
@@ -403,7 +402,7 @@ def _one(p: Parameter, u: np.ndarray) -> np.ndarray:
     d, lo, hi, v = p.distribution, p.low, p.high, p.value
     if d == "fixed":
         return np.full(u.shape, v)
-    if d == "triangular":  # high == low (others go through _triangular)
+    if d == "triangular":  # high == low (others go through _triangular_row)
         return np.full(u.shape, v)
     if d == "truncnormal":
         sd = (hi - lo) / 4.0

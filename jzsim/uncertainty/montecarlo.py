@@ -30,9 +30,9 @@ summarising the trajectories afterwards, and trajectories are written only when 
 its blocks of 4096 draws in parallel, so chunks of fewer blocks than cores leave cores idle.
 
 With the numpy backend each chunk is integrated by ``threads`` threads (default: every usable CPU),
-each taking a contiguous part of at least :data:`MIN_THREAD_PART` draws in one piece: numpy
-releases the GIL inside its loops, and on arrays that long the loops, not the interpreter,
-dominate. The compiled kernel runs on numba's threads. Timings are in ``benchmarks/README.md``.
+each taking a contiguous part of at least :data:`MIN_THREAD_PART` draws, in cache-sized pieces of
+:data:`KERNEL_BATCH` draws: numpy releases the GIL inside its loops, and on arrays that long the
+loops, not the interpreter, dominate. The compiled kernel runs on numba's threads. Timings are in ``benchmarks/README.md``.
 """
 
 from __future__ import annotations
@@ -317,7 +317,11 @@ class _Chunks:
             for i in self.fixed_rows:
                 Pm[i] = p.parameters[i].value
             buf["P_filled"] = Pm
-        sampled = sample_parameters(p.parameters, p.sampler, p.seed, a, b, p.draws, out=Pm, rows=self.sampled_rows)
+        compiled = p.backend == "numba"
+        rows = self.sampled_rows
+        sampled = sample_parameters(
+            p.parameters, p.sampler, p.seed, a, b, p.draws, out=Pm, rows=rows, compiled=compiled
+        )
         return sampled, Pm
 
     def trajectories(self, Pm: np.ndarray, slot: int) -> np.ndarray:
@@ -326,9 +330,13 @@ class _Chunks:
 
         p = self.plan
         out = _buffer(self.bufs[slot], "out", (len(p.names), p.chunk, p.nt), Pm.shape[1])
+        P = list(Pm)
+        if p.backend == "numpy":  # fixed parameters as numbers: computed once per step, not per draw
+            for i in self.fixed_rows:
+                P[i] = float(p.parameters[i].value)
         with np.errstate(**self.errstate):
             p.cm.integrate(
-                list(Pm),
+                P,
                 p.rs,
                 backend=p.backend,
                 names=p.kernel_names,
@@ -604,7 +612,7 @@ def run_monte_carlo(
         params=params,
         uncertainty=uncertainty,
     )
-    acc = Accumulator(len(plan.names), plan.nt, n_bins)
+    acc = Accumulator(len(plan.names), plan.nt, n_bins, compiled=plan.backend == "numba")
     sinks: list[Any] = []
     if plan.targets is not None:
         sinks.append(_TargetCounts(plan.targets, draws if outcomes else None))
@@ -633,13 +641,14 @@ def _buffer(store: dict, key: str, shape: tuple[int, int, ...], n: int) -> np.nd
 
 
 def _numpy_kernel_split(chunk: int, threads: int | None) -> tuple[int, int]:
-    """``(threads, pieces)`` for the numpy kernel on one chunk: with several threads each takes a
-    contiguous part of the chunk in one piece, but only if parts have at least
-    :data:`MIN_THREAD_PART` draws (smaller arrays make the threads contend for the GIL); otherwise
-    one thread in cache-sized pieces of :data:`KERNEL_BATCH`."""
+    """``(threads, pieces)`` for the numpy kernel on one chunk: several threads, each a contiguous
+    part of the chunk, if parts have at least :data:`MIN_THREAD_PART` draws, else one; either way
+    in cache-sized pieces of :data:`KERNEL_BATCH` draws (with two threads on the plan model, parts
+    of 16,384 draws in one piece ran 1.3x slower than in pieces: see the design log of
+    ``benchmarks/README.md``)."""
     n = _usable_cpus() if threads is None else int(threads)
     if n > 1 and chunk // n >= MIN_THREAD_PART:
-        return n, -(-chunk // n)
+        return n, KERNEL_BATCH
     return 1, KERNEL_BATCH
 
 

@@ -13,9 +13,10 @@ the named parameters. Whatever the chunking, the order of chunks or the number o
   and the uniform is ``((z >> 11) | 1) * 2**-53``: an odd multiple of ``2**-53`` (52 random bits),
   so always in the open interval (0, 1). Draw ``i``'s numbers thus depend only on the seed, ``i`` and the
   parameter's name: growing a run keeps its first draws, chunks may come in any size and order,
-  and adding a parameter leaves the others' draws unchanged. With numba installed the same
-  integer arithmetic runs compiled (fused with the inverse CDFs of
-  :func:`jzsim.uncertainty.distributions.ppf_rows`); the numbers are identical either way.
+  and adding a parameter leaves the others' draws unchanged. The numba back end runs the same
+  integer arithmetic compiled (fused with the inverse CDFs of
+  :func:`jzsim.uncertainty.distributions.ppf_rows`, ``compiled=True``); the numbers are identical
+  either way, so both back ends sample the same parameter values, bit for bit.
 * ``"sobol"``: a scrambled Sobol sequence whose every dimension belongs to one parameter name.
   The run's ``dimensions`` (for :func:`jzsim.monte_carlo`: every parameter the model declares,
   fixed ones included) are sorted by name, and the ``k``-th name takes Sobol dimension ``k``
@@ -71,22 +72,39 @@ def _stream_keys(seed: int, names: Sequence[str]) -> np.ndarray:
     return np.array([_stream_key(seed, n) for n in names], dtype=np.uint64)
 
 
-def _hash_rows(keys: np.ndarray, start: int, n: int) -> np.ndarray:
-    """Uniforms of draws ``start..start+n-1`` of the SplitMix64 streams ``keys``, shape ``(len(keys), n)``."""
-    out = np.empty((len(keys), n))
-    counter = np.arange(start + 1, start + n + 1, dtype=np.uint64)
-    for j, key in enumerate(np.asarray(keys, dtype=np.uint64)):
-        z = counter * _GAMMA
-        z += key
-        z ^= z >> np.uint64(30)
-        z *= _M1
-        z ^= z >> np.uint64(27)
-        z *= _M2
-        z ^= z >> np.uint64(31)
-        z >>= np.uint64(11)
-        z |= np.uint64(1)
-        np.multiply(z, 2.0**-53, out=out[j])
+def _hash_rows(keys: np.ndarray, start: int, n: int, out: np.ndarray | None = None, rows=None) -> np.ndarray:
+    """Uniforms of draws ``start..start+n-1`` of the SplitMix64 streams ``keys``, shape ``(len(keys), n)``
+    (stream ``j`` into ``out[rows[j]]`` when given), in pieces of :data:`_PIECE` draws: each
+    operation writes into a reused array that stays in cache."""
+    keys = np.asarray(keys, dtype=np.uint64)
+    if out is None:
+        out = np.empty((len(keys), n))
+    rows = range(len(keys)) if rows is None else rows
+    piece = min(n, _PIECE)
+    z, tmp = np.empty(piece, dtype=np.uint64), np.empty(piece, dtype=np.uint64)
+    s30, s27, s31, s11, one = (np.uint64(b) for b in (30, 27, 31, 11, 1))
+    for a in range(0, n, piece):
+        m = min(piece, n - a)
+        zm, tm = z[:m], tmp[:m]
+        counter = np.arange(start + a + 1, start + a + m + 1, dtype=np.uint64)
+        counter *= _GAMMA  # (i + 1) * gamma, the same for every stream
+        for j, key in zip(rows, keys):
+            np.add(counter, key, out=zm)
+            np.right_shift(zm, s30, out=tm)
+            zm ^= tm
+            zm *= _M1
+            np.right_shift(zm, s27, out=tm)
+            zm ^= tm
+            zm *= _M2
+            np.right_shift(zm, s31, out=tm)
+            zm ^= tm
+            zm >>= s11
+            zm |= one
+            np.multiply(zm, 2.0**-53, out=out[j, a : a + m])
     return out
+
+
+_PIECE = 4096  # draws per piece of _hash_rows
 
 
 def _random_rows(seed: int, names: Sequence[str], start: int, stop: int) -> np.ndarray:
@@ -271,6 +289,7 @@ def sample_parameters(
     *,
     out: np.ndarray | None = None,
     rows: Sequence[int] | None = None,
+    compiled: bool = False,
 ) -> dict[str, np.ndarray]:
     """Values of the uncertain parameters for draws ``start..stop-1``.
 
@@ -285,6 +304,9 @@ def sample_parameters(
     out, rows : optional
         Write the ``j``-th uncertain parameter's values into ``out[rows[j]]`` (``out`` of
         ``stop - start`` columns, e.g. a kernel's parameter matrix) instead of a new array.
+    compiled : bool, default False
+        Apply the inverse CDFs (and, for ``"random"``, make the uniforms) in numba's compiled loop
+        (:func:`jzsim.uncertainty.distributions.ppf_rows`): identical numbers, in less time.
 
     Returns
     -------
@@ -301,9 +323,10 @@ def sample_parameters(
         raise ValueError("out and rows go together: pass both or neither")
     idx = None if rows is None else np.asarray(rows, dtype=np.int64)
     if sampler == "random" and _rows_checked(sampler, seed, start, stop):
-        x = ppf_rows(unc, None, out, keys=_stream_keys(int(seed), names), start=start, n=stop - start, rows=idx)
+        keys = _stream_keys(int(seed), names)
+        x = ppf_rows(unc, None, out, keys=keys, start=start, n=stop - start, rows=idx, compiled=compiled)
     else:
         dims = [getattr(p, "stream", None) or p.name for p in params]
         u = _rows(sampler, seed, names, start, stop, n_total, dims)
-        x = ppf_rows(unc, u, out=u if out is None else out, rows=idx)
+        x = ppf_rows(unc, u, out=u if out is None else out, rows=idx, compiled=compiled)
     return {p.name: x[j if idx is None else idx[j]] for j, p in enumerate(unc)}

@@ -2,24 +2,29 @@
 
 * mean and standard deviation: per block of :data:`~jzsim.uncertainty.sampling.BLOCK` draws
   (count, mean, M2), merged in block order with Chan et al.'s parallel update, so the result does
-  not depend on how blocks were grouped into chunks. With numba, a block's (count, mean, M2) is
-  itself merged, in draw order, from sub-blocks of :data:`~jzsim.backends.lanestats.SUB` draws
-  (the compiled kernel's lanes; :func:`jzsim.backends.lanestats.fold_block`), which is what lets
-  the compiled kernel summarise its draws as it runs them and give the same bits; without numba,
-  numpy computes each block's mean and M2 in two passes (the same statistics, other rounding);
+  not depend on how blocks were grouped into chunks. A block's (count, mean, M2) is itself merged,
+  in draw order, from sub-blocks of :data:`~jzsim.engine.constants.SUB_BLOCK` draws (the compiled
+  kernel's lanes): a sub-block's values are summed in draw order from 0.0, divided by their
+  number, and their squared deviations from that mean summed the same way. numpy
+  (:func:`block_statistics`, the default) and numba (``compiled=True``:
+  :func:`jzsim.backends.lanestats.chunk_stats`, and the compiled kernel summarising its own draws)
+  perform these same operations in the same order, so they give the same bits: a run's summaries
+  do not depend on whether numba is installed;
 * quantiles: integer histograms (``n_bins`` bins per variable and year between edges set from the
   first :data:`~jzsim.uncertainty.sampling.BLOCK` draws, widened by half their range on each side,
   plus an underflow and an overflow bin) and the exact minimum and maximum. Integer counts add
   exactly, so quantiles are independent of chunking too; their resolution is one bin width
   (reported in ``attrs``), within the exact minimum and maximum. A value ``x`` goes to bin
   ``floor((x - lo) * inv_width)`` (``inv_width = 1 / width``), clamped to the underflow and overflow
-  bins;
+  bins (NaN to the overflow bin; NaN is left out of the minimum and maximum and makes the mean NaN);
 * target counts: the number of draws meeting each target (integers).
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from jzsim.engine.constants import SUB_BLOCK
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
@@ -31,10 +36,14 @@ class Accumulator:
     ----------
     n_vars, n_times : int
     n_bins : int, default 1000
+    compiled : bool, default False
+        Summarise with numba's compiled loops (parallel over blocks) instead of numpy: the same
+        bits, in less time; the numba back end's choice. numpy's path imports no numba.
     """
 
-    def __init__(self, n_vars: int, n_times: int, n_bins: int = 1000):
+    def __init__(self, n_vars: int, n_times: int, n_bins: int = 1000, *, compiled: bool = False):
         self.shape = (n_vars, n_times)
+        self.compiled = bool(compiled)
         self.n_bins = n_bins
         self.count = 0
         self.mean = np.zeros(self.shape)
@@ -65,15 +74,13 @@ class Accumulator:
     ) -> None:
         """Add consecutive blocks of ``block`` draws (the last may be shorter), ``x`` of shape
         ``(n_vars, n_draws, n_times)``: each block's (count, mean, M2) is merged in order with
-        :meth:`_merge`'s arithmetic, so the result does not depend on how blocks are grouped into
-        calls.
+        :func:`merge_into`, so the result does not depend on how blocks are grouped into calls.
 
-        With numba, one compiled call summarises every block, parallel over blocks, each from
-        sub-blocks of :data:`~jzsim.backends.lanestats.SUB` draws
-        (:func:`jzsim.backends.lanestats.chunk_stats`: the arithmetic of the compiled kernel's own
-        summaries, same bits), folded in with :meth:`add_summaries`; without it, numpy does one
-        block at a time in two passes. Both bin identically (same floating-point expression); the block
-        sums differ only in rounding order.
+        Each block is summarised from sub-blocks of :data:`~jzsim.engine.constants.SUB_BLOCK`
+        draws (module docstring), by numpy (:func:`block_statistics`) or, with ``compiled``, by one
+        numba call parallel over blocks (:func:`jzsim.backends.lanestats.chunk_stats`, the
+        arithmetic of the compiled kernel's own summaries); the same bits either way. The blocks
+        are then folded in with :meth:`add_summaries`.
 
         ``cells`` (int, shape ``(k, 2)``: variable, time) and ``copies`` (float64, ``(k, n_draws)``)
         ask for ``copies[j] = x[cells[j, 0], :, cells[j, 1]]`` in the same pass over ``x``: a caller
@@ -101,40 +108,26 @@ class Accumulator:
             and (cells[:, 1] < x.shape[2]).all()
         ):
             raise ValueError(f"cells {cells.tolist()}; allowed: (variable, time) within {x.shape[0]} x {x.shape[2]}")
-        fast = _compiled_chunk_stats()
-        if fast is not None:
-            nc = self.shape[0] * self.shape[1]
-            nb = -(-n // block)
-            parts = self._parts(nc)
-            stats = [np.empty((nb, nc)) for _ in range(4)]
-            fast(
-                x,
-                int(block),
-                self.lo.reshape(-1),
-                self.inv_width.reshape(-1),
-                self.n_bins,
-                *stats,
-                parts,
-                cells[:, 0] * self.shape[1] + cells[:, 1],
-                copies,
-            )
-            from jzsim.backends.lanestats import block_counts
+        nc = self.shape[0] * self.shape[1]
+        nb = -(-n // block)
+        stats = [np.empty((nb, nc)) for _ in range(4)]
+        flat = cells[:, 0] * self.shape[1] + cells[:, 1]
+        if self.compiled:
+            from jzsim.backends.lanestats import chunk_stats
 
-            self.add_summaries(block_counts(n, block), *stats, parts)
-            return
-        for j, (v, t) in enumerate(cells):
-            copies[j] = x[v, :, t]
-        for s in range(0, n, block):
-            xb = x[:, s : s + block, :]
-            bmean = xb.mean(axis=1)
-            bm2 = ((xb - bmean[:, None, :]) ** 2).sum(axis=1)
-            self._merge(xb.shape[1], bmean, bm2)
-            np.minimum(self.min, xb.min(axis=1), out=self.min)
-            np.maximum(self.max, xb.max(axis=1), out=self.max)
-            self._histogram(xb)
+            parts = self._parts(nc)
+            chunk_stats(
+                x, int(block), self.lo.reshape(-1), self.inv_width.reshape(-1), self.n_bins, *stats, parts, flat, copies
+            )
+        else:
+            parts = block_statistics(x, int(block), self.lo, self.inv_width, self.n_bins, *stats)
+            for j, (v, t) in enumerate(cells):
+                copies[j] = x[v, :, t]
+        self.add_summaries(_block_counts(n, block), *stats, parts)
 
     def _parts(self, nc: int) -> np.ndarray:
-        """Zeroed histogram counts, one row per numba thread (the compiled path's parallel parts)."""
+        """Zeroed histogram counts, one row per numba thread (the compiled path's parallel parts;
+        needs numba)."""
         import numba
 
         shape = (numba.get_num_threads(), nc * (self.n_bins + 2))
@@ -157,10 +150,8 @@ class Accumulator:
         ``kernel_summaries``): block ``i`` has ``counts[i]`` draws and per cell (variable-major,
         ``n_vars * n_times``) ``b_mean[i]``, ``b_m2[i]``, ``b_min[i]``, ``b_max[i]``; ``hist`` (any
         number of rows of ``n_vars * n_times * (n_bins + 2)`` counts) is added bin by bin. Blocks
-        are merged in order with the arithmetic of :meth:`add_blocks` (needs numba).
+        are merged in order with the arithmetic of :meth:`add_blocks`.
         """
-        from jzsim.backends.lanestats import merge_into
-
         cells = self.shape[0] * self.shape[1]
         nb = len(counts)
         for name, a in (("b_mean", b_mean), ("b_m2", b_m2), ("b_min", b_min), ("b_max", b_max)):
@@ -180,29 +171,16 @@ class Accumulator:
         self.hist += hist.sum(axis=0, dtype=np.int64).reshape(self.hist.shape)
 
     def _merge(self, n: int, bmean: np.ndarray, bm2: np.ndarray) -> None:
-        """Chan et al.'s update: fold a block's (n, mean, M2) into the running totals."""
-        tot = self.count + n
-        delta = bmean - self.mean
-        self.mean = self.mean + delta * (n / tot)
-        self.m2 = self.m2 + bm2 + delta**2 * (self.count * n / tot)
-        self.count = tot
-
-    def _histogram(self, x: np.ndarray) -> None:
-        """numpy path of the histogram (the compiled path bins in the same loop as the moments)."""
-        nv, n, nt = x.shape
-        nb = self.n_bins + 2
-        idx = np.floor((x - self.lo[:, None, :]) * self.inv_width[:, None, :])
-        idx = np.clip(idx, -1, self.n_bins).astype(np.int64) + 1
-        offset = (np.arange(nv)[:, None, None] * nt + np.arange(nt)[None, None, :]) * nb
-        counts = np.bincount((idx + offset).ravel(), minlength=nv * nt * nb)
-        self.hist += counts.reshape(nv, nt, nb)
+        """Fold one block's ``(n, mean, M2)`` (each ``(n_vars, n_times)``) into the running totals
+        (:func:`merge_into`)."""
+        merge_into(n, bmean.reshape(-1), bm2.reshape(-1), self.count, self.mean.reshape(-1), self.m2.reshape(-1))
+        self.count += n
 
     @property
     def nan_safe(self) -> bool:
-        """Whether :meth:`add_blocks` takes NaN and infinite values (the compiled path: they go to
-        the overflow bin and make the mean non-finite, see :meth:`suspicious`); numpy's histogram
-        path needs finite input."""
-        return _compiled_chunk_stats() is not None
+        """:meth:`add_blocks` takes NaN and infinite values (both paths): they go to the overflow or
+        underflow bin and make the mean non-finite, see :meth:`suspicious`."""
+        return True
 
     def suspicious(self, rows, nonnegative_rows) -> bool:
         """Whether the summaries so far show a non-finite value in ``rows`` (its mean is not
@@ -251,18 +229,113 @@ def wilson_interval(k: np.ndarray, n: int, z: float = 1.959963984540054) -> tupl
     return centre - half, centre + half
 
 
-_COMPILED_CHUNK = None
+def merge_into(n: int, bmean: np.ndarray, bm2: np.ndarray, c: int, mean: np.ndarray, m2: np.ndarray) -> None:
+    """Chan et al.'s update of running ``(c, mean, m2)`` by a block's ``(n, bmean, bm2)``, in place:
+    ``mean + delta * (n / tot)`` and ``m2 + bm2 + delta * delta * ((c * n) / tot)``, ``delta = bmean -
+    mean``, ``tot = c + n`` (the arithmetic of :func:`jzsim.backends.lanestats.merge_into`)."""
+    tot = c + n
+    with np.errstate(invalid="ignore", over="ignore"):  # non-finite values: see Accumulator.suspicious
+        delta = bmean - mean
+        step = delta * (n / tot)
+        np.add(mean, step, out=mean)
+        np.multiply(delta, delta, out=delta)
+        delta *= (c * n) / tot
+        np.add(m2, bm2, out=m2)
+        np.add(m2, delta, out=m2)
 
 
-def _compiled_chunk_stats():
-    """:func:`jzsim.backends.lanestats.chunk_stats`, which summarises :meth:`Accumulator.add_blocks`'s
-    blocks in one call, parallel over blocks (None without numba)."""
-    global _COMPILED_CHUNK
-    if _COMPILED_CHUNK is None:
-        try:
-            from jzsim.backends.lanestats import chunk_stats
-        except ImportError:
-            _COMPILED_CHUNK = False
-            return None
-        _COMPILED_CHUNK = chunk_stats
-    return _COMPILED_CHUNK or None
+def block_statistics(
+    x: np.ndarray,
+    block: int,
+    lo: np.ndarray,
+    inv_width: np.ndarray,
+    n_bins: int,
+    b_mean: np.ndarray,
+    b_m2: np.ndarray,
+    b_min: np.ndarray,
+    b_max: np.ndarray,
+) -> np.ndarray:
+    """Per block of ``block`` draws of ``x`` (variables, draws, times): mean, M2, min and max per cell
+    (variable-major, ``v * n_times + t``) into row ``b`` of ``b_*``, in numpy; returns the
+    histogram counts of all draws, shape ``(1, cells * (n_bins + 2))``.
+
+    The operations of :func:`jzsim.backends.lanestats.chunk_stats`, in the same order (module
+    docstring): the same bits. Each block's sub-blocks of :data:`SUB_BLOCK` draws are summed along
+    the draw axis from 0.0 (numpy adds a non-contiguous axis element by element, in order), then
+    merged in draw order with :func:`merge_into`, all blocks of ``x`` at once.
+    """
+    with np.errstate(invalid="ignore", over="ignore"):  # non-finite values: see Accumulator.suspicious
+        return _block_statistics(x, block, lo, inv_width, n_bins, b_mean, b_m2, b_min, b_max)
+
+
+#: Draws per tile of :func:`block_statistics`: a multiple of SUB_BLOCK; a tile of the plan's cells
+#: (about 460 variables x years) fits in L2.
+TILE = 256
+
+
+def _block_statistics(x, block, lo, inv_width, n_bins, b_mean, b_m2, b_min, b_max) -> np.ndarray:
+    nv, n, nt = x.shape
+    nc = nv * nt
+    nb = -(-n // block)
+    nbb = n_bins + 2
+    hist = np.zeros(nc * nbb, dtype=np.int64)
+    offset = np.arange(nc, dtype=np.intp) * nbb + 1
+    lo, inv, top = lo.reshape(-1), inv_width.reshape(-1), float(n_bins)
+    full = n // block  # whole blocks, merged together below; a last shorter block apart
+    groups = [(0, full, block)] if full else []
+    if full < nb:
+        groups.append((full, nb, n - full * block))
+    tile = np.empty((min(TILE, n), nc))  # draws x cells: the compiled kernel's layout, in cache
+    dev = np.empty_like(tile)
+    low, high = np.empty(nc), np.empty(nc)
+    bins = np.empty((min(block, n), nc), dtype=np.intp)  # a block's bin indices, counted at once
+    for b0, b1, size in groups:
+        k = b1 - b0
+        whole = size // SUB_BLOCK * SUB_BLOCK
+        subs = [SUB_BLOCK] * (whole // SUB_BLOCK) + ([size - whole] if whole < size else [])
+        sub_mean = np.empty((len(subs), k, nc))
+        sub_q = np.empty((len(subs), k, nc))
+        for i in range(k):
+            mn, mx = b_min[b0 + i], b_max[b0 + i]
+            mn.fill(np.inf)
+            mx.fill(-np.inf)
+            for a in range(0, size, TILE):
+                m_t = min(TILE, size - a)
+                t, d, d0 = tile[:m_t], dev[:m_t], (b0 + i) * block + a
+                np.copyto(t.reshape(m_t, nv, nt), x[:, d0 : d0 + m_t, :].transpose(1, 0, 2))
+                np.fmin(mn, np.fmin.reduce(t, axis=0, out=low), out=mn)  # NaN left out, as compiled
+                np.fmax(mx, np.fmax.reduce(t, axis=0, out=high), out=mx)
+                w = m_t // SUB_BLOCK * SUB_BLOCK
+                for s0, s1 in ((0, w), (w, m_t)):
+                    if s1 == s0:
+                        continue
+                    m = min(SUB_BLOCK, s1 - s0)
+                    xs, ds = t[s0:s1].reshape(-1, m, nc), d[s0:s1].reshape(-1, m, nc)
+                    mean = np.add.reduce(xs, axis=1, initial=0.0)  # each sub-block's sum in draw order from 0.0
+                    mean /= m
+                    np.subtract(xs, mean[:, None, :], out=ds)
+                    np.multiply(ds, ds, out=ds)
+                    j0 = (a + s0) // SUB_BLOCK
+                    sub_mean[j0 : j0 + len(mean), i] = mean
+                    sub_q[j0 : j0 + len(mean), i] = np.add.reduce(ds, axis=1, initial=0.0)
+                np.subtract(t, lo, out=d)
+                d *= inv
+                np.floor(d, out=d)
+                np.maximum(d, -1.0, out=d)  # NaN stays NaN ...
+                np.fmin(d, top, out=d)  # ... and goes to the overflow bin here
+                np.add(d, offset, out=bins[a : a + m_t], casting="unsafe")  # exact: small integers
+            hist += np.bincount(bins[:size].ravel(), minlength=hist.size)
+        mean = np.zeros((k, nc))
+        m2 = np.zeros((k, nc))
+        c = 0
+        for j, m in enumerate(subs):
+            merge_into(m, sub_mean[j], sub_q[j], c, mean, m2)
+            c += m
+        b_mean[b0:b1] = mean
+        b_m2[b0:b1] = m2
+    return hist[None, :]
+
+
+def _block_counts(n: int, block: int) -> np.ndarray:
+    """Draws in each of the ``ceil(n / block)`` consecutive blocks of ``n`` draws."""
+    return np.minimum(block, n - block * np.arange(-(-n // block)))
