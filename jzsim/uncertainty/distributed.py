@@ -261,7 +261,7 @@ def _worker_state(spec: RunSpec, edges=None):
         plan = entry["plan"]
         mine = entry["threads"].get(threading.get_ident())
         if mine is None:
-            acc = _ChunkAccumulator(len(plan.names), plan.nt, plan.n_bins)
+            acc = _ChunkAccumulator(len(plan.names), plan.nt, plan.n_bins, compiled=plan.backend == "numba")
             mine = entry["threads"][threading.get_ident()] = (acc, _Chunks(plan, acc))
     acc, chunks = mine
     if edges is not None and acc.lo is None:
@@ -286,7 +286,7 @@ def _edges_task(packed: Packed):
     with _NUMBA_LOCK if plan.backend == "numba" else _nolock():
         _, Pm = chunks.parameters(0, n0, 1)
         res = chunks.trajectories(Pm, 1)
-    pilot = Accumulator(len(plan.names), plan.nt, plan.n_bins)
+    pilot = Accumulator(len(plan.names), plan.nt, plan.n_bins, compiled=plan.backend == "numba")
     pilot.set_edges(res[:, :n0, :])
     if plan.fused and acc.lo is None:  # load the compiled summarising kernel too, not at the first chunk
         acc.lo, acc.width, acc.inv_width = pilot.lo, pilot.width, pilot.inv_width
@@ -525,7 +525,7 @@ def run_distributed(
         store = RunStore(spec.store)
         resumed = store.open(manifest, _template(plan, spec))
         done = store.done() & set(range(len(starts))) if resumed else set()
-    acc = _RunAccumulator(len(plan.names), plan.nt, n_bins)
+    acc = _RunAccumulator(len(plan.names), plan.nt, n_bins, compiled=plan.backend == "numba")
     sinks: list[Any] = []
     if plan.targets is not None:
         sinks.append(_TargetCounts(plan.targets, None))
