@@ -16,9 +16,9 @@ import numpy as np
 
 # Stored by `python tests/test_regression_hash.py`; see the module docstring for when to update.
 EXPECTED = {
-    "deterministic": "4a8e71fa19f2bfdaed8fab503c158e1936f92acebbd5a40923ee821922df722f",
-    "monte_carlo": "95ac42566a02726ac3ec147997bac2e8b346a39ffb5d7dcd116ac10f1f665432",
-    "monte_carlo_sobol": "b700538304cab283e29376cf5780cdddd9ff7aa0e7dcb9c5ef2c34a638e567e7",
+    "deterministic": "24b7b1df4199760b34497ce9773be66ff576e164ce12525ea62bef6a42c61c98",
+    "monte_carlo": "c1dd31e8cdf5df0cdbb32162ed16fffa35a17d9c5d8f6e9fb9b1f799ac5932de",
+    "monte_carlo_sobol": "64c806c92157fa249d9bc22d85319628e7d26fc0624d76def37cc6911e917423",
 }
 
 
