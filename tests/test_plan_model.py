@@ -167,7 +167,16 @@ def test_every_sector_documents_its_equations_and_every_parameter_has_a_source()
             assert f"`{name}`" in text, name
     df = jzsim.parameters()
     assert len(df) == len(PARAMS) and df["source"].str.match(r"^(plan ch|public:|assumption:)").all()
-    assert set(df["sector"]) == {"agriculture", "clusters", "economy", "employment", "incomes", "population", "water"}
+    assert set(df["sector"]) == {
+        "agriculture",
+        "budget",
+        "clusters",
+        "economy",
+        "employment",
+        "incomes",
+        "population",
+        "water",
+    }
 
 
 def test_target_table_lists_every_target():

@@ -16,9 +16,9 @@ import numpy as np
 
 # Stored by `python tests/test_regression_hash.py`; see the module docstring for when to update.
 EXPECTED = {
-    "deterministic": "24b7b1df4199760b34497ce9773be66ff576e164ce12525ea62bef6a42c61c98",
-    "monte_carlo": "c1dd31e8cdf5df0cdbb32162ed16fffa35a17d9c5d8f6e9fb9b1f799ac5932de",
-    "monte_carlo_sobol": "64c806c92157fa249d9bc22d85319628e7d26fc0624d76def37cc6911e917423",
+    "deterministic": "16859108933cdc9a827bfc486b8d2830d8c261accc8e49bc5a85c3ee1de7be62",
+    "monte_carlo": "25383f3dd0f1bf8c538ab52985df7ec69d8aeea51c4ae83207b56d61ea378351",
+    "monte_carlo_sobol": "3ae9857cc0024abc8297de60d87f286f77e004fca5874d33cd249770305b9e5e",
 }
 
 
