@@ -33,7 +33,8 @@ government are exogenous and grow at ``transfer_growth``: county budgets in Chin
 transfer-funded, so transfers do not follow local revenue.
 
 ``public_investment_base`` is the same equations at t0 written from parameters only (without
-``gdp_real``), for the start-year fixed-asset investment sector economy needs before GDP exists.
+``gdp_real``), for the start-year fixed-asset investment sector economy needs before GDP exists;
+a stock without flows, so it is computed once, not every step.
 """
 
 from __future__ import annotations
@@ -87,11 +88,11 @@ class Budget(Sector):
         m.flow("borrowing", borrowing, "yiyuan/year", into="public_debt", description="new debt for public investment")
         m.flow("repayment", repayment, "yiyuan/year", out_of="public_debt", description="debt repaid")
         pi = m.aux("public_investment", invest, "yiyuan/year", description="public fixed-asset investment")
-        m.aux(
+        m.stock(
             "public_investment_base",
             _investment(p, res0, debt0)[3],
             "yiyuan/year",
-            description="start-year public investment, from parameters only",
+            description="start-year public investment, from parameters only (a stock without flows)",
         )
         m.aux(
             "current_spending",
