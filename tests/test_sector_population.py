@@ -90,7 +90,7 @@ def test_exit_from_working_age_follows_the_census_cohorts():
     60-64 group (21,362) over five years per resident 15-64 (199,812 at the census, growing by the
     10-14 group entering, 16,666 over five years): 4,272 / about 199,000 = 2.1%/yr; in 2031-35
     the 50-54 group (27,924), about 3.0-3.2%/yr. A uniform age spread would give 1/50 = 2%."""
-    from jzsim.data.census import working_age_exit_table
+    from jzsim.sectors.census import working_age_exit_table
 
     years, rates = working_age_exit_table()
     at = dict(zip(np.floor(years).astype(int), rates))  # the year that starts at each census date + j
@@ -156,7 +156,7 @@ def test_no_stock_negative_for_random_valid_parameters(seed, gap):
 
 
 def test_census_table_reads_the_packaged_census_and_rejects_bad_counts():
-    from jzsim.data.census import load_census_age
+    from jzsim.sectors.census import load_census_age
 
     ages = load_census_age()
     assert ages.loc[2010].sum() == 362013 and ages.loc[2020].sum() == 304854  # 6th and 7th census

@@ -52,11 +52,11 @@ Migration is age-selective: the rate applies in full to ages 15-64 and at
 about 1.6% at 65+, and none as children: population.csv).
 
 Ageing out of working age follows the census cohorts, not a uniform age spread:
-``census_exit_rate(t)`` is a table of time (:func:`jzsim.data.census.working_age_exit_table`)
+``census_exit_rate(t)`` is a table of time (:func:`jzsim.sectors.census.working_age_exit_table`)
 built from Jizhou's residents by 5-year age group in the 2010 and 2020 censuses
 (``data/census_age.csv``): the people aged 55-64 at a census turn 65 in the next ten years, those
 aged 50-54 in the five after, as a share of the 15-64 residents then
-(``census_old_ageing_rate(t)``, :func:`jzsim.data.census.old_ageing_table`, likewise for 65-74
+(``census_old_ageing_rate(t)``, :func:`jzsim.sectors.census.old_ageing_table`, likewise for 65-74
 turning 75: a first-order outflow at a constant rate would move the new 65-year-olds on to 75+
 within a few years). The 1946-1960 cohorts that
 crossed 65 in 2011-2025 make it rise from 1.6% a year (2011) to 2.5% (2020), about 2.2% in
@@ -69,10 +69,10 @@ The plan's ~60% urbanisation in 2025 (ch.18 L170) is a target, not an input.
 
 from __future__ import annotations
 
-from jzsim.data.census import old_ageing_table, working_age_exit_table
 from jzsim.engine import Model, Sector
 from jzsim.engine import functions as F
 from jzsim.sectors import start_year, trend
+from jzsim.sectors.census import old_ageing_table, working_age_exit_table
 
 AREAS = ("urban", "rural")
 COHORTS = ("young", "working", "old", "oldest")

@@ -1,4 +1,6 @@
-"""Jizhou's census age structure and the yearly flow into 65+ it implies.
+"""Jizhou's census age structure and the yearly flows into 65+ and 75+ it implies (not a sector:
+the cohort tables sector population reads; like :mod:`jzsim.params`, it reads a packaged file
+of ``jzsim/data``, ``census_age.csv``, without importing the data package's code).
 
 ``census_age.csv`` holds Jizhou's residents by 5-year age group in the 6th (2010-11-01) and 7th
 (2020-11-01) censuses, each row with its source. :func:`working_age_exit_table` derives from it
