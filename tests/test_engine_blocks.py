@@ -3,6 +3,8 @@ or closed-form value written in the test."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -417,7 +419,10 @@ def test_numpy_step_functions_write_into_a_bounded_pool_of_buffers(plan_cm):
     ops = rates.count("out=_b")
     n_buffers = int(src.split("N_BUFFERS = ")[1].split()[0])
     assert ops > 200  # every arithmetic operation of the rates
-    assert n_buffers < len(cm.rate_names) / 2  # buffers are reused once their values are dead
+    # every flow keeps its buffer until the derivatives are summed; the other values share
+    # buffers once they are dead (without reuse they would need one each)
+    held = len(re.findall(r"^\s+f_\w+ = _b\d+", rates, re.M))
+    assert n_buffers - held < (len(cm.rate_names) - held) / 2
 
 
 def test_numpy_kernel_computes_a_repeated_subexpression_once():

@@ -16,9 +16,9 @@ import numpy as np
 
 # Stored by `python tests/test_regression_hash.py`; see the module docstring for when to update.
 EXPECTED = {
-    "deterministic": "4a8e71fa19f2bfdaed8fab503c158e1936f92acebbd5a40923ee821922df722f",
-    "monte_carlo": "95ac42566a02726ac3ec147997bac2e8b346a39ffb5d7dcd116ac10f1f665432",
-    "monte_carlo_sobol": "b700538304cab283e29376cf5780cdddd9ff7aa0e7dcb9c5ef2c34a638e567e7",
+    "deterministic": "16859108933cdc9a827bfc486b8d2830d8c261accc8e49bc5a85c3ee1de7be62",
+    "monte_carlo": "25383f3dd0f1bf8c538ab52985df7ec69d8aeea51c4ae83207b56d61ea378351",
+    "monte_carlo_sobol": "3ae9857cc0024abc8297de60d87f286f77e004fca5874d33cd249770305b9e5e",
 }
 
 

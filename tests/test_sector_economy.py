@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from jzsim.engine import Model
 from jzsim.engine import functions as F
 from jzsim.params import load_parameters
+from jzsim.sectors.budget import Budget
 from jzsim.sectors.clusters import Clusters
 from jzsim.sectors.economy import ACTIVITIES, Economy
 from jzsim.sectors.employment import Employment
@@ -19,7 +20,7 @@ ALL = load_parameters()
 PARAMS = {
     k: p
     for k, p in ALL.items()
-    if p.sector == "economy"
+    if p.sector in ("economy", "budget")
     or k.startswith(("cluster_industry_share_", "employment_share_"))
     or k in ("unemployment_base", "nonfarm_employment_share_base")
 }
@@ -63,6 +64,7 @@ def economy_model(stop=2035.0):
     m.param("urb_change", 0.0, "1/year")
     m.aux("urbanisation", 0.539 + m.ref("urb_change") * (m.time - F.const(2020.0, "year")), "1")
     m.add_sector(Economy())
+    m.add_sector(Budget())
     return m
 
 
@@ -123,7 +125,9 @@ def test_investment_is_financed_by_private_attracted_and_public_sources():
     v = {k: ALL[k].value for k in ("investment_rate", "attracted_investment", "fiscal_revenue_share")}
     share = ALL["public_investment_share"].value  # plan ch.1 L17: livelihood >= 82.5% of spending
     np.testing.assert_allclose(ds["fiscal_revenue"], v["fiscal_revenue_share"] * ds["gdp_real"], rtol=1e-12)
-    np.testing.assert_allclose(ds["public_investment"], share * ds["fiscal_revenue"], rtol=1e-12)
+    # sector budget: its share of revenue and transfers, less debt service, plus borrowing
+    own = share * ds["budget_resources"] - ds["interest"] - ds["repayment"] + ds["borrowing"]
+    np.testing.assert_allclose(ds["public_investment"], own, rtol=1e-12)
     private = v["investment_rate"] * ds["gdp_real"]
     np.testing.assert_allclose(
         ds["fai_total"], private + v["attracted_investment"] + ds["public_investment"], rtol=1e-12
@@ -181,7 +185,7 @@ def core_model():
     """Economy + clusters + employment, with stand-ins for farms, water and population."""
     m = Model("economy_core", start=2020.0, stop=2035.0, dt=0.25)
     for p in ALL.values():
-        if p.sector in ("economy", "clusters", "employment"):
+        if p.sector in ("economy", "budget", "clusters", "employment"):
             m.add_parameter(p)
     m.param("va_primary_in", 16.2, "yiyuan/year")
     m.aux("va_primary", m.ref("va_primary_in"), "yiyuan/year")
@@ -193,7 +197,7 @@ def core_model():
     )  # 30.49 x 0.6554
     m.aux("pop_total", F.const(30.49, "wan_person") * F.exp(m.ref("wap_change") * years), "wan_person")
     m.param("urbanisation", 0.539, "1")
-    for s in (Economy(), Clusters(), Employment()):
+    for s in (Economy(), Budget(), Clusters(), Employment()):
         m.add_sector(s)
     return m
 
@@ -206,7 +210,7 @@ def _draws(seed, n=32):
     return {
         k: rng.uniform(p.low, p.high, n)
         for k, p in ALL.items()
-        if p.sector in ("economy", "clusters", "employment") and p.distribution != "fixed"
+        if p.sector in ("economy", "budget", "clusters", "employment") and p.distribution != "fixed"
     }
 
 

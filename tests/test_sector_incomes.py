@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from jzsim.engine import Model
 from jzsim.engine import functions as F
 from jzsim.params import load_parameters
+from jzsim.sectors.budget import Budget
 from jzsim.sectors.clusters import Clusters
 from jzsim.sectors.economy import Economy
 from jzsim.sectors.employment import Employment
@@ -17,7 +18,7 @@ from jzsim.sectors.incomes import Incomes
 from jzsim.sectors.population import Population
 
 ALL = load_parameters()
-MINE = ("economy", "clusters", "population", "employment", "incomes")
+MINE = ("economy", "budget", "clusters", "population", "employment", "incomes")
 PARAMS = {k: p for k, p in ALL.items() if p.sector == "incomes"}
 URBAN_2020, RURAL_2020, GDP_2020 = 37247.0, 17818.0, 111.0  # plan ch.1 L9
 
@@ -76,7 +77,7 @@ def core_model(stop=2035.0):
     m.param("va_primary_in", 16.2, "yiyuan/year")  # stand-in: 111 x 0.146 (Hengshui 2022 share, facts.md)
     m.aux("va_primary", m.ref("va_primary_in"), "yiyuan/year")
     m.param("industry_water_supply_factor", 1.0, "1")  # stand-in: no water shortage
-    for s in (Economy(), Clusters(), Population(), Employment(), Incomes()):
+    for s in (Economy(), Budget(), Clusters(), Population(), Employment(), Incomes()):
         m.add_sector(s)
     return m
 

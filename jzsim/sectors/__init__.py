@@ -37,6 +37,7 @@ def toward(base: Expr, target: Expr, progress: Expr) -> Expr:
 def default_sectors() -> dict[str, Sector]:
     """Fresh instances of the plan model's sectors, by name (edit the dict to make a variant)."""
     from jzsim.sectors.agriculture import Agriculture
+    from jzsim.sectors.budget import Budget
     from jzsim.sectors.clusters import Clusters
     from jzsim.sectors.economy import Economy
     from jzsim.sectors.employment import Employment
@@ -44,7 +45,10 @@ def default_sectors() -> dict[str, Sector]:
     from jzsim.sectors.population import Population
     from jzsim.sectors.water import Water
 
-    return {s.name: s for s in (Economy(), Clusters(), Population(), Employment(), Incomes(), Agriculture(), Water())}
+    return {
+        s.name: s
+        for s in (Economy(), Clusters(), Population(), Employment(), Incomes(), Agriculture(), Water(), Budget())
+    }
 
 
 def trend(rate: Expr, t: Expr, t0: Expr) -> Expr:

@@ -46,8 +46,7 @@ industrial water lowers industry only (construction and services draw on the urb
 
 Investment (fixed-asset investment, FAI, by activity: plan ch.22 L218 levers)::
 
-    fiscal_revenue     = fiscal_revenue_share * gdp_real                                 [yiyuan/year]
-    public_investment  = public_investment_share * fiscal_revenue   (budget balanced)   [yiyuan/year]
+    public_investment  (sector budget: own revenue, transfers and debt)                [yiyuan/year]
     fai_total = investment_rate * gdp_real + attracted_investment + public_investment   [yiyuan/year]
     fai_policy_progress = clip((t - fai_policy_start) / (fai_policy_year - fai_policy_start), 0, 1)
     fai_industrial_share = base + adherence * (policy - base) * fai_policy_progress              [1]
@@ -69,9 +68,9 @@ Private investment financed in the district (households' and firms' savings, ban
 firms) is a fixed share of GDP (``investment_rate``): a county's own savings do not bind (credit
 moves between counties), so a share of output stands for savings and credit together. Investment
 attracted from outside (``attracted_investment``, the plan's project-attraction lever, ch.22) comes
-on top. Public investment is what the budget leaves after livelihood spending (plan ch.1 L17:
-livelihood spending >= 82.5% of general budget spending), with spending equal to revenue (transfers
-from higher levels and debt are not modelled).
+on top. Public investment is what the budget (sector budget: own revenue, transfers from higher
+government, borrowing) leaves after livelihood spending (plan ch.1 L17: livelihood spending >=
+82.5% of general budget spending) and debt service.
 
 Aggregates::
 
@@ -109,6 +108,8 @@ class Economy(Sector):
         "cluster_labour_demand_total",
         "pop_total",
         "urbanisation",
+        "public_investment",
+        "public_investment_base",
         "start_year",
     )
 
@@ -163,18 +164,7 @@ class Economy(Sector):
         )
         lof, fill = m.ref("labour_output_factor"), m.ref("labour_fill")
         # ---- investment by activity
-        revenue = m.aux(
-            "fiscal_revenue",
-            p.fiscal_revenue_share * m.ref("gdp_real"),
-            "yiyuan/year",
-            description="district fiscal revenue (balanced budget: spending equals it)",
-        )
-        public = m.aux(
-            "public_investment",
-            p.public_investment_share * revenue,
-            "yiyuan/year",
-            description="public fixed-asset investment out of the budget",
-        )
+        public = m.ref("public_investment")  # sector budget
         fai = m.aux(
             "fai_total",
             p.investment_rate * m.ref("gdp_real") + p.attracted_investment + public,
@@ -267,8 +257,8 @@ class Economy(Sector):
             description="industrial value added outside the three clusters",
         )
         # fai_total(t0), as gdp_real(t0) == gdp_base; at least a thousandth of a yuan (no division by zero)
-        fai0 = (p.investment_rate + p.public_investment_share * p.fiscal_revenue_share) * p.gdp_base
-        fai0 = F.maximum(fai0 + p.attracted_investment, F.const(1e-11, "yiyuan/year"))
+        fai0 = p.investment_rate * p.gdp_base + p.attracted_investment + m.ref("public_investment_base")
+        fai0 = F.maximum(fai0, F.const(1e-11, "yiyuan/year"))
         fai_seen = m.stock("fai_perceived", fai0, "yiyuan/year", description="fixed-asset investment, smoothed a year")
         m.flow("fai_perception", (fai - fai_seen) / YEAR, "yiyuan/year/year", into="fai_perceived")
         supply_c = potential["construction"] * lof
