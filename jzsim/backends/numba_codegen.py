@@ -85,7 +85,7 @@ def generate_source(cm, outputs: tuple[int, ...] | None = None, lanes: int = LAN
     def fn(name, args, body):
         return (
             f'@_nb.njit(cache=True, error_model="numpy")\ndef {name}({args}):\n'
-            f"    _wide()\n    for l in range(_u(nl)):\n" + "\n".join(body)
+            f"    _wide()\n    #PRE#\n    for l in range(_u(nl)):\n" + "\n".join(body)
         )
 
     ders = [em.emit(eqs[f"d/{s.name}"]) for s in cm.stocks]
@@ -149,6 +149,7 @@ def generate_source(cm, outputs: tuple[int, ...] | None = None, lanes: int = LAN
         save=save,
         euler_save=euler_save,
     )
+    src = src.replace("    #PRE#", em.preamble() or "    pass")  # once every equation is emitted
     digest = hashlib.sha256(src.encode()).hexdigest()[:16]
     return src.replace("{digest}", digest)
 

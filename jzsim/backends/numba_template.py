@@ -52,6 +52,7 @@ ANCHOR = {anchor}  # steps between direct evaluations of the time factors
 @_nb.njit(cache=True, error_model="numpy")
 def _init(t, dt, W, nl):
     _wide()
+    #PRE#
     for l in range(_u(nl)):
 {init}
 
@@ -60,6 +61,7 @@ def _init(t, dt, W, nl):
 def _anchor(t, W, nl):
     # the time factors at time t, evaluated directly (every ANCHOR Euler steps, from the first)
     _wide()
+    #PRE#
     for l in range(_u(nl)):
 {anchor_body}
 
@@ -67,6 +69,7 @@ def _anchor(t, W, nl):
 @_nb.njit(cache=True, error_model="numpy")
 def _deriv(t, W, nl):
     _wide()
+    #PRE#
     for l in range(_u(nl)):
 {deriv}
 
@@ -74,6 +77,7 @@ def _deriv(t, W, nl):
 @_nb.njit(cache=True, error_model="numpy")
 def _euler(t, dt, W, nl):
     _wide()
+    #PRE#
     for l in range(_u(nl)):
 {euler}
 
