@@ -565,7 +565,13 @@ def kernel_inputs(b: Bench) -> KernelInputs:
     P, _ = sampled_arrays(b.cm, n_raw)
     ds0 = monte_carlo(model=b.model, draws=BLOCK, backend="numpy", outputs=b.outs, progress=False)
     # what monte_carlo's kernel computes (derived growth rates are computed from these afterwards)
-    sel_names = [v for v in ds0.data_vars if "statistic" in ds0[v].dims and v not in b.cm.derived]
+    # (a group such as ``va`` is summarised as one variable over its label dim: its members)
+    sel_names: list[str] = []
+    for v in ds0.data_vars:
+        if "statistic" not in ds0[v].dims or v in b.cm.derived:
+            continue
+        members = list(b.cm.groups[v].members.values()) if v in b.cm.groups else [v]
+        sel_names += [m for m in members if m not in sel_names]
     b.results["machine"]["n_outputs_summarised"] = len(sel_names)
     return KernelInputs(n_raw, P, sel_names, ds0)
 
