@@ -106,19 +106,11 @@ class Population(Sector):
             "old": p.migration_old_intensity,
             "oldest": p.migration_old_intensity,
         }
-        years, rates = working_age_exit_table()
-        exit_rate = m.aux(
-            "working_age_exit_rate_now",
-            p.working_age_exit_scale * F.lookup(m.time, years, rates, units="1/year", x_units="year"),
-            "1/year",
-            description="share of residents aged 15-64 turning 65 this year (census cohorts)",
+        exit_rate = _census_rate(
+            m, "working_age_exit_rate_now", working_age_exit_table(), p.working_age_exit_scale, "aged 15-64 turning 65"
         )
-        years, rates = old_ageing_table()
-        old_rate = m.aux(
-            "old_ageing_rate_now",
-            p.old_ageing_scale * F.lookup(m.time, years, rates, units="1/year", x_units="year"),
-            "1/year",
-            description="share of residents aged 65-74 turning 75 this year (census cohorts)",
+        old_rate = _census_rate(
+            m, "old_ageing_rate_now", old_ageing_table(), p.old_ageing_scale, "aged 65-74 turning 75"
         )
         pops = {
             (x, k): m.stock(
@@ -229,20 +221,33 @@ class Population(Sector):
         m.aux("births", fert * wap, "wan_person/year", description="births, all residents")
         m.aux(
             "deaths",
-            mort["young"] * both["young"]
-            + mort["working"] * both["working"]
-            + mort["old"] * both["old"]
-            + mort["oldest"] * both["oldest"],
+            _over_cohorts(mort, both),
             "wan_person/year",
             description="deaths, all residents",
         )
         m.aux(
             "net_migration",
-            moves["young"] * both["young"]
-            + moves["working"] * both["working"]
-            + moves["old"] * both["old"]
-            + moves["oldest"] * both["oldest"],
+            _over_cohorts(moves, both),
             "wan_person/year",
             description="net migration across the district border, all residents (negative: out)",
         )
         m.aux("crude_birth_rate", fert * wap / total, "1/year", description="births per resident")
+
+
+def _census_rate(m: Model, name: str, table, scale, who: str):
+    """``scale * table(t)``: a yearly share of residents from the census cohorts (1/year)."""
+    years, rates = table
+    return m.aux(
+        name,
+        scale * F.lookup(m.time, years, rates, units="1/year", x_units="year"),
+        "1/year",
+        description=f"share of residents {who} this year (census cohorts)",
+    )
+
+
+def _over_cohorts(rate: dict, pop: dict):
+    """``rate[k] * pop[k]`` summed over :data:`COHORTS`, in that order (wan_person/year)."""
+    total = rate[COHORTS[0]] * pop[COHORTS[0]]
+    for k in COHORTS[1:]:
+        total = total + rate[k] * pop[k]
+    return total
