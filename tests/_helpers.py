@@ -100,3 +100,20 @@ MODELS = {
 #: A selection of plan outputs, not in output order: the compiled-in selection that tests compare
 #: with the full run (one kernel compile per selection: tests share this one).
 PLAN_SUBSET = ("urbanisation", "gdp_real", "aquifer_storage")
+
+
+def disk_full_at(monkeypatch, index: int) -> None:
+    """Make :meth:`jzsim.uncertainty.store.RunStore.write_summary` fail with ENOSPC ("No space left
+    on device") when it writes chunk (or sweep call) ``index``, as a full disk would."""
+    import errno
+
+    from jzsim.uncertainty.store import RunStore
+
+    write = RunStore.write_summary
+
+    def full(self, c, state):
+        if c == index:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return write(self, c, state)
+
+    monkeypatch.setattr(RunStore, "write_summary", full)

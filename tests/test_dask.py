@@ -6,7 +6,6 @@ keeps these tests fast. Process workers and the compiled kernel are in the slow 
 
 from __future__ import annotations
 
-import errno
 import pickle
 
 import numpy as np
@@ -25,6 +24,8 @@ pytest.importorskip("zarr", reason="zarr is in the dev extra")
 import jzsim  # noqa: E402
 from jzsim.uncertainty.distributed import DaskExecution  # noqa: E402
 from jzsim.uncertainty.store import RunStore  # noqa: E402
+
+from _helpers import disk_full_at  # noqa: E402
 
 DRAWS = 3 * 4096 + 100  # three whole blocks and a short one
 
@@ -94,18 +95,11 @@ def test_summaries_only_store_and_resume_of_a_finished_run(client, tmp_path):
 def test_disk_full_is_one_clear_error_and_keeps_earlier_chunks(client, reference, tmp_path, monkeypatch):
     path = tmp_path / "full.zarr"
     ex = DaskExecution(client=client, kernel_backend="numpy", chunk_size=4096, store=path)
-    write = RunStore.write_summary
-
-    def full_at_chunk_2(self, c, state):
-        if c == 2:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return write(self, c, state)
-
-    monkeypatch.setattr(RunStore, "write_summary", full_at_chunk_2)
+    disk_full_at(monkeypatch, 2)
     with pytest.raises(OSError, match="disk full .* run the same command again to resume"):
         jzsim.monte_carlo(DRAWS, seed=3, backend="dask", outcomes=True, keep=True, progress=False, execution=ex)
     assert 2 not in RunStore(path).done()
-    monkeypatch.setattr(RunStore, "write_summary", write)
+    monkeypatch.undo()  # the disk has room again
     ds = jzsim.monte_carlo(DRAWS, seed=3, backend="dask", outcomes=True, keep=True, progress=False, execution=ex)
     assert_same_bits(reference, ds)
 

@@ -36,6 +36,8 @@ from jzsim.uncertainty.store import RunStore, StoreMismatch  # noqa: E402
 sys.path.insert(0, str(Path(__file__).parent))
 from test_sweep_compare import growth_model, targets  # noqa: E402
 
+from _helpers import disk_full_at  # noqa: E402
+
 KW = dict(model=growth_model(), targets=targets(), progress=False)
 LEVER, GRID = "lever", [0.0, 0.02, 0.04]
 SWEEP = dict(draws=9 * 1365 + 17, seed=3, execution=jzsim.Execution(chunk_size=4096))  # 1365 draws x 3 per call
@@ -102,21 +104,12 @@ def test_sweep_resume_recomputes_only_calls_without_a_marker(tmp_path, client):
 
 
 def test_sweep_disk_full_is_one_clear_error_and_keeps_earlier_calls(tmp_path, monkeypatch):
-    import errno
-
     path = tmp_path / "sweep.zarr"
-    write = RunStore.write_summary
-
-    def full_at_call_4(self, c, state):
-        if c == 4:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return write(self, c, state)
-
-    monkeypatch.setattr(RunStore, "write_summary", full_at_call_4)
+    disk_full_at(monkeypatch, 4)
     with pytest.raises(OSError, match="disk full .* calls finished before are intact: free space and run the same"):
         jzsim.sweep(LEVER, GRID, out=path, **SWEEP, **KW)
     assert RunStore(path).done() == {0, 1, 2, 3}
-    monkeypatch.setattr(RunStore, "write_summary", write)
+    monkeypatch.undo()  # the disk has room again
     assert_same(jzsim.sweep(LEVER, GRID, **SWEEP, **KW), jzsim.sweep(LEVER, GRID, out=path, **SWEEP, **KW))
     assert RunStore(path).computed() == list(range(SWEEP_CALLS))
 
