@@ -178,8 +178,6 @@ PRIVATE_ATTRIBUTES: dict[tuple[str, str], str] = {
     ("jzsim.engine.model", "self._model._vars"): "Model.params (_Params) reads its Model's variables",
     ("jzsim.engine.model", "model._declaring"): "Model's own building-block context manager (same module)",
     ("jzsim.engine.units", "u._units"): "pint offers no public list of a registry's units",
-    ("jzsim.uncertainty.distributed", "super()._merge"): "a Dask worker's Accumulator subclass records the "
-    "blocks it merges, for the caller to merge them again in chunk order (same unit)",
     # TODO(#19, h-mc): numba offers no public way to start its threads early
     ("jzsim.uncertainty.montecarlo", "numba.np.ufunc.parallel._launch_threads"): "numba's thread pool",
 }

@@ -194,26 +194,18 @@ class _ChunkAccumulator(Accumulator):
         self.min = np.full(self.shape, np.inf)
         self.max = np.full(self.shape, -np.inf)
         self.hist[...] = 0
-        self.blocks: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]] = []
+        self.blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
     def add_summaries(self, counts, b_mean, b_m2, b_min, b_max, hist) -> None:
         nb = len(counts)
-        self.blocks.append(("s", np.array(counts, dtype=np.int64), b_mean[:nb].copy(), b_m2[:nb].copy()))
+        self.blocks.append((np.array(counts, dtype=np.int64), b_mean[:nb].copy(), b_m2[:nb].copy()))
         super().add_summaries(counts, b_mean, b_m2, b_min, b_max, hist)
 
-    def _merge(self, n, bmean, bm2) -> None:
-        self.blocks.append(("m", np.array([n], dtype=np.int64), bmean.reshape(1, -1).copy(), bm2.reshape(1, -1).copy()))
-        super()._merge(n, bmean, bm2)
-
     def state(self) -> dict[str, np.ndarray]:
-        kinds = {k for k, *_ in self.blocks}
-        if len(kinds) > 1:  # pragma: no cover - one chunk is summarised one way
-            raise RuntimeError("a chunk summarised both by numba and numpy")
         return {
-            "kind": np.array(kinds.pop() if kinds else "s"),
-            "counts": np.concatenate([b[1] for b in self.blocks]),
-            "b_mean": np.concatenate([b[2] for b in self.blocks]),
-            "b_m2": np.concatenate([b[3] for b in self.blocks]),
+            "counts": np.concatenate([b[0] for b in self.blocks]),
+            "b_mean": np.concatenate([b[1] for b in self.blocks]),
+            "b_m2": np.concatenate([b[2] for b in self.blocks]),
             "min": self.min.copy(),
             "max": self.max.copy(),
             # a chunk's counts fit 32 bits (chunks are far below 2**32 draws): half the bytes sent
@@ -225,27 +217,19 @@ class _RunAccumulator(Accumulator):
     """The caller's accumulator: folds chunk summary states in chunk order (:meth:`fold`)."""
 
     def fold(self, s: Mapping[str, np.ndarray]) -> None:
-        """Fold one chunk's summary state with the arithmetic of the in-process run: the compiled
-        merge of :meth:`Accumulator.add_summaries` when the worker summarised with numba,
-        :meth:`Accumulator._merge` block by block when with numpy. Min, max and histogram counts
-        are exact whatever the order."""
+        """Fold one chunk's summary state with the arithmetic of the in-process run: its blocks'
+        (count, mean, M2) merged in order by :meth:`Accumulator.add_summaries` (both back ends
+        summarise through it). Min, max and histogram counts are exact whatever the order."""
         counts, nb = s["counts"], len(s["counts"])
-        if str(s["kind"]) == "s":
-            nc = s["b_mean"].shape[1]
-            self.add_summaries(
-                counts,
-                s["b_mean"],
-                s["b_m2"],
-                np.broadcast_to(s["min"].reshape(1, nc), (nb, nc)),
-                np.broadcast_to(s["max"].reshape(1, nc), (nb, nc)),
-                s["hist"].reshape(1, -1),
-            )
-            return
-        for i in range(nb):
-            self._merge(int(counts[i]), s["b_mean"][i].reshape(self.shape), s["b_m2"][i].reshape(self.shape))
-        np.minimum(self.min, s["min"], out=self.min)
-        np.maximum(self.max, s["max"], out=self.max)
-        self.hist += s["hist"]
+        nc = s["b_mean"].shape[1]
+        self.add_summaries(
+            counts,
+            s["b_mean"],
+            s["b_m2"],
+            np.broadcast_to(s["min"].reshape(1, nc), (nb, nc)),
+            np.broadcast_to(s["max"].reshape(1, nc), (nb, nc)),
+            s["hist"].reshape(1, -1),
+        )
 
 
 def _worker_state(spec: RunSpec, edges=None):

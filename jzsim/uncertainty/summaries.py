@@ -170,12 +170,6 @@ class Accumulator:
         np.maximum(self.max, b_max[:nb].max(axis=0).reshape(self.shape), out=self.max)
         self.hist += hist.sum(axis=0, dtype=np.int64).reshape(self.hist.shape)
 
-    def _merge(self, n: int, bmean: np.ndarray, bm2: np.ndarray) -> None:
-        """Fold one block's ``(n, mean, M2)`` (each ``(n_vars, n_times)``) into the running totals
-        (:func:`merge_into`)."""
-        merge_into(n, bmean.reshape(-1), bm2.reshape(-1), self.count, self.mean.reshape(-1), self.m2.reshape(-1))
-        self.count += n
-
     @property
     def nan_safe(self) -> bool:
         """:meth:`add_blocks` takes NaN and infinite values (both paths): they go to the overflow or
